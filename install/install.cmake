@@ -1,0 +1,25 @@
+# install.cmake: OpenNebula's remotes layout. The install prefix IS the
+# remotes directory ($ONE_LOCATION/var/remotes or /var/lib/one/remotes; the
+# Makefile chooses it), so:
+#   <prefix>/datastore/ipfs/<action>      datastore driver actions
+#   <prefix>/tm/ipfs/<action>             transfer driver actions (+ host helper)
+#   <prefix>/etc/datastore/ipfs/ipfs.conf default configuration (never overwritten
+#                                          by a later install if the operator edited it)
+foreach(action ${datastore_ACTIONS})
+  install(TARGETS datastore_${action} RUNTIME DESTINATION datastore/ipfs COMPONENT drivers)
+endforeach()
+foreach(action ${tm_ACTIONS})
+  install(TARGETS tm_${action} RUNTIME DESTINATION tm/ipfs COMPONENT drivers)
+endforeach()
+install(TARGETS one-ipfs-host RUNTIME DESTINATION tm/ipfs COMPONENT drivers)
+install(CODE "
+  set(conf \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/etc/datastore/ipfs/ipfs.conf\")
+  if(EXISTS \"\${conf}\")
+    message(STATUS \"Keeping existing \${conf} (new default: \${conf}.new)\")
+    file(INSTALL \"${CMAKE_SOURCE_DIR}/install/ipfs.conf\" DESTINATION \"\${CMAKE_INSTALL_PREFIX}/etc/datastore/ipfs\"
+         RENAME ipfs.conf.new PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+  else()
+    file(INSTALL \"${CMAKE_SOURCE_DIR}/install/ipfs.conf\" DESTINATION \"\${CMAKE_INSTALL_PREFIX}/etc/datastore/ipfs\"
+         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+  endif()
+" COMPONENT drivers)
