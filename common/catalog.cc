@@ -1,0 +1,131 @@
+#include "common/catalog.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace oneipfs {
+namespace {
+
+bool SafeMfsPath(std::string_view p) {
+  if (p.size() < 2 || p[0] != '/' || p.back() == '/') return false;
+  for (char c : p)
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '\0') return false;
+  size_t i = 1;
+  while (i <= p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    std::string_view seg = p.substr(i, j - i);
+    if (seg.empty() || seg == "." || seg == "..") return false;
+    i = j + 1;
+  }
+  return true;
+}
+
+std::optional<std::uint64_t> VersionNumber(std::string_view name) {
+  if (name.empty() || name.size() > 18) return std::nullopt;
+  for (char c : name)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  return std::strtoull(std::string(name).c_str(), nullptr, 10);
+}
+
+}  // namespace
+
+std::optional<CatalogEntry> ParseCatalogSource(std::string_view source) {
+  size_t at = source.find("mfs:");
+  if (at == std::string_view::npos) return std::nullopt;
+  if (at != 0) {
+    // "<host>:mfs:/..." as oned writes it when it prefixes the front end.
+    std::string_view host = source.substr(0, at);
+    if (host.size() < 2 || host.back() != ':' || host.substr(0, host.size() - 1).find(':') != std::string_view::npos)
+      return std::nullopt;
+  }
+  std::string_view path = source.substr(at + 4);
+  if (!SafeMfsPath(path)) return std::nullopt;
+  return CatalogEntry{std::string(path)};
+}
+
+std::string Catalog::DatastoreDir(std::string_view ds_id) const { return fmt::format("{}/{}", root_, ds_id); }
+
+CatalogEntry Catalog::EntryFor(std::string_view ds_id, std::string_view image_id, std::string_view regtime) const {
+  return CatalogEntry{fmt::format("{}/{}/{}-{}", root_, ds_id, image_id, regtime.empty() ? "0" : regtime)};
+}
+
+Status Catalog::Reserve(const CatalogEntry& e) { return ipfs_.FilesMkdir(e.dir); }
+
+Result<std::vector<CatalogVersion>> Catalog::Versions(const CatalogEntry& e) {
+  ASSIGN_OR_RETURN(auto entries, ipfs_.FilesLs(e.dir));
+  std::vector<CatalogVersion> out;
+  for (const auto& d : entries) {
+    auto n = VersionNumber(d.name);
+    if (!n || d.is_dir) continue;
+    out.push_back(CatalogVersion{*n, d.cid, d.size});
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.number < b.number; });
+  return out;
+}
+
+Result<std::uint64_t> Catalog::AddVersion(const CatalogEntry& e, std::string_view cid) {
+  std::uint64_t next = 1;
+  auto versions = Versions(e);
+  if (versions.ok()) {
+    if (!versions->empty()) next = versions->back().number + 1;
+  } else if (versions.status().code() != Status::Code::kNotFound) {
+    return versions.status();
+  }
+  RETURN_IF_ERROR(ipfs_.FilesCp(fmt::format("/ipfs/{}", cid), fmt::format("{}/{}", e.dir, next)));
+  return next;
+}
+
+Result<CatalogVersion> Catalog::Current(const CatalogEntry& e) {
+  ASSIGN_OR_RETURN(auto versions, Versions(e));
+  if (versions.empty())
+    return Status::Failed(fmt::format("image {} has no content yet (a save-as that was never written)", e.Source()));
+  return versions.back();
+}
+
+Result<std::vector<CatalogVersion>> Catalog::Snapshots(const CatalogEntry& e) {
+  ASSIGN_OR_RETURN(auto entries, ipfs_.FilesLs(e.dir));
+  std::vector<CatalogVersion> out;
+  for (const auto& d : entries) {
+    if (d.is_dir || d.name.rfind("snap-", 0) != 0) continue;
+    if (auto n = VersionNumber(std::string_view(d.name).substr(5))) out.push_back(CatalogVersion{*n, d.cid, d.size});
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.number < b.number; });
+  return out;
+}
+
+Status Catalog::PutSnapshot(const CatalogEntry& e, std::uint64_t id, std::string_view cid) {
+  std::string path = fmt::format("{}/snap-{}", e.dir, id);
+  Status rm = ipfs_.FilesRm(path, false);
+  if (!rm.ok() && rm.code() != Status::Code::kNotFound) return rm;
+  return ipfs_.FilesCp(fmt::format("/ipfs/{}", cid), path);
+}
+
+Status Catalog::RemoveSnapshot(const CatalogEntry& e, std::uint64_t id) {
+  return ipfs_.FilesRm(fmt::format("{}/snap-{}", e.dir, id), false);
+}
+
+Status Catalog::RemoveVersion(const CatalogEntry& e, std::uint64_t number) {
+  return ipfs_.FilesRm(fmt::format("{}/{}", e.dir, number), false);
+}
+
+Result<bool> Catalog::Remove(const CatalogEntry& e) {
+  Status st = ipfs_.FilesRm(e.dir, true);
+  if (st.ok()) return true;
+  if (st.code() == Status::Code::kNotFound) return false;
+  return st;
+}
+
+Result<std::uint64_t> Catalog::DatastoreBytes(std::string_view ds_id) {
+  auto st = ipfs_.Stat(DatastoreDir(ds_id));
+  if (!st.ok()) {
+    if (st.status().code() == Status::Code::kNotFound) return std::uint64_t{0};
+    return st.status();
+  }
+  return st->cumulative_size;
+}
+
+}  // namespace oneipfs

@@ -1,0 +1,88 @@
+// catalog.h: the image catalog kept in the front-end daemon's MFS.
+//
+// Why: oned fixes an image's SOURCE when cp/mkfs/clone print it and never
+// reads transfer-driver output, yet persistent images (tm mvds) and
+// disk-saveas (mkfs save_as + tm cpds) must change the content behind it.
+// So SOURCE names a mutable catalog entry, not a CID:
+//
+//   SOURCE = "mfs:" + <IPFS_CATALOG>/<datastore id>/<image id>-<regtime>
+//
+// Each entry is an MFS directory of numbered versions "1", "2", ... (files
+// copied in with files/cp, so no data is copied). The highest number is the
+// image's current content; lower ones are its history (each save-back adds
+// one). A fresh save_as reservation is an empty directory until cpds fills
+// version 1. MFS entries are GC roots in kubo and js-ipfs, so every version of
+// every registered image survives `repo gc`, and two images with the same
+// content share blocks. Removing an image removes exactly its own entry: no
+// pins are involved, so content another image or the operator needs stays.
+//
+// The SOURCE contains a ':', so oned passes it to the transfer driver
+// verbatim. ParseSource also accepts the "<frontend>:" prefixed form.
+//
+// Concurrency: oned runs up to 15 actions at once but never two on the same
+// image; every mutation here is one MFS operation on the image's own entry
+// (mkdir -p / cp / rm -r), which the daemon serialises.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ipfs.h"
+#include "common/status.h"
+
+namespace oneipfs {
+
+struct CatalogEntry {
+  std::string dir;  // MFS path, e.g. /one-ipfs/100/5-1767225600
+  std::string Source() const { return "mfs:" + dir; }
+};
+
+struct CatalogVersion {
+  std::uint64_t number = 0;
+  std::string cid;
+  std::uint64_t size = 0;
+};
+
+// The entry named by a SOURCE ("mfs:/..." or "<host>:mfs:/..."); nullopt for
+// any other SOURCE. Rejects paths with "..", empty segments or whitespace.
+std::optional<CatalogEntry> ParseCatalogSource(std::string_view source);
+
+class Catalog {
+ public:
+  Catalog(IpfsClient& ipfs, std::string root) : ipfs_(ipfs), root_(std::move(root)) {}
+
+  const std::string& root() const { return root_; }
+  std::string DatastoreDir(std::string_view ds_id) const;
+  CatalogEntry EntryFor(std::string_view ds_id, std::string_view image_id, std::string_view regtime) const;
+
+  // Creates the entry directory (empty: a reservation).
+  Status Reserve(const CatalogEntry& e);
+  // Adds the next version pointing at `cid` (1 for a new entry). Returns its number.
+  Result<std::uint64_t> AddVersion(const CatalogEntry& e, std::string_view cid);
+  // Versions sorted by number. NotFound when the entry does not exist.
+  Result<std::vector<CatalogVersion>> Versions(const CatalogEntry& e);
+  // The current (highest) version. NotFound when the entry does not exist;
+  // Failed "... has no content yet" for an empty reservation.
+  Result<CatalogVersion> Current(const CatalogEntry& e);
+  // Drops one version (history pruning). NotFound if absent.
+  Status RemoveVersion(const CatalogEntry& e, std::uint64_t number);
+  // Disk snapshots kept with a persistent image (saved by mvds from the host's
+  // DISK.snap/<id> files, restored by ln): files "snap-<id>" in the entry.
+  Result<std::vector<CatalogVersion>> Snapshots(const CatalogEntry& e);  // number = snapshot id
+  Status PutSnapshot(const CatalogEntry& e, std::uint64_t id, std::string_view cid);  // replaces
+  Status RemoveSnapshot(const CatalogEntry& e, std::uint64_t id);  // NotFound if absent
+  // Removes the whole entry; true when it existed, false when already gone.
+  Result<bool> Remove(const CatalogEntry& e);
+  // Bytes referenced by one datastore's entries (MFS CumulativeSize, 0 when
+  // the datastore has no entries yet).
+  Result<std::uint64_t> DatastoreBytes(std::string_view ds_id);
+
+ private:
+  IpfsClient& ipfs_;
+  std::string root_;
+};
+
+}  // namespace oneipfs

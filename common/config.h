@@ -1,0 +1,75 @@
+// config.h: driver settings and where they come from.
+//
+// Every key has a built-in default (the table in config.cc, documented in
+// README.md and install/ipfs.conf). Layers, lowest to highest precedence:
+//   1. built-in defaults
+//   2. ipfs.conf: $ONE_IPFS_CONF if set, else <remotes>/etc/datastore/ipfs/ipfs.conf
+//      found from the executable's own location (<remotes>/{datastore,tm}/ipfs/<action>)
+//   3. the datastore template (/DS_DRIVER_ACTION_DATA/DATASTORE/TEMPLATE/<KEY>),
+//      for datastore actions
+//   4. the environment (same key names)
+// ipfs.conf syntax: KEY = VALUE or KEY = "VALUE" per line, '#' comments.
+// Unknown keys in ipfs.conf produce a warning, not a failure; a line that is
+// not KEY=VALUE is an error naming the file and line. An empty value in a
+// higher layer does not override a lower one (oned sends empty CDATA).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace oneipfs {
+
+class Config {
+ public:
+  using Getenv = std::function<const char*(const char*)>;
+
+  struct Sources {
+    std::string conf_path;                         // "" = no file
+    std::map<std::string, std::string> ds_template;  // DATASTORE/TEMPLATE children
+    Getenv getenv;                                  // nullptr = no environment
+  };
+
+  // Defaults only.
+  Config();
+  static Result<Config> Load(const Sources& sources);
+
+  const std::string& Get(std::string_view key) const;  // "" for unknown keys
+  bool GetBool(std::string_view key) const;            // yes/true/1/on
+  long GetInt(std::string_view key, long fallback) const;
+  std::chrono::seconds GetSeconds(std::string_view key) const;
+  // "default", "ipfs.conf", "datastore template" or "environment".
+  const std::string& Origin(std::string_view key) const;
+  void Set(std::string_view key, std::string value, std::string origin);
+
+  // Warnings collected while loading (unknown keys...), for the log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  static const std::vector<std::pair<std::string, std::string>>& Defaults();
+  static bool IsKnownKey(std::string_view key);
+
+ private:
+  struct Entry {
+    std::string value;
+    std::string origin;
+  };
+  std::map<std::string, Entry, std::less<>> values_;
+  std::vector<std::string> warnings_;
+};
+
+// <remotes> of the running executable: the directory two levels above it
+// (.../remotes/datastore/ipfs/cp -> .../remotes). "" when unknown.
+std::string RemotesDirOfSelf();
+// Default ipfs.conf path: $ONE_IPFS_CONF, else <remotes>/etc/datastore/ipfs/ipfs.conf.
+std::string DefaultConfPath(const Config::Getenv& getenv);
+
+// Parses "KEY=VALUE" text (ipfs.conf syntax). `name` is used in messages.
+Result<std::vector<std::pair<std::string, std::string>>> ParseConfText(std::string_view text,
+                                                                      std::string_view name);
+
+}  // namespace oneipfs

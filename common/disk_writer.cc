@@ -1,0 +1,138 @@
+#include "common/disk_writer.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace oneipfs {
+namespace {
+
+constexpr std::size_t kBlock = 4096;
+
+std::string Errno(std::string_view what, const std::string& path) {
+  return fmt::format("{} {}: {}", what, path, std::strerror(errno));
+}
+
+bool AllZero(const char* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (p[i]) return false;
+  return true;
+}
+
+void RemoveStaleTemps(const std::string& dir, const std::string& prefix) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.rfind(prefix, 0) == 0) ::unlink((dir + "/" + name).c_str());
+  }
+  ::closedir(d);
+}
+
+}  // namespace
+
+Status MakeDirs(const std::string& dir) {
+  if (dir.empty()) return Status::Ok();
+  std::string cur;
+  size_t i = 0;
+  while (i <= dir.size()) {
+    size_t j = dir.find('/', i);
+    if (j == std::string::npos) j = dir.size();
+    cur = dir.substr(0, j);
+    if (!cur.empty() && ::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
+      return Status::Io(Errno("cannot create directory", cur));
+    i = j + 1;
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<AtomicDiskWriter>> AtomicDiskWriter::Create(const std::string& dst) {
+  size_t slash = dst.rfind('/');
+  if (slash == std::string::npos || slash + 1 == dst.size())
+    return Status::Invalid(fmt::format("'{}' is not a file path", dst));
+  std::string dir = slash == 0 ? "/" : dst.substr(0, slash);
+  std::string prefix = "." + dst.substr(slash + 1) + ".one-ipfs-";
+  RETURN_IF_ERROR(MakeDirs(dir));
+  RemoveStaleTemps(dir, prefix);
+  std::string tmp = dir + "/" + prefix + "XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return Status::Io(Errno("cannot create a temporary file in", dir));
+  return std::unique_ptr<AtomicDiskWriter>(new AtomicDiskWriter(dst, tmp, fd));
+}
+
+AtomicDiskWriter::~AtomicDiskWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+Status AtomicDiskWriter::WriteAt(const char* p, std::size_t n) {
+  std::size_t done = 0;
+  while (done < n) {
+    ssize_t w = ::pwrite(fd_, p + done, n - done, static_cast<off_t>(offset_ + done));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::Io(Errno("cannot write", tmp_));  // e.g. ENOSPC
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  return Status::Ok();
+}
+
+Status AtomicDiskWriter::Write(std::string_view bytes) {
+  // Whole 4 KiB blocks are judged one at a time: all-zero ones become holes
+  // (Commit's ftruncate sets the final length). A partial block waits in
+  // pending_ so chunk boundaries do not matter.
+  while (!bytes.empty()) {
+    if (pending_.empty() && bytes.size() >= kBlock) {
+      std::size_t whole = bytes.size() / kBlock * kBlock;
+      for (std::size_t i = 0; i < whole; i += kBlock) {
+        if (!AllZero(bytes.data() + i, kBlock)) RETURN_IF_ERROR(WriteAt(bytes.data() + i, kBlock));
+        offset_ += kBlock;
+      }
+      bytes.remove_prefix(whole);
+      continue;
+    }
+    std::size_t take = std::min(kBlock - pending_.size(), bytes.size());
+    pending_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (pending_.size() == kBlock) {
+      if (!AllZero(pending_.data(), kBlock)) RETURN_IF_ERROR(WriteAt(pending_.data(), kBlock));
+      offset_ += kBlock;
+      pending_.clear();
+    }
+  }
+  return Status::Ok();
+}
+
+Status AtomicDiskWriter::Commit(std::uint64_t expected) {
+  if (!pending_.empty()) {
+    if (!AllZero(pending_.data(), pending_.size())) RETURN_IF_ERROR(WriteAt(pending_.data(), pending_.size()));
+    offset_ += pending_.size();
+    pending_.clear();
+  }
+  if (offset_ != expected)
+    return Status::Io(fmt::format("{}: got {} bytes, expected {}; nothing written", dst_, offset_, expected));
+  if (::ftruncate(fd_, static_cast<off_t>(offset_)) != 0) return Status::Io(Errno("cannot size", tmp_));
+  if (::fsync(fd_) != 0) return Status::Io(Errno("cannot sync", tmp_));
+  ::fchmod(fd_, 0644);
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename(tmp_.c_str(), dst_.c_str()) != 0) return Status::Io(Errno("cannot rename onto", dst_));
+  committed_ = true;
+  std::string dir = dst_.substr(0, dst_.rfind('/'));
+  int dfd = ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+}  // namespace oneipfs

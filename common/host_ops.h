@@ -1,0 +1,60 @@
+// host_ops.h: moving disk content between IPFS and hypervisor hosts.
+//
+// Hosts are reached only through ssh (RemoteRunner); every argument crosses
+// the remote shell quoted (remote.h ShellJoin) and scripts are fixed text that
+// take their inputs as positional parameters, so names from oned are never
+// pasted into a command line.
+//
+// DeployToHost puts IPFS content at host:path. First choice: the host helper
+// (<IPFS_REMOTE_DIR>/tm/ipfs/one-ipfs-host fetch) pulls from the host's own
+// daemon after connecting it to the front end, so hosts share blocks peer to
+// peer. When the helper is missing (exit 127) or the host has no daemon
+// (exit 3), the front-end daemon streams the content through ssh instead and
+// an INFO line says so. Either way the file appears at `path` only complete
+// (temporary name, byte count checked, fsync, rename); a failure leaves
+// nothing at `path`.
+//
+// SaveFromHost makes the front-end daemon hold a host file: the helper adds
+// it to the host daemon and the front end fetches every block from that peer
+// (or, without helper/daemon, the front end reads it through ssh into `add`).
+// The caller records the returned CID (catalog) and only then may the host
+// copy go away.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/remote.h"
+#include "common/status.h"
+#include "common/tm.h"
+
+namespace oneipfs {
+
+struct SavedContent {
+  std::string cid;
+  std::uint64_t bytes = 0;
+};
+
+Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst);
+
+// `protect` runs once the front end can name the content (before the blocks
+// are all fetched), so the caller can reference it in the catalog and keep it
+// from garbage collection; it returns a rollback run if the fetch then fails.
+using Protect = std::function<Result<std::function<void()>>(const std::string& cid)>;
+Result<SavedContent> SaveFromHost(TmContext& ctx, const HostPath& src, const Protect& protect);
+
+// Runs a fixed shell script on a host: sh -c SCRIPT one-ipfs ARGS...
+// Non-zero exit is Failed with the script's last stderr line.
+Result<RemoteResult> RunHostScript(TmContext& ctx, const std::string& host, const std::string& script,
+                                   const std::vector<std::string>& args);
+
+// Multiaddrs (with /p2p/<id>) hosts use to reach the front-end daemon.
+Result<std::vector<std::string>> FrontendPeers(TmContext& ctx);
+
+// Prints the remote side's INFO/WARN lines on our stderr and returns its last
+// other line (the error, if any).
+std::string ForwardRemoteLog(const std::string& err);
+
+}  // namespace oneipfs

@@ -1,0 +1,56 @@
+#include "common/image_store.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "common/digest.h"
+#include "common/image_format.h"
+
+namespace oneipfs {
+
+Status StoreNewImage(IpfsClient& ipfs, Catalog& catalog, const CatalogEntry& entry, std::string_view cid,
+                     const Log& log) {
+  auto version = catalog.AddVersion(entry, cid);
+  if (!version.ok()) {
+    (void)catalog.Remove(entry);
+    return version.status();
+  }
+  auto last = std::chrono::steady_clock::now();
+  Status fetched = ipfs.FetchAll(cid, [&](std::uint64_t blocks) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last >= std::chrono::seconds(5)) {
+      last = now;
+      log.Info(fmt::format("fetching /ipfs/{}: {} blocks so far", cid, blocks));
+    }
+  });
+  if (!fetched.ok()) {
+    (void)catalog.Remove(entry);
+    return fetched.Prefixed(fmt::format("the front-end daemon could not fetch all of /ipfs/{}", cid));
+  }
+  return Status::Ok();
+}
+
+Result<Imported> DigestIpfs(IpfsClient& ipfs, std::string_view ipfs_path, bool need_header) {
+  Imported out;
+  Digests d;
+  RETURN_IF_ERROR(ipfs.Cat(ipfs_path, 0, std::nullopt, [&](std::string_view chunk) {
+    d.Update(chunk);
+    if (need_header && out.header.size() < kHeaderBytes)
+      out.header.append(chunk.substr(0, std::min(chunk.size(), kHeaderBytes - out.header.size())));
+    out.bytes += chunk.size();
+    return Status::Ok();
+  }));
+  d.Finish();
+  out.md5 = d.md5();
+  out.sha1 = d.sha1();
+  return out;
+}
+
+std::string ChooseFormat(const ImageDoc& image, std::string_view header) {
+  auto it = image.tmpl.find("DRIVER");
+  if (it != image.tmpl.end() && !it->second.empty()) return it->second;
+  return DetectImage(header).format;
+}
+
+}  // namespace oneipfs

@@ -1,0 +1,48 @@
+// importer.h: stream bytes into the front-end daemon as one IPFS file.
+//
+// Import() pulls from a ByteSource straight into `add` (no temporary copy),
+// computing MD5/SHA1 and keeping the first kHeaderBytes on the way, and logs
+// progress as INFO lines (at most every 5 s, with the percentage when the
+// total is known). The content is added unpinned: the caller makes it
+// reachable by putting it in the catalog.
+//
+// Sources:
+//  - FileSource(fd): a local file.
+//  - UrlImport(): an http(s) URL; a thread downloads into a pipe that `add`
+//    reads, so memory stays bounded; a download that fails or ends short
+//    makes the whole import fail (the daemon never sees a clean EOF).
+//  - ZeroSource(n): n zero bytes (empty raw datablocks).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/ipfs.h"
+#include "common/log.h"
+#include "common/status.h"
+
+namespace oneipfs {
+
+struct Imported {
+  std::string cid;
+  std::uint64_t bytes = 0;
+  std::string header;  // first kHeaderBytes
+  std::string md5, sha1;
+};
+
+Result<Imported> Import(IpfsClient& ipfs, std::string_view name, const ByteSource& source,
+                        std::optional<std::uint64_t> total, const Log& log);
+
+ByteSource FileSource(int fd);
+ByteSource ZeroSource(std::uint64_t bytes);
+
+// Downloads `url` into the daemon.
+Result<Imported> ImportUrl(IpfsClient& ipfs, std::string_view url, std::chrono::seconds stall, const Log& log);
+
+// Checks MD5/SHA1 template values (empty = not requested) against `got`.
+// Failed names the image, which digest and both values.
+Status VerifyChecksums(const Imported& got, std::string_view md5, std::string_view sha1, std::string_view what);
+
+}  // namespace oneipfs

@@ -1,0 +1,136 @@
+// ipfs.h: the IPFS daemon client the drivers need (not a mirror of the RPC API).
+//
+// Works with kubo (>= 0.28) and js-ipfs 0.66 over the /api/v0 RPC API through
+// an HttpTransport. Every call:
+//  - sends the daemon-side `timeout=<N>s` and sets a slightly longer client-
+//    side limit (a CID the daemon cannot find otherwise hangs forever);
+//  - treats any non-200 reply as an error, taking the JSON "Message" (or the
+//    plain-text body) as the reason, and an `X-Stream-Error` trailer after a
+//    200 as an error too (never as an empty or short result);
+//  - returns Status::Unavailable when the daemon cannot be reached,
+//    Status::Timeout when it does not answer in time, Status::NotFound when
+//    the daemon says the path or MFS entry does not exist, and
+//    Status::Failed with the daemon's message otherwise.
+// Messages name the daemon address and the object, so they can go straight to
+// oned: "IPFS daemon at http://127.0.0.1:5001: files/stat /ipfs/bafy...: <why>".
+//
+// CIDs come back as the daemon prints them (js-ipfs: base58btc for v1).
+// Compare them with cid.h, never as strings. Numbers are accepted as JSON
+// numbers or strings.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/http.h"
+#include "common/status.h"
+
+namespace oneipfs {
+
+struct IpfsOptions {
+  std::chrono::seconds timeout{300};  // per call (daemon side and client side)
+  int cid_version = 1;                // add: cid-version
+  bool raw_leaves = true;             // add: raw-leaves
+  std::string chunker = "size-1048576";
+  std::string hash = "sha2-256";
+};
+
+struct FileStat {
+  std::string cid;               // "Hash"
+  std::string type;              // "file" or "directory"
+  std::uint64_t size = 0;        // "Size": bytes of a file
+  std::uint64_t cumulative_size = 0;
+  bool is_file() const { return type == "file"; }
+};
+
+struct DirEntry {
+  std::string name;
+  std::string cid;
+  std::uint64_t size = 0;
+  bool is_dir = false;  // Type 1 = directory
+};
+
+struct RepoStat {
+  std::uint64_t repo_size = 0;
+  std::uint64_t storage_max = 0;
+  std::uint64_t num_objects = 0;
+  std::string repo_path;
+};
+
+struct PeerInfo {
+  std::string id;
+  std::vector<std::string> addresses;
+  std::string agent_version;
+};
+
+using ByteSink = std::function<Status(std::string_view chunk)>;
+using ByteSource = std::function<Result<std::size_t>(char* buf, std::size_t cap)>;
+using Progress = std::function<void(std::uint64_t bytes_done)>;
+
+class IpfsClient {
+ public:
+  IpfsClient(std::unique_ptr<HttpTransport> transport, IpfsOptions options);
+
+  std::string Address() const;  // transport->Describe()
+  // Changes the per-call timeout for the calls that follow (stat uses a
+  // shorter one: it runs inside oned's 90 s synchronous API call).
+  void set_timeout(std::chrono::seconds t) { options_.timeout = t; }
+  std::chrono::seconds timeout() const { return options_.timeout; }
+
+  Result<std::string> Version();  // "0.66.1" / "0.29.0"
+  Result<PeerInfo> Id();
+
+  // /ipns/<name>[/sub] -> "/ipfs/<cid>[/sub]" (name/resolve, recursive).
+  Result<std::string> ResolveName(std::string_view ipns_path);
+  // /ipfs/<cid>/sub/path -> "/ipfs/<cid-of-leaf>" (the `resolve` command).
+  Result<std::string> ResolvePath(std::string_view ipfs_path);
+
+  // files/stat on an /ipfs/ path or an MFS path. Reads the root block only.
+  Result<FileStat> Stat(std::string_view path);
+  Result<std::vector<DirEntry>> FilesLs(std::string_view mfs_path);
+  Status FilesMkdir(std::string_view mfs_path);                 // parents=true
+  Status FilesCp(std::string_view from, std::string_view to);   // parents=true
+  Status FilesMv(std::string_view from, std::string_view to);
+  Status FilesRm(std::string_view mfs_path, bool recursive);    // NotFound if missing
+
+  // cat: bytes [offset, offset+length) (length nullopt = to the end) go to
+  // `sink`. Reading to the end verifies the byte count against
+  // X-Content-Length when the daemon sends it. Progress is reported in bytes.
+  Status Cat(std::string_view path, std::uint64_t offset, std::optional<std::uint64_t> length,
+             const ByteSink& sink, const Progress& progress = nullptr);
+  // Convenience: up to `length` bytes from `offset` into a string.
+  Result<std::string> CatRange(std::string_view path, std::uint64_t offset, std::uint64_t length);
+
+  // add: streams `source` as one file, pin=false, with the configured CID
+  // parameters; returns the root CID (last NDJSON line with a Hash) and the
+  // byte count the daemon reported through progress.
+  struct Added {
+    std::string cid;
+    std::uint64_t bytes = 0;
+  };
+  Result<Added> Add(std::string_view name, const ByteSource& source, const Progress& progress = nullptr);
+
+  // Make the daemon hold every block of `cid` locally (refs -r, which fetches
+  // what is missing from peers). Does not pin.
+  Status FetchAll(std::string_view cid, const Progress& progress_blocks = nullptr);
+
+  Result<RepoStat> GetRepoStat();
+  Status SwarmConnect(std::string_view multiaddr);
+  Status RepoGc();  // drains the NDJSON stream; errors in it are failures
+
+  // For tests and the doctor: a raw call returning the body.
+  Result<std::string> Call(std::string_view command,
+                           std::vector<std::pair<std::string, std::string>> args);
+
+ private:
+  std::unique_ptr<HttpTransport> transport_;
+  IpfsOptions options_;
+};
+
+}  // namespace oneipfs

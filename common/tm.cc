@@ -1,0 +1,73 @@
+#include "common/tm.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/driver.h"
+
+namespace oneipfs {
+
+SshOptions SshOptionsFrom(const Config& config) {
+  SshOptions o;
+  std::istringstream cmd(config.Get("IPFS_SSH"));
+  std::string w;
+  bool first = true;
+  while (cmd >> w) {
+    if (first) o.ssh = w;
+    else o.extra_args.push_back(w);
+    first = false;
+  }
+  std::istringstream opts(config.Get("IPFS_SSH_OPTS"));
+  while (opts >> w) o.extra_args.push_back(w);
+  return o;
+}
+
+bool IsDiskPath(std::string_view path) {
+  static const std::regex kDisk(".*/disk\\.[0-9]+$");
+  return std::regex_match(std::string(path), kDisk);
+}
+
+int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
+  std::string usage = fmt::format(
+      "Usage: {0} {1}\n\none-ipfs transfer action '{0}': {2}\n"
+      "Settings: ipfs.conf (ONE_IPFS_CONF) and the environment; see README.md.\n",
+      spec.name, spec.usage, spec.summary);
+  if (HandleHelpVersion(spec.name, usage, argc, argv)) return 0;
+  std::signal(SIGPIPE, SIG_IGN);
+  Log log{std::string(spec.name)};
+  auto fail = [&](const Status& st) {
+    PrintFailure(fmt::format("{}: {}", spec.name, st.message()), false);
+    return 1;
+  };
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() < spec.min_args || args.size() > spec.max_args)
+    return fail(Status::Invalid(fmt::format("expected arguments {}, got {}", spec.usage, args.size())));
+
+  std::string input;
+  if (!::isatty(STDIN_FILENO)) {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    input = ss.str();
+  }
+  Config::Sources sources{DefaultConfPath(std::getenv), {}, std::getenv};
+  auto config = Config::Load(sources);
+  if (!config.ok()) return fail(config.status());
+  for (const auto& w : config->warnings()) log.Warn(w);
+  auto client = MakeIpfsClient(*config);
+  if (!client.ok()) return fail(client.status());
+  auto remote = MakeSshRunner(SshOptionsFrom(*config));
+
+  TmContext ctx{args, input, *config, **client, *remote, log};
+  Status st = fn(ctx);
+  if (!st.ok()) return fail(st);
+  return 0;
+}
+
+}  // namespace oneipfs

@@ -1,0 +1,53 @@
+// tm.h: the shared main() of every transfer action, and what actions get.
+//
+// one_tm runs remotes/tm/ipfs/<action> with the transfer-file tokens after
+// the driver name as argv (shell-escaped, so spaces and metacharacters arrive
+// intact) and an empty stdin; live-migration calls from the VMM driver carry
+// the base64 VM XML on stdin. RunTmAction: answers --help/--version; checks
+// the argument count; loads the configuration (defaults < ipfs.conf <
+// environment); builds the front-end IPFS client and the ssh runner; calls
+// the action; exits 0 or prints one plain stderr line and exits 1. Stdout is
+// ignored by oned and stays empty.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/config.h"
+#include "common/ipfs.h"
+#include "common/log.h"
+#include "common/remote.h"
+#include "common/status.h"
+
+namespace oneipfs {
+
+struct TmContext {
+  std::vector<std::string> args;  // argv without the program name
+  std::string stdin_data;         // VMM-driven calls only
+  const Config& config;
+  IpfsClient& ipfs;               // front-end daemon
+  RemoteRunner& remote;           // ssh to hosts
+  const Log& log;
+};
+
+using TmActionFn = Status (*)(TmContext& ctx);
+
+struct TmSpec {
+  std::string_view name;
+  std::string_view usage;  // e.g. "SRC DST VMID DSID"
+  std::string_view summary;
+  std::size_t min_args;
+  std::size_t max_args;
+};
+
+int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn);
+
+// SshOptions from IPFS_SSH (a command, possibly with options) and IPFS_SSH_OPTS.
+SshOptions SshOptionsFrom(const Config& config);
+
+// True when `path` names a VM disk (".../disk.N"), false for the VM directory.
+bool IsDiskPath(std::string_view path);
+
+}  // namespace oneipfs
