@@ -1,0 +1,55 @@
+// clone: `oneimage clone` — a new image backed by the same content.
+//
+// IMAGE/PATH holds the SOURCE of the original image. A catalog SOURCE is
+// cloned by copying its current version into the new image's entry (an MFS
+// link: no data is copied and the two images share every block). A SOURCE a
+// user wrote (/ipfs/..., ipfs://...) is registered like cp would.
+// Prints "<SOURCE> <FORMAT>" for OpenNebula >= 6.6 and "<SOURCE>" alone for
+// 6.0-6.4, which store the whole line as SOURCE (ONE_VERSION / remotes VERSION).
+#include <fmt/format.h>
+
+#include "common/catalog.h"
+#include "common/driver.h"
+#include "common/image_format.h"
+#include "common/image_store.h"
+#include "common/source.h"
+
+namespace oneipfs {
+namespace {
+
+Result<std::string> Clone(DsContext& ctx) {
+  const ImageDoc& img = ctx.action.image;
+  if (!img.present || img.path.empty()) return Status::Invalid("the image has no PATH (the SOURCE to clone)");
+  Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
+  CatalogEntry entry = catalog.EntryFor(ctx.action.datastore.id, img.id, img.regtime);
+  std::string what = fmt::format("cannot clone image {} into image {}", img.path, img.id);
+
+  auto content = ResolveSource(ctx.ipfs, img.path, ctx.log);
+  if (!content.ok()) return content.status().Prefixed(what);
+  std::string format = img.format;
+  if (ParseCatalogSource(StripHostPrefix(img.path))) {
+    auto v = catalog.AddVersion(entry, content->cid);
+    if (!v.ok()) {
+      (void)catalog.Remove(entry);
+      return v.status().Prefixed(what);
+    }
+    ctx.log.Info(fmt::format("{} shares /ipfs/{} with {} (nothing copied)", entry.Source(), content->cid, img.path));
+  } else {
+    Status st = StoreNewImage(ctx.ipfs, catalog, entry, content->cid, ctx.log);
+    if (!st.ok()) return st.Prefixed(what);
+    if (format.empty()) {
+      auto header = ctx.ipfs.CatRange(content->ipfs_path, 0, kHeaderBytes);
+      if (header.ok()) format = ChooseFormat(img, *header);
+    }
+  }
+  if (ctx.one_version.AtLeast(6, 6) && !format.empty()) return fmt::format("{} {}", entry.Source(), format);
+  return entry.Source();
+}
+
+}  // namespace
+}  // namespace oneipfs
+
+int main(int argc, char** argv) {
+  return oneipfs::RunDsAction("clone", "clone an image without copying its content; prints SOURCE [FORMAT]", argc,
+                              argv, oneipfs::Clone);
+}

@@ -1,0 +1,127 @@
+// cp: register an image from IMAGE/PATH; prints "<SOURCE> <FORMAT>".
+//
+// PATH forms: IPFS (/ipfs/, /ipns/, ipfs://, ipns://, fs:/ipfs/, gateway
+// URLs), a front-end file (RESTRICTED_DIRS / SAFE_DIRS apply) or an http(s)
+// URL. IPFS content is referenced, not copied: it goes into the catalog
+// (catalog.h) and the front-end daemon fetches every block before cp
+// answers. Files and URLs are streamed into the daemon with `add` (no
+// temporary copy). FORMAT is detected from the content (DRIVER overrides);
+// MD5/SHA1 in the image template are verified. An /ipns/ name is resolved
+// once and the result frozen, unless IPFS_IPNS_FOLLOW=yes: then SOURCE is
+// ipns://<name> and every deployment resolves it again (such an image is not
+// kept by the catalog and cannot be made persistent).
+// On any failure nothing stays registered and one stderr line says why.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "common/catalog.h"
+#include "common/driver.h"
+#include "common/image_format.h"
+#include "common/image_store.h"
+#include "common/importer.h"
+#include "common/ipfs_path.h"
+#include "common/local_path.h"
+#include "common/source.h"
+
+namespace oneipfs {
+namespace {
+
+struct Registered {
+  std::string source;
+  std::string format;
+};
+
+std::string Tmpl(const ImageDoc& img, const char* key) {
+  auto it = img.tmpl.find(key);
+  return it == img.tmpl.end() ? "" : it->second;
+}
+
+Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
+  const ImageDoc& img = ctx.action.image;
+  ASSIGN_OR_RETURN(ResolvedContent r, ResolveIpfsRef(ctx.ipfs, ref, ctx.log));
+  bool follow = ref.kind == PathRef::Kind::kIpns && ctx.config.GetBool("IPFS_IPNS_FOLLOW");
+  if (follow) {
+    // Checked now, resolved again at every deployment; not kept by the catalog.
+    ASSIGN_OR_RETURN(std::string header, ctx.ipfs.CatRange(r.ipfs_path, 0, kHeaderBytes));
+    ctx.log.Info(fmt::format("IPFS_IPNS_FOLLOW: deployments will resolve /ipns/{} again", ref.root));
+    return Registered{fmt::format("ipns://{}{}", ref.root, ref.subpath), ChooseFormat(img, header)};
+  }
+  ctx.log.Info(fmt::format("registering {} ({}) as {}", ref.original, HumanBytes(r.size), entry.Source()));
+  RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, r.cid, ctx.log));
+  auto undo = [&](Status st) {
+    (void)catalog.Remove(entry);
+    return st;
+  };
+  std::string md5 = Tmpl(img, "MD5"), sha1 = Tmpl(img, "SHA1");
+  std::string header;
+  if (!md5.empty() || !sha1.empty()) {
+    auto digest = DigestIpfs(ctx.ipfs, r.ipfs_path, true);
+    if (!digest.ok()) return undo(digest.status());
+    Status ok = VerifyChecksums(*digest, md5, sha1, ref.original);
+    if (!ok.ok()) return undo(ok);
+    header = digest->header;
+  } else {
+    auto h = ctx.ipfs.CatRange(r.ipfs_path, 0, kHeaderBytes);
+    if (!h.ok()) return undo(h.status());
+    header = *h;
+  }
+  return Registered{entry.Source(), ChooseFormat(img, header)};
+}
+
+Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, const std::string& what,
+                              Catalog& catalog, const CatalogEntry& entry) {
+  if (!imported.ok()) return imported.status();
+  const ImageDoc& img = ctx.action.image;
+  RETURN_IF_ERROR(VerifyChecksums(*imported, Tmpl(img, "MD5"), Tmpl(img, "SHA1"), what));
+  RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log));
+  return Registered{entry.Source(), ChooseFormat(img, imported->header)};
+}
+
+Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
+  const Config& cfg = ctx.config;
+  ASSIGN_OR_RETURN(LocalFile f, CheckLocalImagePath(ref.original, cfg.Get("RESTRICTED_DIRS"), cfg.Get("SAFE_DIRS"),
+                                                    getenv("HOME") ? getenv("HOME") : ""));
+  int fd = ::open(f.real_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Io(fmt::format("cannot open '{}'", ref.original));
+  ctx.log.Info(fmt::format("importing {} ({}) into IPFS", ref.original, HumanBytes(f.size)));
+  auto imported = Import(ctx.ipfs, f.real_path.substr(f.real_path.rfind('/') + 1), FileSource(fd), f.size, ctx.log);
+  ::close(fd);
+  if (imported.ok() && imported->bytes != f.size)
+    return Status::Io(fmt::format("'{}' changed while it was imported ({} bytes read, {} expected)", ref.original,
+                                  imported->bytes, f.size));
+  return FromImport(ctx, imported, ref.original, catalog, entry);
+}
+
+Result<Registered> FromUrl(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
+  ctx.log.Info(fmt::format("downloading {} into IPFS", ref.original));
+  auto imported = ImportUrl(ctx.ipfs, ref.original, ctx.config.GetSeconds("IPFS_TIMEOUT"), ctx.log);
+  return FromImport(ctx, imported, ref.original, catalog, entry);
+}
+
+Result<std::string> Cp(DsContext& ctx) {
+  const ImageDoc& img = ctx.action.image;
+  if (!img.present || img.path.empty()) return Status::Invalid("the image has no PATH to register");
+  ASSIGN_OR_RETURN(PathRef ref, ClassifyPath(img.path));
+  Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
+  CatalogEntry entry = catalog.EntryFor(ctx.action.datastore.id, img.id, img.regtime);
+
+  Result<Registered> r = Status::Failed("unreachable");
+  switch (ref.kind) {
+    case PathRef::Kind::kIpfs:
+    case PathRef::Kind::kIpns: r = FromIpfs(ctx, ref, catalog, entry); break;
+    case PathRef::Kind::kLocal: r = FromLocal(ctx, ref, catalog, entry); break;
+    case PathRef::Kind::kUrl: r = FromUrl(ctx, ref, catalog, entry); break;
+  }
+  if (!r.ok()) return r.status().Prefixed(fmt::format("cannot register image {} from '{}'", img.id, img.path));
+  return fmt::format("{} {}", r->source, r->format);
+}
+
+}  // namespace
+}  // namespace oneipfs
+
+int main(int argc, char** argv) {
+  return oneipfs::RunDsAction("cp", "register an image from PATH into IPFS; prints SOURCE FORMAT", argc, argv,
+                              oneipfs::Cp);
+}

@@ -1,0 +1,148 @@
+// mkfs: create an empty datablock, or reserve the SOURCE of a disk-saveas;
+// prints the SOURCE only.
+//
+// FORMAT=save_as (onevm disk-saveas): creates an empty catalog entry and
+// prints its SOURCE; the transfer driver's cpds writes version 1 later.
+// Otherwise: SIZE MB in FORMAT raw or qcow2 (the datastore's DRIVER, when
+// set, forces the format as in OpenNebula), formatted with FS when given
+// (mkfs -t FS), added to the front-end daemon. Zero blocks deduplicate, so an
+// empty raw disk costs almost nothing in IPFS, but its bytes still stream
+// through `add` once. Temporary files (only for qcow2 or FS) live in
+// IPFS_TMPDIR and are removed on every path.
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "common/catalog.h"
+#include "common/driver.h"
+#include "common/image_store.h"
+#include "common/importer.h"
+#include "common/remote.h"
+
+namespace oneipfs {
+namespace {
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+class TempDir {
+ public:
+  static Result<std::unique_ptr<TempDir>> Make(const std::string& parent) {
+    std::string tmpl = parent + "/one-ipfs-mkfs.XXXXXX";
+    if (!::mkdtemp(tmpl.data())) return Status::Io(fmt::format("cannot create a temporary directory in {}", parent));
+    return std::unique_ptr<TempDir>(new TempDir(tmpl));
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+Status RunTool(std::vector<std::string> argv) {
+  auto runner = MakeLocalRunner();
+  RemoteCommand cmd;
+  cmd.argv = argv;
+  cmd.timeout = std::chrono::seconds(600);
+  ASSIGN_OR_RETURN(RemoteResult r, runner->Run("", cmd));
+  if (r.exit_code != 0) {
+    std::string err = r.err;
+    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+    if (auto nl = err.rfind('\n'); nl != std::string::npos) err = err.substr(nl + 1);
+    return Status::Failed(fmt::format("{} failed (exit {}): {}", argv[0], r.exit_code, err));
+  }
+  return Status::Ok();
+}
+
+// Builds the image file and returns its path inside `dir`.
+Result<std::string> BuildImageFile(const std::string& dir, std::uint64_t mb, const std::string& format,
+                                   const std::string& fs) {
+  std::string raw = dir + "/disk.raw";
+  if (format == "qcow2" && fs.empty()) {
+    std::string out = dir + "/disk.qcow2";
+    RETURN_IF_ERROR(RunTool({"qemu-img", "create", "-q", "-f", "qcow2", out, fmt::format("{}M", mb)}));
+    return out;
+  }
+  int fd = ::open(raw.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || ::ftruncate(fd, static_cast<off_t>(mb * kMiB)) != 0) {
+    if (fd >= 0) ::close(fd);
+    return Status::Io(fmt::format("cannot create a {} MB file in {}", mb, dir));
+  }
+  ::close(fd);
+  if (!fs.empty()) {
+    for (char c : fs)
+      if (!std::isalnum(static_cast<unsigned char>(c)))
+        return Status::Invalid(fmt::format("FS '{}' is not a file system type", fs));
+    std::vector<std::string> argv = {"mkfs", "-t", fs};
+    if (fs.rfind("ext", 0) == 0) argv.push_back("-F");
+    if (fs.rfind("ext", 0) == 0 || fs == "xfs") argv.push_back("-q");
+    argv.push_back(raw);
+    RETURN_IF_ERROR(RunTool(argv));
+  }
+  if (format == "qcow2") {
+    std::string out = dir + "/disk.qcow2";
+    RETURN_IF_ERROR(RunTool({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw, out}));
+    return out;
+  }
+  return raw;
+}
+
+Result<std::string> Mkfs(DsContext& ctx) {
+  const ImageDoc& img = ctx.action.image;
+  if (!img.present) return Status::Invalid("the action document has no IMAGE");
+  Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
+  CatalogEntry entry = catalog.EntryFor(ctx.action.datastore.id, img.id, img.regtime);
+
+  if (img.format == "save_as") {
+    Status st = catalog.Reserve(entry);
+    if (!st.ok()) return st.Prefixed(fmt::format("cannot reserve {} for image {}", entry.Source(), img.id));
+    ctx.log.Info(fmt::format("reserved {} for a disk save-as", entry.Source()));
+    return entry.Source();
+  }
+
+  char* end = nullptr;
+  unsigned long long mb = std::strtoull(img.size_mb.c_str(), &end, 10);
+  if (img.size_mb.empty() || *end != '\0' || mb == 0)
+    return Status::Invalid(fmt::format("image {}: SIZE '{}' is not a positive number of MB", img.id, img.size_mb));
+  std::string format = ctx.config.Get("DRIVER").empty() ? img.format : ctx.config.Get("DRIVER");
+  if (format.empty()) format = "raw";
+  if (format != "raw" && format != "qcow2")
+    return Status::Invalid(fmt::format("image {}: FORMAT '{}' is not supported for new datablocks (raw or qcow2)",
+                                       img.id, format));
+  std::string what = fmt::format("cannot create the {} MB {} datablock of image {}", mb, format, img.id);
+
+  Result<Imported> imported = Status::Failed("unreachable");
+  std::unique_ptr<TempDir> tmp;
+  if (format == "raw" && img.fs.empty()) {
+    imported = Import(ctx.ipfs, "datablock.raw", ZeroSource(mb * kMiB), mb * kMiB, ctx.log);
+  } else {
+    auto dir = TempDir::Make(ctx.config.Get("IPFS_TMPDIR"));
+    if (!dir.ok()) return dir.status().Prefixed(what);
+    tmp = std::move(*dir);
+    auto file = BuildImageFile(tmp->path(), mb, format, img.fs);
+    if (!file.ok()) return file.status().Prefixed(what);
+    int fd = ::open(file->c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::Io(what);
+    imported = Import(ctx.ipfs, file->substr(file->rfind('/') + 1), FileSource(fd), std::nullopt, ctx.log);
+    ::close(fd);
+  }
+  if (!imported.ok()) return imported.status().Prefixed(what);
+  Status st = StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log);
+  if (!st.ok()) return st.Prefixed(what);
+  return entry.Source();
+}
+
+}  // namespace
+}  // namespace oneipfs
+
+int main(int argc, char** argv) {
+  return oneipfs::RunDsAction("mkfs", "create an empty datablock (or reserve a save-as SOURCE); prints SOURCE",
+                              argc, argv, oneipfs::Mkfs);
+}
