@@ -1,0 +1,148 @@
+// one-ipfs-host: the piece of one-ipfs that runs on a hypervisor host.
+//
+// Installed with the transfer actions in <remotes>/tm/ipfs/, so `onehost
+// sync` puts it on every host (default /var/tmp/one/tm/ipfs/one-ipfs-host).
+// The front end runs it over ssh with argv only; it talks to the host's OWN
+// IPFS daemon on loopback (IPFS_HOST_API, default /ip4/127.0.0.1/tcp/5001;
+// IPFS_API_AUTH and IPFS_TIMEOUT as on the front end).
+//
+//   one-ipfs-host version
+//   one-ipfs-host fetch <cid> <bytes> <dst> [<peer multiaddr>...]
+//       connect the host daemon to the given peers (the front end), stream
+//       the content into <dst> atomically (temporary file beside it, sparse,
+//       byte count checked, fsync, rename; see disk_writer.h).
+//   one-ipfs-host add <path>
+//       add a disk file to the host daemon; prints one JSON line
+//       {"cid":..., "bytes":..., "peer":..., "addresses":[...]} so the front
+//       end can connect to this daemon and fetch the blocks.
+//
+// Exit status: 0 ok; 3 the host's IPFS daemon cannot be reached (the front
+// end then streams over ssh instead); 1 any other failure, with one plain
+// stderr line. Progress goes to stderr as "INFO: one-ipfs-host: ..." lines.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/config.h"
+#include "common/disk_writer.h"
+#include "common/driver.h"
+#include "common/importer.h"
+#include "common/ipfs.h"
+#include "common/log.h"
+
+namespace oneipfs {
+namespace {
+
+constexpr int kExitNoDaemon = 3;
+
+const char* kUsage =
+    "Usage: one-ipfs-host version\n"
+    "       one-ipfs-host fetch <cid> <bytes> <dst> [<peer multiaddr>...]\n"
+    "       one-ipfs-host add <path>\n"
+    "Runs on a hypervisor host; talks to the host's own IPFS daemon at IPFS_HOST_API\n"
+    "(default /ip4/127.0.0.1/tcp/5001). Exit 3 when that daemon is not reachable.\n";
+
+int Fail(const Status& st) {
+  PrintFailure(fmt::format("one-ipfs-host on {}: {}", [] {
+    char h[256] = {0};
+    ::gethostname(h, sizeof(h) - 1);
+    return std::string(h);
+  }(), st.message()), false);
+  return st.code() == Status::Code::kUnavailable ? kExitNoDaemon : 1;
+}
+
+Result<std::unique_ptr<IpfsClient>> HostClient() {
+  Config::Sources src;
+  src.getenv = std::getenv;
+  ASSIGN_OR_RETURN(Config cfg, Config::Load(src));
+  return MakeIpfsClient(cfg, "IPFS_HOST_API");
+}
+
+int Fetch(const std::vector<std::string>& a, const Log& log) {
+  if (a.size() < 5) return Fail(Status::Invalid("fetch needs <cid> <bytes> <dst>"));
+  const std::string& cid = a[2];
+  char* end = nullptr;
+  unsigned long long bytes = std::strtoull(a[3].c_str(), &end, 10);
+  if (a[3].empty() || *end) return Fail(Status::Invalid(fmt::format("'{}' is not a byte count", a[3])));
+  const std::string& dst = a[4];
+  if (dst.empty() || dst[0] != '/') return Fail(Status::Invalid(fmt::format("'{}' is not an absolute path", dst)));
+
+  auto ipfs = HostClient();
+  if (!ipfs.ok()) return Fail(ipfs.status());
+  auto version = (*ipfs)->Version();
+  if (!version.ok()) return Fail(version.status());
+  for (size_t i = 5; i < a.size(); ++i) {
+    Status st = (*ipfs)->SwarmConnect(a[i]);
+    if (!st.ok()) log.Info(fmt::format("cannot connect to {}: {}", a[i], st.message()));
+  }
+  auto writer = AtomicDiskWriter::Create(dst);
+  if (!writer.ok()) return Fail(writer.status());
+  auto started = std::chrono::steady_clock::now();
+  auto last = started;
+  Status st = (*ipfs)->Cat("/ipfs/" + cid, 0, std::nullopt, [&](std::string_view chunk) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last >= std::chrono::seconds(5)) {
+      last = now;
+      log.Info(fmt::format("{}: {} of {}", dst, HumanBytes((*writer)->written()), HumanBytes(bytes)));
+    }
+    return (*writer)->Write(chunk);
+  });
+  if (!st.ok()) return Fail(st.Prefixed(fmt::format("fetching /ipfs/{} into {}", cid, dst)));
+  st = (*writer)->Commit(bytes);
+  if (!st.ok()) return Fail(st);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log.Info(fmt::format("{} written from /ipfs/{} ({}, {:.1f} s)", dst, cid, HumanBytes(bytes), secs));
+  return 0;
+}
+
+int Add(const std::vector<std::string>& a, const Log& log) {
+  if (a.size() != 3) return Fail(Status::Invalid("add needs <path>"));
+  const std::string& path = a[2];
+  auto ipfs = HostClient();
+  if (!ipfs.ok()) return Fail(ipfs.status());
+  auto id = (*ipfs)->Id();
+  if (!id.ok()) return Fail(id.status());
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(Status::Io(fmt::format("cannot open {}", path)));
+  struct stat sb {};
+  ::fstat(fd, &sb);
+  auto added = Import(**ipfs, path.substr(path.rfind('/') + 1), FileSource(fd),
+                      static_cast<std::uint64_t>(sb.st_size), log);
+  ::close(fd);
+  if (!added.ok()) return Fail(added.status().Prefixed(fmt::format("adding {}", path)));
+  if (added->bytes != static_cast<std::uint64_t>(sb.st_size))
+    return Fail(Status::Io(fmt::format("{} changed while it was added", path)));
+  nlohmann::json out = {{"cid", added->cid}, {"bytes", added->bytes}, {"peer", id->id}, {"addresses", id->addresses}};
+  std::cout << out.dump() << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace oneipfs
+
+int main(int argc, char** argv) {
+  using namespace oneipfs;
+  std::signal(SIGPIPE, SIG_IGN);
+  if (HandleHelpVersion("one-ipfs-host", kUsage, argc, argv)) return 0;
+  std::vector<std::string> a(argv, argv + argc);
+  Log log("one-ipfs-host");
+  if (a.size() >= 2 && a[1] == "version") {
+    std::cout << ONEIPFS_VERSION << "\n";
+    return 0;
+  }
+  if (a.size() >= 2 && a[1] == "fetch") return Fetch(a, log);
+  if (a.size() >= 2 && a[1] == "add") return Add(a, log);
+  std::cerr << kUsage;
+  return 1;
+}

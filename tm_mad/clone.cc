@@ -1,0 +1,18 @@
+// clone: deploy a non-persistent image disk to a host
+//
+// argv: SRC HOST:DST VMID DSID
+// SRC is any SOURCE the datastore driver printed (mfs:...) or a user wrote
+// (/ipfs/, /ipns/, ipfs://, with or without "<frontend>:"). The host gets an
+// immutable CID: its own daemon fetches it (peer to peer), written atomically.
+#include "common/tm_disk.h"
+
+namespace oneipfs {
+namespace {
+Status Action(TmContext& ctx) { return DeploySource(ctx, ctx.args[0], ctx.args[1]); }
+}  // namespace
+}  // namespace oneipfs
+
+int main(int argc, char** argv) {
+  using namespace oneipfs;
+  return RunTmAction({"clone", "SRC HOST:DST VMID DSID", "deploy a non-persistent image disk to a host", 4, 4}, argc, argv, Action);
+}

@@ -1,0 +1,25 @@
+// delete: remove a VM disk (and its snapshots) or the VM directory from a host
+//
+// argv: HOST:PATH VMID DSID
+// Never touches IPFS content. A host that is gone, or a path already removed,
+// is not an error (a WARN line says so).
+#include "common/tm.h"
+#include "common/tm_disk.h"
+
+namespace oneipfs {
+namespace {
+Status Action(TmContext& ctx) {
+  ASSIGN_OR_RETURN(HostPath p, SplitHostPath(ctx.args[0]));
+  std::vector<std::string> paths = {p.path};
+  if (IsDiskPath(p.path)) paths.push_back(p.path + ".snap");
+  RETURN_IF_ERROR(RemoveOnHost(ctx, p.host, paths, true));
+  ctx.log.Info("removed " + ctx.args[0]);
+  return Status::Ok();
+}
+}  // namespace
+}  // namespace oneipfs
+
+int main(int argc, char** argv) {
+  using namespace oneipfs;
+  return RunTmAction({"delete", "HOST:PATH VMID DSID", "remove a VM disk (and its snapshots) or the VM directory from a host", 3, 3}, argc, argv, Action);
+}

@@ -1,0 +1,19 @@
+// mvds: save a persistent disk back into its image
+//
+// argv: HOST:DISK SOURCE VMID DSID
+// The disk is added to IPFS, the front-end daemon fetches every block, and
+// only then the image's catalog entry gets it as its new current version (the
+// previous one stays as history). Any failure leaves the disk on the host
+// and exits non-zero, so the epilog does not delete it.
+#include "common/tm_disk.h"
+
+namespace oneipfs {
+namespace {
+Status Action(TmContext& ctx) { return SaveDisk(ctx, ctx.args[0], ctx.args[1], -1, true); }
+}  // namespace
+}  // namespace oneipfs
+
+int main(int argc, char** argv) {
+  using namespace oneipfs;
+  return RunTmAction({"mvds", "HOST:DISK SOURCE VMID DSID", "save a persistent disk back into its image", 4, 4}, argc, argv, Action);
+}
