@@ -30,6 +30,9 @@ for p in "/ipfs/$raw_cid" "ipfs://$raw_cid" "fs:/ipfs/$raw_cid" "http://127.0.0.
   stat_of "$p"; assert_success; assert_eq "$OUT" "4" "stat $p"
 done
 stat_of "/ipfs/$raw_cid" --argv; assert_success; assert_eq "$OUT" "4" "argv form (OpenNebula <= 6.6)"
+raw_b58=$(ipfs_add fe "$T_ROOT/raw.img" base58btc)
+assert_ne "$raw_b58" "$raw_cid" "the same CID in another base"
+stat_of "/ipfs/$raw_b58"; assert_success; assert_eq "$OUT" "4" "base58btc CIDv1"
 
 t_case "qcow2 reports the virtual size, without downloading the image"
 stat_of "/ipfs/$q_cid"; assert_success; assert_eq "$OUT" "100"

@@ -1,0 +1,307 @@
+# harness.sh: sourced by every integration test (and the demo).
+#
+# Real parts only: js-ipfs daemons started from tests/ipfsd, and "hypervisor
+# hosts" that are real sshd processes on loopback, each with its own port,
+# host key, IPFS daemon and system-datastore directory. Everything a test
+# starts is stopped by PID when it exits (parallel tests never touch each
+# other's processes). KEEP=1 keeps the scratch directory.
+#
+# Exports/provides:
+#   T_ROOT                      scratch directory of this run
+#   ipfsd_start NAME            daemon -> IPFSD_API_<NAME> (URL), IPFSD_MADDR_<NAME>,
+#                               IPFSD_SWARM_<NAME>, IPFSD_PID_<NAME>, IPFSD_REPO_<NAME>, IPFSD_ID_<NAME>
+#   ipfsd_stop|ipfsd_kill|ipfsd_restart NAME
+#   ipfs_rpc NAME CMD [QUERY]   POST /api/v0/CMD?QUERY, prints the body
+#   ipfs_add NAME FILE [BASE]   prints the CIDv1 (raw leaves, 1 MiB chunks, unpinned; base32 by default)
+#   ipfs_cat NAME PATH          bytes on stdout
+#   ipfs_gc NAME                repo gc
+#   ipfs_publish NAME PATH      publishes PATH under a new key; prints the key's peer id
+#   host_start NAME [--no-ipfs] sshd host -> HOST_DS_<NAME> (its datastores dir); IPFS_SSH set
+#   host_stop NAME              the host vanishes (sshd and its daemon stop)
+#   http_serve DIR              a loopback HTTP server -> HTTP_URL
+#   ds_env                      ipfs.conf + environment for the drivers (IPFS_API -> daemon "fe")
+#   run_ds ACTION XML ID [--argv]  as oned runs datastore actions -> OUT ERR RC
+#   run_tm ACTION ARGS...       as one_tm runs transfer actions -> OUT ERR RC (stdin: $TM_STDIN file)
+#   xml_set FILE PATH VALUE     set IMAGE/... or DATASTORE/... (TEMPLATE children are created)
+#   t_case, assert_*, t_done    checks; t_done fails a test that checked nothing
+set -euo pipefail
+
+: "${ONEIPFS_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${ONE_REMOTES:=}"
+IPFS_CLI="$ONEIPFS_SOURCE_DIR/tests/ipfsd/node_modules/ipfs/src/cli.js"
+T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/one-ipfs-test.XXXXXX")
+T_CHECKS=0
+T_PIDS=()
+T_NAME=$(basename "${0%.sh}")
+export NO_UPDATE_NOTIFIER=1
+
+_t_cleanup() {
+  local pid
+  for pid in "${T_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${T_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ ${KEEP:-0} == 1 ]]; then echo "harness: kept $T_ROOT" >&2; else rm -rf "$T_ROOT"; fi
+}
+trap _t_cleanup EXIT
+
+# --- ports -------------------------------------------------------------------
+_T_PORT=$((20000 + (RANDOM * 7 + $$) % 30000))
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# free_port VAR: a free loopback port into VAR (no subshell, so the counter
+# advances and two calls never return the same port).
+free_port() {
+  while :; do
+    _T_PORT=$((_T_PORT + 1)); ((_T_PORT < 60000)) || _T_PORT=20000
+    if port_free "$_T_PORT"; then printf -v "$1" '%s' "$_T_PORT"; return; fi
+  done
+}
+
+_var() { printf '%s' "${1//[^A-Za-z0-9_]/_}"; }  # NAME -> shell-safe suffix
+
+# --- IPFS daemons --------------------------------------------------------------
+ipfsd_start() {
+  local name=$1 v; v=$(_var "$1")
+  local repo="$T_ROOT/ipfs-$name" api swarm
+  [[ -f $IPFS_CLI ]] || { echo "harness: js-ipfs missing; run scripts/install-deps" >&2; exit 1; }
+  if [[ ! -d $repo ]]; then
+    IPFS_PATH=$repo node "$IPFS_CLI" init --profile test --emptyRepo >"$T_ROOT/ipfs-$name.init.log" 2>&1
+    free_port api; free_port swarm
+    python3 - "$repo/config" "$api" "$swarm" <<'PY'
+import json, sys
+path, api, swarm = sys.argv[1], sys.argv[2], sys.argv[3]
+c = json.load(open(path))
+c["Addresses"]["API"] = f"/ip4/127.0.0.1/tcp/{api}"
+c["Addresses"]["Swarm"] = [f"/ip4/127.0.0.1/tcp/{swarm}"]
+c["Addresses"]["Gateway"] = ""
+c["Addresses"]["RPC"] = ""
+c["Addresses"]["Delegates"] = []
+c["Bootstrap"] = []
+d = c.setdefault("Discovery", {})
+d.setdefault("MDNS", {})["Enabled"] = False
+d.setdefault("webRTCStar", {})["Enabled"] = False
+json.dump(c, open(path, "w"), indent=2)
+PY
+    printf -v "IPFSD_API_$v" 'http://127.0.0.1:%s' "$api"
+    printf -v "IPFSD_MADDR_$v" '/ip4/127.0.0.1/tcp/%s' "$api"
+    printf -v "IPFSD_SWARM_$v" '/ip4/127.0.0.1/tcp/%s' "$swarm"
+    printf -v "IPFSD_REPO_$v" '%s' "$repo"
+    export "IPFSD_API_$v" "IPFSD_MADDR_$v" "IPFSD_SWARM_$v" "IPFSD_REPO_$v"
+  fi
+  rm -rf "$repo/repo.lock" "$repo/api"
+  IPFS_PATH=$repo node "$IPFS_CLI" daemon --enable-preload=false >>"$T_ROOT/ipfs-$name.log" 2>&1 &
+  local pid=$!
+  T_PIDS+=("$pid")
+  printf -v "IPFSD_PID_$v" '%s' "$pid"; export "IPFSD_PID_$v"
+  local url_var="IPFSD_API_$v" i
+  for i in $(seq 300); do
+    if curl -sf -X POST "${!url_var}/api/v0/id" -o "$T_ROOT/ipfs-$name.id" 2>/dev/null; then
+      printf -v "IPFSD_ID_$v" '%s' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ID"])' "$T_ROOT/ipfs-$name.id")"
+      export "IPFSD_ID_$v"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "harness: IPFS daemon $name did not start; its log:" >&2
+  cat "$T_ROOT/ipfs-$name.log" >&2
+  exit 1
+}
+
+_ipfsd_pid() { local v="IPFSD_PID_$(_var "$1")"; echo "${!v:-}"; }
+ipfsd_stop() {
+  local pid; pid=$(_ipfsd_pid "$1")
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local repo_v="IPFSD_REPO_$(_var "$1")"
+  rm -rf "${!repo_v}/repo.lock" "${!repo_v}/api"
+}
+ipfsd_kill() {
+  local pid; pid=$(_ipfsd_pid "$1")
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local repo_v="IPFSD_REPO_$(_var "$1")"
+  rm -rf "${!repo_v}/repo.lock" "${!repo_v}/api"
+}
+ipfsd_restart() { ipfsd_stop "$1"; ipfsd_start "$1"; }
+
+_api() { local v="IPFSD_API_$(_var "$1")"; echo "${!v}"; }
+ipfs_rpc() { curl -sS -X POST "$(_api "$1")/api/v0/$2${3:+?$3}"; }
+ipfs_add() { # NAME FILE [BASE]: CIDv1 in base32 (or BASE, e.g. base58btc)
+  curl -sS -X POST -F "file=@$2" \
+    "$(_api "$1")/api/v0/add?cid-version=1&raw-leaves=true&chunker=size-1048576&pin=false&cid-base=${3:-base32}" |
+    python3 -c 'import json,sys; print([json.loads(l) for l in sys.stdin if l.strip()][-1]["Hash"])'
+}
+ipfs_cat() { curl -sS -f -X POST "$(_api "$1")/api/v0/cat?arg=$2"; }
+ipfs_gc() { ipfs_rpc "$1" repo/gc >/dev/null; }
+ipfs_publish() {
+  local key="k$RANDOM$RANDOM"
+  ipfs_rpc "$1" key/gen "arg=$key&type=ed25519" >/dev/null
+  ipfs_rpc "$1" name/publish "arg=$2&key=$key&allow-offline=true&resolve=false" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["Name"])'
+}
+
+# --- hosts --------------------------------------------------------------------
+host_start() {
+  local name=$1 v; v=$(_var "$1")
+  local dir="$T_ROOT/host-$name" port api
+  mkdir -p "$dir/datastores" /run/sshd
+  if [[ ! -f $T_ROOT/client_key ]]; then
+    ssh-keygen -q -t ed25519 -N '' -f "$T_ROOT/client_key"
+    : >"$T_ROOT/ssh_config"
+  fi
+  ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key"
+  free_port port
+  if [[ ${2:-} == --no-ipfs ]]; then
+    local closed; free_port closed
+    api="http://127.0.0.1:$closed"
+  else
+    ipfsd_start "host-$name"
+    api=$(_api "host-$name")
+  fi
+  cat >"$dir/sshd_config" <<CFG
+ListenAddress 127.0.0.1
+Port $port
+HostKey $dir/host_key
+PidFile $dir/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AuthorizedKeysFile $T_ROOT/client_key.pub
+SetEnv IPFS_HOST_API=$api
+PrintMotd no
+CFG
+  /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>"$dir/sshd.log" &
+  T_PIDS+=("$!")
+  printf -v "HOST_SSHD_PID_$v" '%s' "$!"
+  printf -v "HOST_DS_$v" '%s' "$dir/datastores"
+  export "HOST_DS_$v"
+  cat >>"$T_ROOT/ssh_config" <<CFG
+Host $name
+  HostName 127.0.0.1
+  Port $port
+  User root
+  IdentityFile $T_ROOT/client_key
+  IdentitiesOnly yes
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  LogLevel ERROR
+  BatchMode yes
+CFG
+  export IPFS_SSH="ssh -F $T_ROOT/ssh_config"
+  for _ in $(seq 100); do
+    ssh -F "$T_ROOT/ssh_config" "$name" true 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "harness: sshd for host $name did not start:" >&2; cat "$dir/sshd.log" >&2; exit 1
+}
+host_stop() {
+  local v="HOST_SSHD_PID_$(_var "$1")"
+  kill -TERM "${!v}" 2>/dev/null || true
+  wait "${!v}" 2>/dev/null || true
+  [[ -n $(_ipfsd_pid "host-$1") ]] && ipfsd_stop "host-$1"
+  return 0
+}
+
+http_serve() {
+  local port; free_port port
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$1" >"$T_ROOT/http.log" 2>&1 &
+  T_PIDS+=("$!")
+  export HTTP_URL="http://127.0.0.1:$port"
+  for _ in $(seq 100); do curl -sf -o /dev/null "$HTTP_URL/" && return 0; sleep 0.1; done
+  echo "harness: http server did not start" >&2; exit 1
+}
+
+# --- drivers -------------------------------------------------------------------
+ds_env() {
+  export IPFS_API=$(_api fe)
+  export IPFS_CATALOG="/one-ipfs-test-$RANDOM$RANDOM"
+  export IPFS_TMPDIR="$T_ROOT"
+  # hosts run the helper from the installed tree: IPFS_REMOTE_DIR/tm/ipfs/one-ipfs-host
+  export IPFS_REMOTE_DIR="${ONE_REMOTES}"
+  export ONE_IPFS_CONF="$T_ROOT/ipfs.conf"
+  cat >"$ONE_IPFS_CONF" <<CFG
+# written by the test harness
+IPFS_TIMEOUT = "60"
+CFG
+}
+
+run_ds() { # ACTION XML ID [--argv]
+  local exe="$ONE_REMOTES/datastore/ipfs/$1" b64
+  b64=$(base64 -w0 "$2")
+  set +e
+  if [[ ${4:-} == --argv ]]; then
+    OUT=$("$exe" "$b64" "$3" </dev/null 2>"$T_ROOT/stderr")
+  else
+    OUT=$(printf '%s' "$b64" | "$exe" "$3" 2>"$T_ROOT/stderr")
+  fi
+  RC=$?
+  set -e
+  ERR=$(cat "$T_ROOT/stderr")
+}
+
+run_tm() { # ACTION ARGS...
+  local exe="$ONE_REMOTES/tm/ipfs/$1"; shift
+  set +e
+  OUT=$("$exe" "$@" <"${TM_STDIN:-/dev/null}" 2>"$T_ROOT/stderr")
+  RC=$?
+  set -e
+  ERR=$(cat "$T_ROOT/stderr")
+}
+
+xml_set() { # FILE IMAGE/X|DATASTORE/X|DATASTORE/TEMPLATE/X VALUE
+  python3 - "$@" <<'PY'
+import sys, xml.etree.ElementTree as ET
+path, where, value = sys.argv[1], sys.argv[2], sys.argv[3]
+tree = ET.parse(path)
+parts = where.split("/")
+node = tree.getroot()
+for i, p in enumerate(parts):
+    child = node.find(p)
+    if child is None:
+        if i == len(parts) - 1:
+            child = ET.SubElement(node, p)
+        else:
+            raise SystemExit(f"xml_set: no element {where} in {path}")
+    node = child
+node.text = value
+tree.write(path)
+PY
+}
+
+# --- checks ----------------------------------------------------------------------
+t_case() { printf '== %s\n' "$*"; }
+_t_fail() {
+  printf 'FAIL %s:%s: %s\n' "${BASH_SOURCE[2]##*/}" "${BASH_LINENO[1]}" "$*" >&2
+  [[ -n ${ERR:-} ]] && printf '  last stderr: %s\n' "$ERR" >&2
+  exit 1
+}
+_t_ok() { T_CHECKS=$((T_CHECKS + 1)); }
+assert_eq() { [[ $1 == "$2" ]] && _t_ok || _t_fail "${3:-} expected '$2', got '$1'"; }
+assert_ne() { [[ $1 != "$2" ]] && _t_ok || _t_fail "${3:-} expected something else than '$2'"; }
+assert_contains() { [[ $1 == *"$2"* ]] && _t_ok || _t_fail "${3:-} expected '$1' to contain '$2'"; }
+assert_not_contains() { [[ $1 != *"$2"* ]] && _t_ok || _t_fail "${3:-} expected '$1' not to contain '$2'"; }
+assert_file_eq() { cmp -s "$1" "$2" && _t_ok || _t_fail "${3:-} files differ: $1 $2"; }
+assert_exists() { [[ -e $1 ]] && _t_ok || _t_fail "${2:-} $1 does not exist"; }
+assert_missing() { [[ ! -e $1 ]] && _t_ok || _t_fail "${2:-} $1 should not exist"; }
+assert_rc() { [[ $RC == "$1" ]] && _t_ok || _t_fail "${2:-} exit code $RC, expected $1"; }
+assert_success() { [[ $RC == 0 ]] && _t_ok || _t_fail "${1:-} failed with exit $RC"; }
+# Failure as oned needs it: non-zero exit and exactly one line that is not
+# an INFO:/WARN:/DEBUG: log line.
+assert_fail_one_line() {
+  [[ $RC != 0 ]] || _t_fail "${1:-} expected a failure, got success (stdout '$OUT')"
+  local lines
+  lines=$(printf '%s\n' "$ERR" | grep -v -E '^(INFO|WARN|DEBUG):' | grep -c . || true)
+  [[ $lines == 1 ]] && _t_ok || _t_fail "${1:-} expected one error line, got $lines"
+}
+t_done() {
+  ((T_CHECKS > 0)) || _t_fail "the test checked nothing"
+  echo "$T_NAME: $T_CHECKS checks passed"
+  echo "1 passed, 0 failed"
+}

@@ -1,0 +1,17 @@
+# Integration tests: every tests/integration/<name>_test.sh is a CTest test
+# "it_<name>", run against the installed tree build/one/var/remotes (made by
+# the install_tree fixture) with real IPFS daemons and sshd hosts.
+add_test(NAME install_tree
+         COMMAND sh -c "rm -rf '${CMAKE_BINARY_DIR}/one' && '${CMAKE_COMMAND}' --install '${CMAKE_BINARY_DIR}' --prefix '${CMAKE_BINARY_DIR}/one/var/remotes' >/dev/null")
+set_tests_properties(install_tree PROPERTIES FIXTURES_SETUP remotes)
+
+file(GLOB IT_SCRIPTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/integration/*_test.sh)
+foreach(script ${IT_SCRIPTS})
+  get_filename_component(name ${script} NAME)
+  string(REGEX REPLACE "_test\\.sh$" "" name ${name})
+  add_test(NAME it_${name} COMMAND bash ${script})
+  set_tests_properties(it_${name} PROPERTIES
+    FIXTURES_REQUIRED remotes
+    TIMEOUT 900
+    ENVIRONMENT "ONE_REMOTES=${CMAKE_BINARY_DIR}/one/var/remotes;ONEIPFS_SOURCE_DIR=${CMAKE_SOURCE_DIR};ONEIPFS_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endforeach()
