@@ -22,6 +22,7 @@
 #   ds_env                      ipfs.conf + environment for the drivers (IPFS_API -> daemon "fe")
 #   run_ds ACTION XML ID [--argv]  as oned runs datastore actions -> OUT ERR RC
 #   run_tm ACTION ARGS...       as one_tm runs transfer actions -> OUT ERR RC (stdin: $TM_STDIN file)
+#   run_raw TEXT CMD ARGS...    any command with TEXT on stdin -> OUT ERR RC
 #   xml_set FILE PATH VALUE     set IMAGE/... or DATASTORE/... (TEMPLATE children are created)
 #   t_case, assert_*, t_done    checks; t_done fails a test that checked nothing
 set -euo pipefail
@@ -45,6 +46,8 @@ _t_cleanup() {
   if [[ ${KEEP:-0} == 1 ]]; then echo "harness: kept $T_ROOT" >&2; else rm -rf "$T_ROOT"; fi
 }
 trap _t_cleanup EXIT
+# An unexpected failing command ends the test (set -e): say which.
+trap 'echo "FAIL ${BASH_SOURCE[0]##*/}:$LINENO: unexpected failure of: $BASH_COMMAND" >&2' ERR
 
 # --- ports -------------------------------------------------------------------
 _T_PORT=$((20000 + (RANDOM * 7 + $$) % 30000))
@@ -241,6 +244,15 @@ run_ds() { # ACTION XML ID [--argv]
   else
     OUT=$(printf '%s' "$b64" | "$exe" "$3" 2>"$T_ROOT/stderr")
   fi
+  RC=$?
+  set -e
+  ERR=$(cat "$T_ROOT/stderr")
+}
+
+run_raw() { # TEXT CMD ARGS...: CMD with TEXT on stdin (no newline added) -> OUT ERR RC
+  local text=$1; shift
+  set +e
+  OUT=$(printf '%s' "$text" | "$@" 2>"$T_ROOT/stderr")
   RC=$?
   set -e
   ERR=$(cat "$T_ROOT/stderr")
