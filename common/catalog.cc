@@ -120,12 +120,24 @@ Result<bool> Catalog::Remove(const CatalogEntry& e) {
 }
 
 Result<std::uint64_t> Catalog::DatastoreBytes(std::string_view ds_id) {
-  auto st = ipfs_.Stat(DatastoreDir(ds_id));
-  if (!st.ok()) {
-    if (st.status().code() == Status::Code::kNotFound) return std::uint64_t{0};
-    return st.status();
+  // Summed entry by entry: js-ipfs does not report a directory's
+  // CumulativeSize with its children.
+  auto images = ipfs_.FilesLs(DatastoreDir(ds_id));
+  if (!images.ok()) {
+    if (images.status().code() == Status::Code::kNotFound) return std::uint64_t{0};
+    return images.status();
   }
-  return st->cumulative_size;
+  std::uint64_t total = 0;
+  for (const auto& image : *images) {
+    if (!image.is_dir) continue;
+    auto files = ipfs_.FilesLs(fmt::format("{}/{}", DatastoreDir(ds_id), image.name));
+    if (!files.ok()) {
+      if (files.status().code() == Status::Code::kNotFound) continue;  // removed meanwhile
+      return files.status();
+    }
+    for (const auto& f : *files) total += f.size;
+  }
+  return total;
 }
 
 }  // namespace oneipfs

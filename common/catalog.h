@@ -76,8 +76,8 @@ class Catalog {
   Status RemoveSnapshot(const CatalogEntry& e, std::uint64_t id);  // NotFound if absent
   // Removes the whole entry; true when it existed, false when already gone.
   Result<bool> Remove(const CatalogEntry& e);
-  // Bytes referenced by one datastore's entries (MFS CumulativeSize, 0 when
-  // the datastore has no entries yet).
+  // Bytes referenced by one datastore's entries: every version and snapshot
+  // of every image (0 when the datastore has no entries yet).
   Result<std::uint64_t> DatastoreBytes(std::string_view ds_id);
 
  private:
