@@ -1,0 +1,254 @@
+#include "common/image_format.h"
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+
+namespace oneipfs {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+// A fresh directory removed at the end of the test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "image-format-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+bool HaveQemuImg() { return std::system("qemu-img --version >/dev/null 2>&1") == 0; }
+
+// Runs qemu-img create in `dir`; `args` are trusted test literals.
+void QemuImgCreate(const fs::path& dir, const std::string& args) {
+  std::string cmd = "cd '" + dir.string() + "' && qemu-img create -q " + args + " >/dev/null";
+  INFO(cmd);
+  REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+// The first kHeaderBytes of `file` (fewer when it is shorter).
+std::string Header(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  REQUIRE(in.good());
+  std::string h(kHeaderBytes, '\0');
+  in.read(h.data(), static_cast<std::streamsize>(h.size()));
+  h.resize(static_cast<std::size_t>(in.gcount()));
+  return h;
+}
+
+void PutBe(std::string& b, std::size_t off, std::uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i, v >>= 8) b[off + i] = static_cast<char>(v & 0xff);
+}
+void PutLe(std::string& b, std::size_t off, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i, v >>= 8) b[off + i] = static_cast<char>(v & 0xff);
+}
+
+std::string Qcow2Header(std::uint32_t version, std::uint64_t size, std::size_t len = 104) {
+  std::string h(len, '\0');
+  h.replace(0, 4, "QFI\xfb", 4);
+  PutBe(h, 4, version, 4);
+  PutBe(h, 20, 16, 4);  // cluster bits
+  PutBe(h, 24, size, 8);
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("image_format: real images made by qemu-img") {
+  // The test is about real files: without qemu-img it fails, it does not skip.
+  REQUIRE_MESSAGE(HaveQemuImg(), "qemu-img is required (apt-get install qemu-utils)");
+  TempDir dir;
+
+  struct Case {
+    std::string name, file, options, size, format;
+    std::optional<std::uint64_t> virtual_size;
+  };
+  const Case cases[] = {
+      {"qcow2 v2 (compat=0.10)", "v2.qcow2", "-f qcow2 -o compat=0.10", "1G", "qcow2", 1024 * kMiB},
+      {"qcow2 v3 (compat=1.1)", "v3.qcow2", "-f qcow2 -o compat=1.1", "10G", "qcow2", 10240 * kMiB},
+      {"qcow2 odd size", "odd.qcow2", "-f qcow2", "1000001", "qcow2", 1000448},  // qemu rounds up to 512
+      {"qcow2 with a backing file", "child.qcow2", "-f qcow2 -b v3.qcow2 -F qcow2", "", "qcow2", 10240 * kMiB},
+      {"vmdk monolithicSparse", "sparse.vmdk", "-f vmdk", "2G", "vmdk", 2048 * kMiB},
+      {"vmdk streamOptimized", "stream.vmdk", "-f vmdk -o subformat=streamOptimized", "3M", "vmdk", 3 * kMiB},
+      {"vmdk monolithicFlat descriptor", "flat.vmdk", "-f vmdk -o subformat=monolithicFlat", "5M", "vmdk", 5 * kMiB},
+      {"vmdk twoGbMaxExtentSparse descriptor (3 extents)", "split.vmdk", "-f vmdk -o subformat=twoGbMaxExtentSparse",
+       "5G", "vmdk", 5120 * kMiB},
+      {"vhdx", "disk.vhdx", "-f vhdx", "1G", "vhdx", std::nullopt},
+      {"raw", "disk.raw", "-f raw", "3M", "raw", std::nullopt},
+      {"raw odd size", "odd.raw", "-f raw", "1000001", "raw", std::nullopt},
+  };
+  SUBCASE("each format") {
+    for (const Case& c : cases) {
+      INFO(c.name);
+      QemuImgCreate(dir.path, c.options + " " + c.file + " " + c.size);
+      fs::path path = dir.path / c.file;
+      REQUIRE(fs::exists(path));
+      ImageInfo info = DetectImage(Header(path));
+      CHECK(info.format == c.format);
+      CHECK(info.virtual_size == c.virtual_size);
+      std::uint64_t file_size = fs::file_size(path);
+      std::uint64_t expect_bytes = c.virtual_size.value_or(file_size);
+      CHECK(SizeMb(info, file_size) == (expect_bytes + kMiB - 1) / kMiB);
+    }
+  }
+
+  SUBCASE("raw file of an odd size: the file size is the disk size") {
+    fs::path path = dir.path / "odd.bin";
+    {
+      std::ofstream out(path, std::ios::binary);
+      std::string data(3 * kMiB + 1, '\0');
+      for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 7919) >> 3);
+      out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    }
+    ImageInfo info = DetectImage(Header(path));
+    CHECK(info.format == "raw");
+    CHECK_FALSE(info.virtual_size.has_value());
+    CHECK(SizeMb(info, fs::file_size(path)) == 4);
+  }
+
+  SUBCASE("qemu-img agrees on the virtual size of a qcow2 image") {
+    QemuImgCreate(dir.path, "-f qcow2 agree.qcow2 123456789");
+    std::string cmd = "qemu-img info --output=json '" + (dir.path / "agree.qcow2").string() +
+                      "' | grep -o '\"virtual-size\": *[0-9]*' | grep -o '[0-9]*$'";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    char buf[64] = {};
+    std::size_t n = std::fread(buf, 1, sizeof(buf) - 1, p);
+    ::pclose(p);
+    REQUIRE(n > 0);
+    ImageInfo info = DetectImage(Header(dir.path / "agree.qcow2"));
+    REQUIRE(info.virtual_size.has_value());
+    CHECK(*info.virtual_size == std::stoull(std::string(buf, n)));
+  }
+}
+
+TEST_CASE("image_format: hand-built headers") {
+  SUBCASE("empty and tiny buffers are raw") {
+    for (std::string h : {std::string(), std::string("Q"), std::string("QFI\xfb", 4), std::string("KDMV"),
+                          std::string("vhdx"), std::string(31, '\0')}) {
+      ImageInfo info = DetectImage(h);
+      CHECK(info.format == "raw");
+      CHECK_FALSE(info.virtual_size.has_value());
+    }
+  }
+  SUBCASE("qcow2 header truncated below 32 bytes is raw") {
+    std::string h = Qcow2Header(3, 1 << 30);
+    CHECK(DetectImage(h.substr(0, 31)).format == "raw");
+    ImageInfo info = DetectImage(h.substr(0, 32));
+    CHECK(info.format == "qcow2");
+    CHECK(info.virtual_size == std::uint64_t{1} << 30);
+  }
+  SUBCASE("qcow2 versions") {
+    CHECK(DetectImage(Qcow2Header(2, 42)).format == "qcow2");
+    CHECK(DetectImage(Qcow2Header(3, 42)).virtual_size == 42u);
+    for (std::uint32_t bad : {0u, 1u, 4u, 0x03000000u, 0xffffffffu}) {
+      INFO("version " << bad);
+      ImageInfo info = DetectImage(Qcow2Header(bad, 42));
+      CHECK(info.format == "raw");
+      CHECK_FALSE(info.virtual_size.has_value());
+    }
+  }
+  SUBCASE("qcow2 size is big-endian and uses all 64 bits") {
+    ImageInfo info = DetectImage(Qcow2Header(3, 0x0102030405060708ull));
+    CHECK(info.virtual_size == 0x0102030405060708ull);
+    CHECK(SizeMb(info, 0) == (0x0102030405060708ull + kMiB - 1) / kMiB);
+  }
+  SUBCASE("vmdk sparse header: little-endian capacity in sectors") {
+    std::string h(512, '\0');
+    h.replace(0, 4, "KDMV");
+    PutLe(h, 4, 1, 4);
+    PutLe(h, 12, 4194304, 8);
+    ImageInfo info = DetectImage(h);
+    CHECK(info.format == "vmdk");
+    CHECK(info.virtual_size == 2048 * kMiB);
+    CHECK(DetectImage(h.substr(0, 19)).format == "raw");
+  }
+  SUBCASE("vmdk sparse header with an absurd capacity: vmdk, size unknown") {
+    std::string h(512, '\0');
+    h.replace(0, 4, "KDMV");
+    PutLe(h, 12, 0xffffffffffffffffull, 8);
+    ImageInfo info = DetectImage(h);
+    CHECK(info.format == "vmdk");
+    CHECK_FALSE(info.virtual_size.has_value());
+  }
+  SUBCASE("vmdk descriptor: extent lines are summed, other lines ignored") {
+    std::string d =
+        "# Disk DescriptorFile\r\n"
+        "version=1\r\n"
+        "createType=\"twoGbMaxExtentFlat\"\r\n"
+        "# RW 999 FLAT \"commented.vmdk\" 0\r\n"
+        "RW 4194304 FLAT \"a-f001.vmdk\" 0\r\n"
+        "  RDONLY 100 SPARSE \"b.vmdk\"\r\n"
+        "NOACCESS 28 ZERO\r\n"
+        "RW 12x FLAT \"bad.vmdk\" 0\r\n"
+        "RW 77\r\n"
+        "ddb.geometry.heads = \"16\"\r\n";
+    ImageInfo info = DetectImage(d);
+    CHECK(info.format == "vmdk");
+    CHECK(info.virtual_size == (4194304u + 100u + 28u) * 512u);
+  }
+  SUBCASE("vmdk descriptor without extents: vmdk, size unknown") {
+    ImageInfo info = DetectImage("# Disk DescriptorFile\nversion=1\n");
+    CHECK(info.format == "vmdk");
+    CHECK_FALSE(info.virtual_size.has_value());
+  }
+  SUBCASE("vhdx: size unknown") {
+    std::string h(kHeaderBytes, '\0');
+    h.replace(0, 8, "vhdxfile");
+    ImageInfo info = DetectImage(h);
+    CHECK(info.format == "vhdx");
+    CHECK_FALSE(info.virtual_size.has_value());
+  }
+  SUBCASE("iso: CD001 at 0x8001") {
+    std::string h(kHeaderBytes, '\0');
+    h[0x8000] = 1;
+    h.replace(0x8001, 5, "CD001");
+    ImageInfo info = DetectImage(h);
+    CHECK(info.format == "iso");
+    CHECK_FALSE(info.virtual_size.has_value());
+    CHECK(DetectImage(h.substr(0, 0x8006)).format == "iso");
+    CHECK(DetectImage(h.substr(0, 0x8005)).format == "raw");  // header too short to see it
+    std::string moved(kHeaderBytes, '\0');
+    moved.replace(0x8000, 5, "CD001");
+    CHECK(DetectImage(moved).format == "raw");
+  }
+  SUBCASE("magic elsewhere than offset 0 is raw") {
+    std::string h(4096, 'x');
+    h.replace(1, 4, "QFI\xfb", 4);
+    h.replace(100, 8, "vhdxfile");
+    CHECK(DetectImage(h).format == "raw");
+  }
+}
+
+TEST_CASE("image_format: SizeMb rounds up to whole MiB") {
+  ImageInfo raw;
+  CHECK(SizeMb(raw, 0) == 0);
+  CHECK(SizeMb(raw, 1) == 1);
+  CHECK(SizeMb(raw, kMiB - 1) == 1);
+  CHECK(SizeMb(raw, kMiB) == 1);
+  CHECK(SizeMb(raw, kMiB + 1) == 2);
+  CHECK(SizeMb(raw, 10 * kMiB) == 10);
+  CHECK(SizeMb(raw, ~std::uint64_t{0}) == std::uint64_t{1} << 44);  // no overflow
+
+  ImageInfo sized;
+  sized.virtual_size = kMiB + 1;
+  CHECK(SizeMb(sized, 0) == 2);  // the virtual size wins over the file size
+  CHECK(SizeMb(sized, 100 * kMiB) == 2);
+  sized.virtual_size = 0;
+  CHECK(SizeMb(sized, 5 * kMiB) == 0);
+}
+
+}  // namespace oneipfs
