@@ -16,7 +16,8 @@
 #   ipfs_cat NAME PATH          bytes on stdout
 #   ipfs_gc NAME                repo gc
 #   ipfs_publish NAME PATH      publishes PATH under a new key; prints the key's peer id
-#   host_start NAME [--no-ipfs] sshd host -> HOST_DS_<NAME> (its datastores dir); IPFS_SSH set
+#   host_start NAME [--no-ipfs] sshd host -> HOST_DS_<NAME>: the directory that host sees
+#                               as /var/lib/one/datastores (own mount namespace); IPFS_SSH set
 #   host_stop NAME              the host vanishes (sshd and its daemon stop)
 #   http_serve DIR              a loopback HTTP server -> HTTP_URL
 #   ds_env                      ipfs.conf + environment for the drivers (IPFS_API -> daemon "fe")
@@ -30,6 +31,7 @@ set -euo pipefail
 : "${ONEIPFS_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${ONE_REMOTES:=}"
 IPFS_CLI="$ONEIPFS_SOURCE_DIR/tests/ipfsd/node_modules/ipfs/src/cli.js"
+ONE_DATASTORES=/var/lib/one/datastores  # as hosts see it (see host_start)
 T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/one-ipfs-test.XXXXXX")
 T_CHECKS=0
 T_PIDS=()
@@ -180,7 +182,12 @@ AuthorizedKeysFile $T_ROOT/client_key.pub
 SetEnv IPFS_HOST_API=$api
 PrintMotd no
 CFG
-  /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>"$dir/sshd.log" &
+  # Each host sees its own directory at /var/lib/one/datastores (a private
+  # mount namespace), so transfer arguments use the real OpenNebula paths and
+  # two hosts never share a disk file, as on separate machines.
+  mkdir -p "$ONE_DATASTORES"
+  unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -e -f "$3"' \
+    host-sshd "$dir/datastores" "$ONE_DATASTORES" "$dir/sshd_config" 2>"$dir/sshd.log" &
   T_PIDS+=("$!")
   printf -v "HOST_SSHD_PID_$v" '%s' "$!"
   printf -v "HOST_DS_$v" '%s' "$dir/datastores"
