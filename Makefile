@@ -23,7 +23,7 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 test: deps build
-	@ctest --test-dir $(BUILD) --output-on-failure $(CTEST_ARGS)
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 unit: build
 	@$(BUILD)/unit_tests
