@@ -36,14 +36,14 @@ bench: deps build
 
 # Installs into $(DESTDIR)$(REMOTES): datastore/ipfs, tm/ipfs, etc/datastore/ipfs.
 install: build
-	@cmake --install $(BUILD) --prefix $(REMOTES)
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(REMOTES)
 	@echo "one-ipfs installed into $(DESTDIR)$(REMOTES)"
 
+# Removes the driver directories (ours alone); keeps the operator's ipfs.conf.
 uninstall:
-	@rm -f $(addprefix $(DESTDIR)$(REMOTES)/datastore/ipfs/,$(notdir $(wildcard ds_mad/*.cc:.cc=)))
-	@if [ -f $(BUILD)/install_manifest.txt ]; then xargs rm -f < $(BUILD)/install_manifest.txt; fi
-	@rmdir $(DESTDIR)$(REMOTES)/datastore/ipfs $(DESTDIR)$(REMOTES)/tm/ipfs 2>/dev/null || true
-	@echo "one-ipfs removed from $(DESTDIR)$(REMOTES) (ipfs.conf kept)"
+	@rm -rf "$(DESTDIR)$(REMOTES)/datastore/ipfs" "$(DESTDIR)$(REMOTES)/tm/ipfs"
+	@rm -f "$(DESTDIR)$(REMOTES)/etc/datastore/ipfs/ipfs.conf.new"
+	@echo "one-ipfs removed from $(DESTDIR)$(REMOTES) (kept $(REMOTES)/etc/datastore/ipfs/ipfs.conf)"
 
 clean:
 	@rm -rf $(BUILD)

@@ -21,9 +21,7 @@ std::string Errno(std::string_view what, const std::string& path) {
 }
 
 bool AllZero(const char* p, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i)
-    if (p[i]) return false;
-  return true;
+  return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
 }
 
 void RemoveStaleTemps(const std::string& dir, const std::string& prefix) {
@@ -91,10 +89,21 @@ Status AtomicDiskWriter::Write(std::string_view bytes) {
   // pending_ so chunk boundaries do not matter.
   while (!bytes.empty()) {
     if (pending_.empty() && bytes.size() >= kBlock) {
+      // Runs of non-zero blocks go out in one pwrite; zero blocks are skipped.
       std::size_t whole = bytes.size() / kBlock * kBlock;
-      for (std::size_t i = 0; i < whole; i += kBlock) {
-        if (!AllZero(bytes.data() + i, kBlock)) RETURN_IF_ERROR(WriteAt(bytes.data() + i, kBlock));
-        offset_ += kBlock;
+      std::size_t i = 0;
+      while (i < whole) {
+        std::size_t run = i;
+        while (run < whole && !AllZero(bytes.data() + run, kBlock)) run += kBlock;
+        if (run > i) {
+          RETURN_IF_ERROR(WriteAt(bytes.data() + i, run - i));
+          offset_ += run - i;
+          i = run;
+        }
+        while (i < whole && AllZero(bytes.data() + i, kBlock)) {
+          offset_ += kBlock;
+          i += kBlock;
+        }
       }
       bytes.remove_prefix(whole);
       continue;
