@@ -1,7 +1,6 @@
 #include "common/cid.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cstring>
 
@@ -12,35 +11,62 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
+constexpr std::uint64_t kCodecDagPb = 0x70;
+constexpr std::uint64_t kCodecLibp2pKey = 0x72;
+constexpr std::uint64_t kHashIdentity = 0x00;
+constexpr std::uint64_t kHashSha2_256 = 0x12;
+// Longer texts are refused before decoding (the big-number bases are
+// quadratic); an identity CID inlining the daemons' 128-byte limit is ~220.
+constexpr std::size_t kMaxCidText = 1024;
+
 constexpr const char* kB58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 constexpr const char* kB32 = "abcdefghijklmnopqrstuvwxyz234567";
 constexpr const char* kB36 = "0123456789abcdefghijklmnopqrstuvwxyz";
+constexpr const char* kB16 = "0123456789abcdef";
 constexpr const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr const char* kB64Url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+// A character for a message: 'x', or 0x0a when it does not print.
 std::string CharName(char c) {
   if (std::isprint(static_cast<unsigned char>(c))) return fmt::format("'{}'", c);
   return fmt::format("0x{:02x}", static_cast<unsigned char>(c));
 }
 
-// Arbitrary-base big-number decoding (base58, base36).
+// An input for a one-line message: quoted, control characters escaped,
+// shortened when very long.
+std::string Quoted(std::string_view s) {
+  constexpr std::size_t kMax = 120;
+  std::string out = "'";
+  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
+    auto u = static_cast<unsigned char>(s[i]);
+    out += std::isprint(u) ? std::string(1, s[i]) : fmt::format("\\x{:02x}", u);
+  }
+  if (s.size() > kMax) out += "...";
+  return out + "'";
+}
+
+// Index of c in alphabet, or -1.
+int DigitOf(const char* alphabet, char c) {
+  if (c == '\0') return -1;
+  const char* p = std::strchr(alphabet, c);
+  return p ? static_cast<int>(p - alphabet) : -1;
+}
+
+// Big-number bases (base58btc, base36): each leading zero digit is a zero
+// byte, the rest is one big-endian number.
 Result<Bytes> DecodeBigBase(std::string_view text, const char* alphabet, int base, const char* name) {
-  Bytes out;  // big-endian accumulator
-  size_t zeros = 0;
+  Bytes out;  // big-endian, without the leading zero bytes
+  std::size_t zeros = 0;
   while (zeros < text.size() && text[zeros] == alphabet[0]) ++zeros;
   for (char c : text) {
-    const char* p = std::strchr(alphabet, c);
-    if (!p || c == '\0') return Status::Invalid(fmt::format("bad {} character {}", name, CharName(c)));
-    int carry = static_cast<int>(p - alphabet);
+    int carry = DigitOf(alphabet, c);
+    if (carry < 0) return Status::Invalid(fmt::format("bad {} character {}", name, CharName(c)));
     for (auto it = out.rbegin(); it != out.rend(); ++it) {
       carry += *it * base;
       *it = static_cast<std::uint8_t>(carry & 0xff);
       carry >>= 8;
     }
-    while (carry) {
-      out.insert(out.begin(), static_cast<std::uint8_t>(carry & 0xff));
-      carry >>= 8;
-    }
+    for (; carry; carry >>= 8) out.insert(out.begin(), static_cast<std::uint8_t>(carry & 0xff));
   }
   Bytes result(zeros, 0);
   result.insert(result.end(), out.begin(), out.end());
@@ -48,43 +74,41 @@ Result<Bytes> DecodeBigBase(std::string_view text, const char* alphabet, int bas
 }
 
 std::string EncodeBigBase(const Bytes& bytes, const char* alphabet, int base) {
-  size_t zeros = 0;
+  std::size_t zeros = 0;
   while (zeros < bytes.size() && bytes[zeros] == 0) ++zeros;
   std::vector<int> digits;  // little-endian in `base`
-  for (size_t i = zeros; i < bytes.size(); ++i) {
+  for (std::size_t i = zeros; i < bytes.size(); ++i) {
     int carry = bytes[i];
     for (int& d : digits) {
       carry += d * 256;
       d = carry % base;
       carry /= base;
     }
-    while (carry) {
-      digits.push_back(carry % base);
-      carry /= base;
-    }
+    for (; carry; carry /= base) digits.push_back(carry % base);
   }
   std::string s(zeros, alphabet[0]);
   for (auto it = digits.rbegin(); it != digits.rend(); ++it) s += alphabet[*it];
   return s;
 }
 
-// RFC 4648 style bit-packing bases (base32, base64, base16), no padding.
+// RFC 4648 bit-packing bases (base16, base32, base64), unpadded: a trailing
+// partial group must be a possible length and its spare bits zero.
 Result<Bytes> DecodeBits(std::string_view text, const char* alphabet, int bits, const char* name) {
   Bytes out;
   unsigned acc = 0;
   int have = 0;
   for (char c : text) {
-    const char* p = std::strchr(alphabet, c);
-    if (!p || c == '\0') return Status::Invalid(fmt::format("bad {} character {}", name, CharName(c)));
-    acc = (acc << bits) | static_cast<unsigned>(p - alphabet);
+    int d = DigitOf(alphabet, c);
+    if (d < 0) return Status::Invalid(fmt::format("bad {} character {}", name, CharName(c)));
+    acc = ((acc << bits) | static_cast<unsigned>(d)) & 0xffff;
     have += bits;
     if (have >= 8) {
       have -= 8;
       out.push_back(static_cast<std::uint8_t>((acc >> have) & 0xff));
     }
   }
-  if (have >= bits || (acc & ((1u << have) - 1)) != 0)
-    return Status::Invalid(fmt::format("bad {} length or padding bits", name));
+  if (have >= bits) return Status::Invalid(fmt::format("impossible {} length {}", name, text.size()));
+  if ((acc & ((1u << have) - 1)) != 0) return Status::Invalid(fmt::format("non-zero {} padding bits", name));
   return out;
 }
 
@@ -92,56 +116,59 @@ std::string EncodeBits(const Bytes& bytes, const char* alphabet, int bits) {
   std::string s;
   unsigned acc = 0;
   int have = 0;
+  const unsigned mask = (1u << bits) - 1;
   for (std::uint8_t b : bytes) {
-    acc = (acc << 8) | b;
+    acc = ((acc << 8) | b) & 0xffff;
     have += 8;
     while (have >= bits) {
       have -= bits;
-      s += alphabet[(acc >> have) & ((1u << bits) - 1)];
+      s += alphabet[(acc >> have) & mask];
     }
   }
-  if (have > 0) s += alphabet[(acc << (bits - have)) & ((1u << bits) - 1)];
+  if (have > 0) s += alphabet[(acc << (bits - have)) & mask];
   return s;
 }
 
-Result<std::uint64_t> ReadVarint(const Bytes& b, size_t& pos) {
+// Unsigned varint (multiformats): at most 9 bytes, minimally encoded.
+Result<std::uint64_t> ReadVarint(const Bytes& b, std::size_t& pos, const char* what) {
   std::uint64_t v = 0;
   for (int shift = 0; shift < 63; shift += 7) {
-    if (pos >= b.size()) return Status::Invalid("truncated varint");
+    if (pos >= b.size()) return Status::Invalid(fmt::format("truncated {} varint", what));
     std::uint8_t byte = b[pos++];
     v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
     if (!(byte & 0x80)) {
-      if (byte == 0 && shift > 0) return Status::Invalid("over-long varint");
+      if (byte == 0 && shift > 0) return Status::Invalid(fmt::format("over-long {} varint", what));
       return v;
     }
   }
-  return Status::Invalid("varint too long");
+  return Status::Invalid(fmt::format("{} varint longer than 9 bytes", what));
 }
 
 void WriteVarint(Bytes& b, std::uint64_t v) {
-  while (v >= 0x80) {
-    b.push_back(static_cast<std::uint8_t>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
+  for (; v >= 0x80; v >>= 7) b.push_back(static_cast<std::uint8_t>((v & 0x7f) | 0x80));
   b.push_back(static_cast<std::uint8_t>(v));
 }
 
-// Validates a multihash occupying b[pos..]; it must end exactly at b.size().
-Status CheckMultihash(const Bytes& b, size_t pos) {
-  ASSIGN_OR_RETURN(std::uint64_t code, ReadVarint(b, pos));
-  (void)code;
-  ASSIGN_OR_RETURN(std::uint64_t len, ReadVarint(b, pos));
-  if (b.size() - pos != len)
-    return Status::Invalid(fmt::format("multihash says {} digest bytes, found {}", len, b.size() - pos));
-  if (len == 0 && code != 0x00) return Status::Invalid("empty digest");
+// The multihash b[pos..] must end exactly at b.size(). Sets *code.
+Status CheckMultihash(const Bytes& b, std::size_t pos, std::uint64_t* code = nullptr) {
+  if (pos >= b.size()) return Status::Invalid("no multihash");
+  ASSIGN_OR_RETURN(std::uint64_t hash, ReadVarint(b, pos, "multihash code"));
+  ASSIGN_OR_RETURN(std::uint64_t len, ReadVarint(b, pos, "multihash length"));
+  std::size_t found = b.size() - pos;
+  if (found < len) return Status::Invalid(fmt::format("truncated multihash: {} digest bytes of {}", found, len));
+  if (found > len) return Status::Invalid(fmt::format("{} extra bytes after the {}-byte multihash digest", found - len, len));
+  if (len == 0 && hash != kHashIdentity) return Status::Invalid("empty multihash digest");
+  if (hash == kHashSha2_256 && len > 32)
+    return Status::Invalid(fmt::format("a sha2-256 digest has 32 bytes, not {}", len));
+  if (code) *code = hash;
   return Status::Ok();
 }
 
-bool IsLower(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+bool HasUpper(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
 }
-bool IsUpper(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
+bool HasLower(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
 }
 std::string ToLower(std::string_view s) {
   std::string r(s);
@@ -149,68 +176,93 @@ std::string ToLower(std::string_view s) {
   return r;
 }
 
-// Multibase decoding of a CIDv1 string (prefix char + payload).
+// A case-insensitive base: the prefix's case says the body's.
+Result<Bytes> DecodeCased(char prefix, std::string_view body, const char* alphabet, int bits_or_base,
+                          bool big, const char* name) {
+  bool upper = std::isupper(static_cast<unsigned char>(prefix));
+  if (upper ? HasLower(body) : HasUpper(body))
+    return Status::Invalid(fmt::format("mixed-case {} (prefix {} wants {} case)", name, CharName(prefix),
+                                       upper ? "upper" : "lower"));
+  std::string lower = ToLower(body);
+  return big ? DecodeBigBase(lower, alphabet, bits_or_base, name) : DecodeBits(lower, alphabet, bits_or_base, name);
+}
+
+// Multibase: a prefix character naming the base, then the payload.
 Result<Bytes> DecodeMultibase(std::string_view text) {
-  if (text.size() < 2) return Status::Invalid("too short");
   char prefix = text[0];
   std::string_view body = text.substr(1);
+  if (body.empty()) return Status::Invalid("nothing after the multibase prefix");
   switch (prefix) {
-    case 'b':
-      if (!IsLower(body)) return Status::Invalid("mixed-case base32");
-      return DecodeBits(body, kB32, 5, "base32");
-    case 'B':
-      if (!IsUpper(body)) return Status::Invalid("mixed-case base32");
-      return DecodeBits(ToLower(body), kB32, 5, "base32");
-    case 'k':
-      if (!IsLower(body)) return Status::Invalid("mixed-case base36");
-      return DecodeBigBase(body, kB36, 36, "base36");
-    case 'K':
-      if (!IsUpper(body)) return Status::Invalid("mixed-case base36");
-      return DecodeBigBase(ToLower(body), kB36, 36, "base36");
-    case 'z':
-      return DecodeBigBase(body, kB58, 58, "base58btc");
-    case 'f':
-      if (!IsLower(body)) return Status::Invalid("mixed-case base16");
-      return DecodeBits(body, "0123456789abcdef", 4, "base16");
-    case 'F':
-      if (!IsUpper(body)) return Status::Invalid("mixed-case base16");
-      return DecodeBits(ToLower(body), "0123456789abcdef", 4, "base16");
-    case 'm':
-      return DecodeBits(body, kB64, 6, "base64");
-    case 'u':
-      return DecodeBits(body, kB64Url, 6, "base64url");
+    case 'b': case 'B': return DecodeCased(prefix, body, kB32, 5, false, "base32");
+    case 'k': case 'K': return DecodeCased(prefix, body, kB36, 36, true, "base36");
+    case 'f': case 'F': return DecodeCased(prefix, body, kB16, 4, false, "base16");
+    case 'z': return DecodeBigBase(body, kB58, 58, "base58btc");
+    case 'm': return DecodeBits(body, kB64, 6, "base64");
+    case 'u': return DecodeBits(body, kB64Url, 6, "base64url");
     default:
       return Status::Invalid(fmt::format("unknown multibase prefix {}", CharName(prefix)));
   }
 }
 
-Result<Cid> ParseCidBytesV1(const Bytes& b) {
-  size_t pos = 0;
-  ASSIGN_OR_RETURN(std::uint64_t version, ReadVarint(b, pos));
+// Binary CIDv1: <version varint = 1><codec varint><multihash>.
+Result<Cid> ParseCidV1Bytes(const Bytes& b) {
+  std::size_t pos = 0;
+  ASSIGN_OR_RETURN(std::uint64_t version, ReadVarint(b, pos, "version"));
   if (version != 1) return Status::Invalid(fmt::format("unsupported CID version {}", version));
-  ASSIGN_OR_RETURN(std::uint64_t codec, ReadVarint(b, pos));
+  ASSIGN_OR_RETURN(std::uint64_t codec, ReadVarint(b, pos, "codec"));
   RETURN_IF_ERROR(CheckMultihash(b, pos));
   Cid c;
   c.version = 1;
   c.codec = codec;
-  c.multihash.assign(b.begin() + static_cast<long>(pos), b.end());
+  c.multihash.assign(b.begin() + static_cast<std::ptrdiff_t>(pos), b.end());
   return c;
 }
 
-Result<Cid> ParseCidImpl(std::string_view text) {
+// CIDv0: 46 base58btc characters, a bare sha2-256 multihash.
+Result<Cid> ParseCidV0(std::string_view text) {
+  if (text.size() != 46)
+    return Status::Invalid(fmt::format("a CIDv0 has 46 characters, this one {}", text.size()));
+  ASSIGN_OR_RETURN(Bytes b, DecodeBigBase(text, kB58, 58, "base58"));
+  if (b.size() != 34 || b[0] != kHashSha2_256 || b[1] != 32) return Status::Invalid("not a sha2-256 multihash");
+  Cid c;
+  c.version = 0;
+  c.codec = kCodecDagPb;
+  c.multihash = std::move(b);
+  return c;
+}
+
+// The reason only; ParseCid adds the input.
+Result<Cid> ParseCidReason(std::string_view text) {
   if (text.empty()) return Status::Invalid("empty");
-  if (text.size() == 46 && text.substr(0, 2) == "Qm") {
-    ASSIGN_OR_RETURN(Bytes b, Base58btcDecode(text));
-    if (b.size() != 34 || b[0] != 0x12 || b[1] != 0x20) return Status::Invalid("not a sha2-256 CIDv0");
-    Cid c;
-    c.version = 0;
-    c.codec = 0x70;
-    c.multihash = std::move(b);
-    return c;
-  }
-  if (text.substr(0, 2) == "Qm") return Status::Invalid(fmt::format("a CIDv0 has 46 characters, not {}", text.size()));
+  if (text.size() > kMaxCidText) return Status::Invalid(fmt::format("{} characters is too long", text.size()));
+  if (text.starts_with("Qm")) return ParseCidV0(text);
   ASSIGN_OR_RETURN(Bytes b, DecodeMultibase(text));
-  return ParseCidBytesV1(b);
+  return ParseCidV1Bytes(b);
+}
+
+// A peer id multihash: identity (inlined public key) or sha2-256.
+bool IsPeerIdMultihash(const Bytes& mh) {
+  std::uint64_t code = 0;
+  return CheckMultihash(mh, 0, &code).ok() && (code == kHashIdentity || code == kHashSha2_256);
+}
+
+// Why `name` is not a DNS name (labels of [A-Za-z0-9-], at least one dot,
+// no label empty, longer than 63 or starting/ending with '-'); nullopt if it is.
+std::optional<std::string> DnsNameProblem(std::string_view name) {
+  if (name.size() > 253) return "longer than 253 characters";
+  if (name.find('.') == std::string_view::npos) return "no dot";
+  for (std::size_t i = 0; i <= name.size();) {
+    std::size_t j = std::min(name.find('.', i), name.size());
+    std::string_view label = name.substr(i, j - i);
+    if (label.empty()) return "empty DNS label";
+    if (label.size() > 63) return "DNS label longer than 63 characters";
+    if (label.front() == '-' || label.back() == '-') return "DNS label starts or ends with '-'";
+    for (char c : label)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+        return fmt::format("character {} in a DNS name", CharName(c));
+    i = j + 1;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -233,57 +285,55 @@ std::string Cid::ToString() const {
 }
 
 Result<Cid> ParseCid(std::string_view text) {
-  auto c = ParseCidImpl(text);
-  if (!c.ok()) return Status::Invalid(fmt::format("'{}' is not a valid CID ({})", text, c.status().message()));
+  auto c = ParseCidReason(text);
+  if (!c.ok()) return Status::Invalid(fmt::format("{} is not a valid CID ({})", Quoted(text), c.status().message()));
   return c;
 }
 
 bool CidEqual(std::string_view a, std::string_view b) {
-  auto x = ParseCid(a), y = ParseCid(b);
+  auto x = ParseCid(a);
+  auto y = ParseCid(b);
   return x.ok() && y.ok() && *x == *y;
 }
 
 std::optional<std::vector<std::uint8_t>> IpnsKeyMultihash(std::string_view name) {
-  if (name.empty()) return std::nullopt;
-  if (name[0] == '1' || name.substr(0, 2) == "Qm") {  // base58btc peer id: a bare multihash
-    auto b = Base58btcDecode(name);
-    if (!b.ok() || !CheckMultihash(*b, 0).ok()) return std::nullopt;
-    size_t pos = 0;
-    auto code = ReadVarint(*b, pos);
-    if (!code.ok() || (*code != 0x00 && *code != 0x12)) return std::nullopt;  // identity or sha2-256
-    return *b;
+  if (name.empty() || name.size() > kMaxCidText) return std::nullopt;
+  if (name[0] == '1' || name.starts_with("Qm")) {  // base58btc peer id: a bare multihash
+    auto mh = Base58btcDecode(name);
+    if (!mh.ok() || !IsPeerIdMultihash(*mh)) return std::nullopt;
+    return std::move(mh).value();
   }
-  auto c = ParseCidImpl(name);
-  if (!c.ok() || c->version != 1 || c->codec != 0x72) return std::nullopt;
+  auto c = ParseCidReason(name);
+  if (!c.ok() || c->version != 1 || c->codec != kCodecLibp2pKey || !IsPeerIdMultihash(c->multihash))
+    return std::nullopt;
   return c->multihash;
 }
 
 std::string PeerIdBase58(std::string_view name) {
   auto mh = IpnsKeyMultihash(name);
-  if (!mh) return std::string(name);
-  return Base58btcEncode(*mh);
+  return mh ? Base58btcEncode(*mh) : std::string(name);
 }
 
 Status ValidateIpnsName(std::string_view name) {
   if (IpnsKeyMultihash(name)) return Status::Ok();
-  // DNSLink: a domain name.
-  auto bad = [&](std::string_view why) {
-    return Status::Invalid(fmt::format("'{}' is not a valid IPNS name ({})", name, why));
+  auto bad = [&](const std::string& why) {
+    return Status::Invalid(fmt::format("{} is not a valid IPNS name ({})", Quoted(name), why));
   };
-  if (name.empty() || name.size() > 253) return bad("length");
-  if (name.find('.') == std::string_view::npos) return bad("neither a key nor a DNS name");
-  size_t i = 0;
-  while (i <= name.size()) {
-    size_t j = name.find('.', i);
-    if (j == std::string_view::npos) j = name.size();
-    std::string_view label = name.substr(i, j - i);
-    if (label.empty() || label.size() > 63) return bad("empty or long DNS label");
-    if (label.front() == '-' || label.back() == '-') return bad("DNS label starts or ends with '-'");
-    for (char c : label)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return bad(fmt::format("character {}", CharName(c)));
-    i = j + 1;
+  if (name.empty()) return bad("empty");
+  auto dns_problem = DnsNameProblem(name);
+  if (!dns_problem) return Status::Ok();
+  if (name.find('.') != std::string_view::npos) return bad(*dns_problem);
+  // No dot: it can only have been meant as a key; say what is wrong with it.
+  if (name[0] == '1' || name.starts_with("Qm")) {
+    auto mh = Base58btcDecode(name);
+    if (!mh.ok()) return bad(mh.status().message());
+    return bad("not an identity or sha2-256 multihash");
   }
-  return Status::Ok();
+  auto c = ParseCidReason(name);
+  if (!c.ok()) return bad("neither a libp2p key nor a DNS name: " + c.status().message());
+  if (c->codec != kCodecLibp2pKey)
+    return bad(fmt::format("a CID with codec 0x{:x}, not a libp2p-key (0x72)", c->codec));
+  return bad("a libp2p-key CID whose multihash is neither identity nor sha2-256");
 }
 
 }  // namespace oneipfs

@@ -7,6 +7,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 ipfsd_start fe
 host_start node1
 host_start node2
+host_start frontend --no-ipfs   # the front end as a host: stop/undeploy target
 ds_env
 fx="$ONEIPFS_SOURCE_DIR/tests/fixtures"
 DS=/var/lib/one//datastores
@@ -59,6 +60,11 @@ t_case "resize and snapshots of the powered-off VM"
 run_tm resize "node1:$DS/0/42/disk.0" 16 42 100; assert_success
 assert_eq "$(stat -c %s "$(on node1 $DS/0/42/disk.0)")" "$((16 * 1048576))"
 run_tm resize "node1:$DS/0/42/disk.0" 8 42 100; assert_fail_one_line "no shrinking"; assert_contains "$ERR" "shrink"
+qemu-img create -q -f qcow2 "$T_ROOT/q.qcow2" 32M
+register 7 "$T_ROOT/q.qcow2"; Q=$SRC
+run_tm clone "$Q" "node1:$DS/0/42/disk.5" 42 100; assert_success
+run_tm resize "node1:$DS/0/42/disk.5" 64 42 100; assert_success "qcow2 resize"
+assert_contains "$(qemu-img info "$(on node1 $DS/0/42/disk.5)")" "virtual size: 64 MiB"
 printf 'before snapshot' | dd of="$(on node1 $DS/0/42/disk.1)" bs=1 seek=100 conv=notrunc status=none
 xfr SNAP_CREATE.ssh ipfs "node1:$DS/0/42/disk.1" 0 42 100; assert_success
 printf 'after  snapshot' | dd of="$(on node1 $DS/0/42/disk.1)" bs=1 seek=100 conv=notrunc status=none
@@ -120,6 +126,10 @@ run_tm mv "node1:$DS/0/43" "node2:$DS/0/43" 43 0; assert_success "the VM directo
 assert_file_eq "$(on node2 $DS/0/43/disk.0)" "$T_ROOT/data.v2"
 assert_missing "$(on node1 $DS/0/43)"
 run_tm mv "node2:$DS/0/43/disk.0" "node2:$DS/0/43/disk.0" 43 100; assert_success "same place: nothing to do"
+xfr MV.ssh ipfs "node2:$DS/0/43/disk.0" "frontend:$DS/0/43/disk.0" 43 100; assert_success "stop: host -> front end"
+assert_file_eq "$(on frontend $DS/0/43/disk.0)" "$T_ROOT/data.v2"; assert_missing "$(on node2 $DS/0/43/disk.0)"
+xfr MV.ssh ipfs "frontend:$DS/0/43/disk.0" "node2:$DS/0/43/disk.0" 43 100; assert_success "resume: front end -> host"
+assert_file_eq "$(on node2 $DS/0/43/disk.0)" "$T_ROOT/data.v2"; assert_missing "$(on frontend $DS/0/43/disk.0)"
 
 t_case "live migration hooks: premigrate copies IPFS disks, postmigrate cleans the source"
 python3 - "$fx/vm.xml" "$T_ROOT/vm.xml" <<'PY'
