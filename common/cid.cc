@@ -327,7 +327,8 @@ Status ValidateIpnsName(std::string_view name) {
   if (name[0] == '1' || name.starts_with("Qm")) {
     auto mh = Base58btcDecode(name);
     if (!mh.ok()) return bad(mh.status().message());
-    return bad("not an identity or sha2-256 multihash");
+    if (Status st = CheckMultihash(*mh, 0); !st.ok()) return bad(st.message());
+    return bad("a peer id's multihash is identity or sha2-256");
   }
   auto c = ParseCidReason(name);
   if (!c.ok()) return bad("neither a libp2p key nor a DNS name: " + c.status().message());
