@@ -180,6 +180,48 @@ Status RemoveOnHost(TmContext& ctx, const std::string& host, const std::vector<s
   return Status::Ok();
 }
 
+Status RunDiskSnapshotScript(TmContext& ctx, std::string_view action, const char* script) {
+  ASSIGN_OR_RETURN(HostPath disk, SplitHostPath(ctx.args[0]));
+  char* end = nullptr;
+  long id = std::strtol(ctx.args[1].c_str(), &end, 10);
+  if (ctx.args[1].empty() || *end || id < 0)
+    return Status::Invalid(fmt::format("SNAP_ID '{}' is not a snapshot id", ctx.args[1]));
+  auto r = RunHostScript(ctx, disk.host, script, {disk.path, std::to_string(id)});
+  if (!r.ok()) return r.status().Prefixed(fmt::format("{} {} {}", action, ctx.args[0], id));
+  return Status::Ok();
+}
+
+std::vector<std::string> MigrationSet::paths() const {
+  std::vector<std::string> out;
+  for (const auto& n : names) out.push_back(dir + "/" + n);
+  return out;
+}
+
+Result<MigrationSet> MigrationTargets(const TmContext& ctx) {
+  MigrationSet m;
+  m.src_host = ctx.args[0];
+  m.dst_host = ctx.args[1];
+  m.dir = ctx.args[2];
+  while (m.dir.size() > 1 && m.dir.back() == '/') m.dir.pop_back();
+  bool for_disks = ctx.args.size() == 6 && !ctx.args[5].empty();
+  if (for_disks) {
+    if (ctx.stdin_data.empty()) return Status::Invalid("no VM document on stdin");
+    ASSIGN_OR_RETURN(auto ids, VmDiskIds(ctx.stdin_data, "ipfs"));
+    for (const auto& id : ids) {
+      m.names.push_back("disk." + id);
+      m.names.push_back("disk." + id + ".snap");
+    }
+    if (m.names.empty()) ctx.log.Info("the VM has no disks from an IPFS datastore");
+  } else {
+    size_t slash = m.dir.rfind('/');
+    if (slash == std::string::npos || slash == 0) return Status::Invalid(fmt::format("'{}' is not a VM directory", m.dir));
+    m.names.push_back(m.dir.substr(slash + 1));
+    m.dir = m.dir.substr(0, slash);
+  }
+  if (m.src_host == m.dst_host) m.names.clear();  // nothing moves
+  return m;
+}
+
 Result<std::vector<std::string>> VmDiskIds(const std::string& vm_xml, const std::string& tm_mad) {
   std::string xml = vm_xml;
   if (xml.find('<') == std::string::npos) {

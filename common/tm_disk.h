@@ -37,6 +37,25 @@ Status CopyBetweenHosts(TmContext& ctx, const std::string& src_host, const std::
 Status RemoveOnHost(TmContext& ctx, const std::string& host, const std::vector<std::string>& paths,
                     bool tolerate_gone);
 
+// snap_create/snap_delete/snap_revert: parses "HOST:DISK SNAP_ID" from
+// argv and runs `script` on the host with the disk path and the snapshot id
+// as $1 and $2. A bad SNAP_ID is Invalid; a script failure names the action.
+Status RunDiskSnapshotScript(TmContext& ctx, std::string_view action, const char* script);
+
+// What a live-migration hook (pre/post/failmigrate) moves: with a 6th
+// argument (called by the system TM for its other TMs' disks) the VM's disks
+// whose TM_MAD is ipfs, each with its .snap directory, listed from the VM
+// document on stdin; without it (ipfs as the system TM) the whole VM
+// directory. `paths` are absolute, `names` relative to `dir`. Empty when
+// there is nothing of ours to move.
+struct MigrationSet {
+  std::string src_host, dst_host;
+  std::string dir;
+  std::vector<std::string> names;
+  std::vector<std::string> paths() const;
+};
+Result<MigrationSet> MigrationTargets(const TmContext& ctx);
+
 // The VM disk ids in a base64 (or plain) <VM> document whose DISK/TM_MAD is
 // `tm_mad`; every disk id when `tm_mad` is empty.
 Result<std::vector<std::string>> VmDiskIds(const std::string& vm_xml_b64, const std::string& tm_mad);

@@ -3,40 +3,22 @@
 // Removes snapshot TARGET_SNAPSHOT ("snap-<id>") from the image's catalog
 // entry. Already gone is not an error.
 // Snapshots of a persistent image are the disk snapshots its VM took, saved
-// into the catalog entry by the transfer driver's mvds.
-#include <cstdlib>
-
+// into the catalog entry by the transfer driver's mvds (image_snapshot.h).
 #include <fmt/format.h>
 
 #include "common/catalog.h"
 #include "common/driver.h"
-#include "common/source.h"
+#include "common/image_snapshot.h"
 
 namespace oneipfs {
 namespace {
 
-[[maybe_unused]] Result<CatalogVersion> FindSnapshot(Catalog& catalog, const CatalogEntry& entry, std::uint64_t id,
-                                                     const std::string& what) {
-  ASSIGN_OR_RETURN(auto snaps, catalog.Snapshots(entry));
-  for (const auto& s : snaps)
-    if (s.number == id) return s;
-  return Status::NotFound(fmt::format("{}: the image has no snapshot {}", what, id));
-}
-
 Result<std::string> Action(DsContext& ctx) {
-  const ImageDoc& img = ctx.action.image;
-  if (!img.present) return Status::Invalid("the action document has no IMAGE");
-  std::string what = fmt::format("cannot snap_delete image {} snapshot {}", img.id, img.target_snapshot);
-  char* end = nullptr;
-  long id = std::strtol(img.target_snapshot.c_str(), &end, 10);
-  if (img.target_snapshot.empty() || *end || id < 0)
-    return Status::Invalid(fmt::format("{}: TARGET_SNAPSHOT is not a snapshot id", what));
-  auto entry = ParseCatalogSource(StripHostPrefix(img.source));
-  if (!entry) return Status::Invalid(fmt::format("{}: SOURCE '{}' is not a one-ipfs catalog entry", what, img.source));
+  ASSIGN_OR_RETURN(SnapshotTarget t, ImageSnapshotTarget(ctx, "snap_delete"));
   Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
-  Status st = catalog.RemoveSnapshot(*entry, id);
-  if (!st.ok() && st.code() != Status::Code::kNotFound) return st.Prefixed(what);
-  ctx.log.Info(fmt::format("snapshot {} of {} deleted", id, img.source));
+  Status st = catalog.RemoveSnapshot(t.entry, t.id);
+  if (!st.ok() && st.code() != Status::Code::kNotFound) return st.Prefixed(t.what);
+  ctx.log.Info(fmt::format("snapshot {} of {} deleted", t.id, t.entry.Source()));
   return std::string();
 }
 

@@ -3,41 +3,21 @@
 // The snapshot's content becomes the next version of the image (the
 // content it replaces stays in the history); the snapshot itself stays.
 // Snapshots of a persistent image are the disk snapshots its VM took, saved
-// into the catalog entry by the transfer driver's mvds.
-#include <cstdlib>
-
+// into the catalog entry by the transfer driver's mvds (image_snapshot.h).
 #include <fmt/format.h>
 
 #include "common/catalog.h"
 #include "common/driver.h"
-#include "common/source.h"
+#include "common/image_snapshot.h"
 
 namespace oneipfs {
 namespace {
 
-[[maybe_unused]] Result<CatalogVersion> FindSnapshot(Catalog& catalog, const CatalogEntry& entry, std::uint64_t id,
-                                                     const std::string& what) {
-  ASSIGN_OR_RETURN(auto snaps, catalog.Snapshots(entry));
-  for (const auto& s : snaps)
-    if (s.number == id) return s;
-  return Status::NotFound(fmt::format("{}: the image has no snapshot {}", what, id));
-}
-
 Result<std::string> Action(DsContext& ctx) {
-  const ImageDoc& img = ctx.action.image;
-  if (!img.present) return Status::Invalid("the action document has no IMAGE");
-  std::string what = fmt::format("cannot snap_revert image {} snapshot {}", img.id, img.target_snapshot);
-  char* end = nullptr;
-  long id = std::strtol(img.target_snapshot.c_str(), &end, 10);
-  if (img.target_snapshot.empty() || *end || id < 0)
-    return Status::Invalid(fmt::format("{}: TARGET_SNAPSHOT is not a snapshot id", what));
-  auto entry = ParseCatalogSource(StripHostPrefix(img.source));
-  if (!entry) return Status::Invalid(fmt::format("{}: SOURCE '{}' is not a one-ipfs catalog entry", what, img.source));
+  ASSIGN_OR_RETURN(SnapshotTarget t, ImageSnapshotTarget(ctx, "snap_revert"));
   Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
-  ASSIGN_OR_RETURN(CatalogVersion snap, FindSnapshot(catalog, *entry, id, what));
-  auto v = catalog.AddVersion(*entry, snap.cid);
-  if (!v.ok()) return v.status().Prefixed(what);
-  ctx.log.Info(fmt::format("{} reverted to snapshot {} (version {})", img.source, id, *v));
+  ASSIGN_OR_RETURN(std::uint64_t version, RevertToSnapshot(catalog, t));
+  ctx.log.Info(fmt::format("{} reverted to snapshot {} (version {})", t.entry.Source(), t.id, version));
   return std::string();
 }
 

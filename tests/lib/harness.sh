@@ -100,7 +100,7 @@ PY
   T_PIDS+=("$pid")
   printf -v "IPFSD_PID_$v" '%s' "$pid"; export "IPFSD_PID_$v"
   local url_var="IPFSD_API_$v" i
-  for i in $(seq 300); do
+  for i in $(seq 900); do
     if curl -sf -X POST "${!url_var}/api/v0/id" -o "$T_ROOT/ipfs-$name.id" 2>/dev/null; then
       printf -v "IPFSD_ID_$v" '%s' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ID"])' "$T_ROOT/ipfs-$name.id")"
       export "IPFSD_ID_$v"

@@ -1,0 +1,39 @@
+#include "common/image_snapshot.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "common/source.h"
+
+namespace oneipfs {
+
+Result<SnapshotTarget> ImageSnapshotTarget(const DsContext& ctx, std::string_view action) {
+  const ImageDoc& img = ctx.action.image;
+  if (!img.present) return Status::Invalid("the action document has no IMAGE");
+  SnapshotTarget t;
+  t.what = fmt::format("cannot {} image {} snapshot {}", action, img.id, img.target_snapshot);
+  char* end = nullptr;
+  long id = std::strtol(img.target_snapshot.c_str(), &end, 10);
+  if (img.target_snapshot.empty() || *end || id < 0)
+    return Status::Invalid(fmt::format("{}: TARGET_SNAPSHOT is not a snapshot id", t.what));
+  auto entry = ParseCatalogSource(StripHostPrefix(img.source));
+  if (!entry)
+    return Status::Invalid(fmt::format("{}: SOURCE '{}' is not a one-ipfs catalog entry", t.what, img.source));
+  t.entry = *entry;
+  t.id = static_cast<std::uint64_t>(id);
+  return t;
+}
+
+Result<std::uint64_t> RevertToSnapshot(Catalog& catalog, const SnapshotTarget& t) {
+  ASSIGN_OR_RETURN(auto snaps, catalog.Snapshots(t.entry));
+  for (const auto& s : snaps) {
+    if (s.number != t.id) continue;
+    auto v = catalog.AddVersion(t.entry, s.cid);
+    if (!v.ok()) return v.status().Prefixed(t.what);
+    return *v;
+  }
+  return Status::NotFound(fmt::format("{}: the image has no snapshot {}", t.what, t.id));
+}
+
+}  // namespace oneipfs
