@@ -11,8 +11,8 @@
 namespace oneipfs {
 namespace {
 
-constexpr int kExitNotFound = 127;
-constexpr int kExitNoDaemon = 3;
+constexpr int kExitNotFound = kHelperExitMissing;
+constexpr int kExitNoDaemon = kHelperExitNoDaemon;
 
 // Receives a disk on stdin into $1 atomically; $2 = expected bytes.
 const char* kReceiveScript = R"(set -eu
@@ -35,18 +35,6 @@ std::string HelperPath(const TmContext& ctx) {
   return ctx.config.Get("IPFS_REMOTE_DIR") + "/tm/ipfs/one-ipfs-host";
 }
 
-// argv for the helper, with IPFS_HOST_API passed only when the operator set it.
-std::vector<std::string> HelperArgv(const TmContext& ctx, std::vector<std::string> args) {
-  std::vector<std::string> argv;
-  if (ctx.config.Origin("IPFS_HOST_API") != "default") {
-    argv.push_back("env");
-    argv.push_back("IPFS_HOST_API=" + ctx.config.Get("IPFS_HOST_API"));
-  }
-  argv.push_back(HelperPath(ctx));
-  for (auto& a : args) argv.push_back(std::move(a));
-  return argv;
-}
-
 Status StreamToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst) {
   PipeBridge bridge([&](const ByteSink& sink) { return ctx.ipfs.Cat("/ipfs/" + cid, 0, std::nullopt, sink); });
   RemoteCommand cmd;
@@ -64,6 +52,18 @@ Status StreamToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
 }
 
 }  // namespace
+
+std::vector<std::string> HelperArgv(const TmContext& ctx, std::vector<std::string> args) {
+  std::vector<std::string> argv;
+  if (ctx.config.Origin("IPFS_HOST_API") != "default") {
+    argv.push_back("env");
+    argv.push_back("IPFS_HOST_API=" + ctx.config.Get("IPFS_HOST_API"));
+  }
+  argv.push_back(HelperPath(ctx));
+  for (auto& a : args) argv.push_back(std::move(a));
+  return argv;
+}
+
 
 std::string ForwardRemoteLog(const std::string& err) {
   std::istringstream in(err);

@@ -50,6 +50,13 @@ Result<SavedContent> SaveFromHost(TmContext& ctx, const HostPath& src, const Pro
 Result<RemoteResult> RunHostScript(TmContext& ctx, const std::string& host, const std::string& script,
                                    const std::vector<std::string>& args);
 
+// The argv that runs the host helper (<IPFS_REMOTE_DIR>/tm/ipfs/one-ipfs-host
+// ARGS...), with IPFS_HOST_API passed on when it is not the default. Exit
+// 127: the helper is missing; 3: the host has no reachable daemon.
+std::vector<std::string> HelperArgv(const TmContext& ctx, std::vector<std::string> args);
+constexpr int kHelperExitMissing = 127;
+constexpr int kHelperExitNoDaemon = 3;
+
 // Multiaddrs (with /p2p/<id>) hosts use to reach the front-end daemon.
 Result<std::vector<std::string>> FrontendPeers(TmContext& ctx);
 

@@ -11,6 +11,11 @@
 //       connect the host daemon to the given peers (the front end), stream
 //       the content into <dst> atomically (temporary file beside it, sparse,
 //       byte count checked, fsync, rename; see disk_writer.h).
+//   one-ipfs-host probe <cid>|- [<peer multiaddr>...]
+//       for one-ipfs-doctor: connect to the peers, read <cid> (at most
+//       16 MiB) into memory, never onto disk; prints one JSON line
+//       {"helper":..., "daemon":..., "peer":..., "connected":[...],
+//        "connect_errors":[...], "bytes":..., "sha1":...} ("-": no read).
 //   one-ipfs-host add <path>
 //       add a disk file to the host daemon; prints one JSON line
 //       {"cid":..., "bytes":..., "peer":..., "addresses":[...]} so the front
@@ -35,6 +40,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/config.h"
+#include "common/digest.h"
 #include "common/disk_writer.h"
 #include "common/driver.h"
 #include "common/importer.h"
@@ -50,6 +56,7 @@ const char* kUsage =
     "Usage: one-ipfs-host version\n"
     "       one-ipfs-host fetch <cid> <bytes> <dst> [<peer multiaddr>...]\n"
     "       one-ipfs-host add <path>\n"
+    "       one-ipfs-host probe <cid>|- [<peer multiaddr>...]\n"
     "Runs on a hypervisor host; talks to the host's own IPFS daemon at IPFS_HOST_API\n"
     "(default /ip4/127.0.0.1/tcp/5001). Exit 3 when that daemon is not reachable.\n";
 
@@ -128,6 +135,39 @@ int Add(const std::vector<std::string>& a, const Log& log) {
   return 0;
 }
 
+int Probe(const std::vector<std::string>& a) {
+  if (a.size() < 3) return Fail(Status::Invalid("probe needs <cid> or -"));
+  auto ipfs = HostClient();
+  if (!ipfs.ok()) return Fail(ipfs.status());
+  auto version = (*ipfs)->Version();
+  if (!version.ok()) return Fail(version.status());
+  auto id = (*ipfs)->Id();
+  if (!id.ok()) return Fail(id.status());
+  nlohmann::json out = {{"helper", ONEIPFS_VERSION}, {"daemon", *version}, {"peer", id->id},
+                        {"connected", nlohmann::json::array()}, {"connect_errors", nlohmann::json::array()}};
+  for (size_t i = 3; i < a.size(); ++i) {
+    Status st = (*ipfs)->SwarmConnect(a[i]);
+    if (st.ok()) out["connected"].push_back(a[i]);
+    else out["connect_errors"].push_back(st.message());
+  }
+  if (a[2] != "-") {
+    constexpr std::uint64_t kMax = 16 << 20;
+    Digests digests;
+    std::uint64_t bytes = 0;
+    Status st = (*ipfs)->Cat("/ipfs/" + a[2], 0, kMax, [&](std::string_view chunk) {
+      digests.Update(chunk);
+      bytes += chunk.size();
+      return Status::Ok();
+    });
+    if (!st.ok()) return Fail(st.Prefixed(fmt::format("reading /ipfs/{}", a[2])));
+    digests.Finish();
+    out["bytes"] = bytes;
+    out["sha1"] = digests.sha1();
+  }
+  std::cout << out.dump() << "\n";
+  return 0;
+}
+
 }  // namespace
 }  // namespace oneipfs
 
@@ -143,6 +183,7 @@ int main(int argc, char** argv) {
   }
   if (a.size() >= 2 && a[1] == "fetch") return Fetch(a, log);
   if (a.size() >= 2 && a[1] == "add") return Add(a, log);
+  if (a.size() >= 2 && a[1] == "probe") return Probe(a);
   std::cerr << kUsage;
   return 1;
 }

@@ -1,0 +1,381 @@
+#include "common/doctor.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <tinyxml2.h>
+
+#include "common/digest.h"
+#include "common/host_ops.h"
+#include "common/http.h"
+#include "common/oned_conf.h"
+
+namespace oneipfs {
+namespace {
+
+const char* kFrontEnd = "front end";
+
+const char* OutcomeWord(Outcome o) {
+  switch (o) {
+    case Outcome::kPass: return "PASS";
+    case Outcome::kWarn: return "WARN";
+    case Outcome::kFail: return "FAIL";
+  }
+  return "?";
+}
+
+std::string LastLine(std::string_view text) {
+  std::string last;
+  std::istringstream in{std::string(text)};
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) last = line;
+  return last;
+}
+
+std::string Sha1Of(std::string_view bytes) {
+  Digests d;
+  d.Update(bytes);
+  d.Finish();
+  return d.sha1();
+}
+
+void CheckConfiguration(const FrontEndFacts& facts, const Config& config, Report& r) {
+  struct stat sb {};
+  if (facts.conf_path.empty() || ::stat(facts.conf_path.c_str(), &sb) != 0) {
+    r.Warn(kFrontEnd, "configuration", fmt::format("no ipfs.conf at '{}': built-in defaults", facts.conf_path),
+           "install it with `make install` (or the package) or point ONE_IPFS_CONF at it");
+    return;
+  }
+  std::string detail = facts.conf_path;
+  for (const auto& w : config.warnings()) detail += "; " + w;
+  if (config.warnings().empty()) r.Pass(kFrontEnd, "configuration", detail);
+  else r.Warn(kFrontEnd, "configuration", detail, "remove or correct the unknown keys (README.md lists every key)");
+}
+
+bool CheckDaemon(const Config& config, IpfsClient& ipfs, Report& r) {
+  auto version = ipfs.Version();
+  if (version.ok()) {
+    r.Pass(kFrontEnd, "IPFS daemon", fmt::format("version {} at {} (IPFS_API from {})", *version, ipfs.Address(),
+                                                 config.Origin("IPFS_API")));
+    return true;
+  }
+  const std::string& msg = version.status().message();
+  std::string fix = "start the front end's IPFS daemon (e.g. `systemctl start ipfs`) or set IPFS_API in ipfs.conf";
+  if (msg.find("401") != std::string::npos || msg.find("403") != std::string::npos ||
+      msg.find("uthoriz") != std::string::npos)
+    fix = "set IPFS_API_AUTH in ipfs.conf to a secret the daemon's API.Authorizations accepts";
+  else if (version.status().code() == Status::Code::kTimeout)
+    fix = "the daemon accepts connections but does not answer: restart it and check its log";
+  r.Fail(kFrontEnd, "IPFS daemon", msg, fix);
+  return false;
+}
+
+// The configured address, and the addresses the daemon says its API listens on.
+void CheckApiExposure(const Config& config, IpfsClient& ipfs, bool daemon_up, Report& r) {
+  std::vector<std::string> exposed;
+  auto host = ApiAddressHost(config.Get("IPFS_API"));
+  if (host.ok() && !IsLoopbackHost(*host)) exposed.push_back(fmt::format("IPFS_API {}", config.Get("IPFS_API")));
+  std::string listening = "unknown";
+  if (daemon_up) {
+    auto body = ipfs.Call("config", {{"arg", "Addresses.API"}});
+    if (body.ok()) {
+      try {
+        auto value = nlohmann::json::parse(*body).at("Value");
+        std::vector<std::string> addrs;
+        if (value.is_string()) addrs.push_back(value.get<std::string>());
+        else
+          for (const auto& a : value) addrs.push_back(a.get<std::string>());
+        listening = "";
+        for (const auto& a : addrs) {
+          listening += (listening.empty() ? "" : " ") + a;
+          auto h = ApiAddressHost(a);
+          if (h.ok() && !IsLoopbackHost(*h)) exposed.push_back(fmt::format("the daemon's API listens on {}", a));
+        }
+      } catch (const std::exception&) {
+        listening = "unreadable reply to config Addresses.API";
+      }
+    }
+  }
+  if (exposed.empty()) {
+    r.Pass(kFrontEnd, "API on loopback only", fmt::format("API listens on {}", listening));
+    return;
+  }
+  std::string detail;
+  for (const auto& e : exposed) detail += (detail.empty() ? "" : "; ") + e;
+  std::string fix =
+      "the RPC API is an admin interface: set the daemon's Addresses.API to /ip4/127.0.0.1/tcp/5001 "
+      "(hosts reach the front end through the swarm port, not the API)";
+  if (config.Get("IPFS_API_AUTH").empty()) r.Fail(kFrontEnd, "API on loopback only", detail, fix);
+  else r.Warn(kFrontEnd, "API on loopback only", detail + " (auth is configured)", fix);
+}
+
+void CheckActions(const FrontEndFacts& facts, Report& r) {
+  std::vector<std::string> missing;
+  auto scan = [&](const char* kind, const std::vector<std::string>& actions) {
+    for (const auto& a : actions) {
+      std::string p = fmt::format("{}/{}/ipfs/{}", facts.remotes, kind, a);
+      if (::access(p.c_str(), X_OK) != 0) missing.push_back(fmt::format("{}/ipfs/{}", kind, a));
+    }
+  };
+  scan("datastore", facts.ds_actions);
+  scan("tm", facts.tm_actions);
+  scan("tm", {"one-ipfs-host"});
+  std::size_t total = facts.ds_actions.size() + facts.tm_actions.size() + 1;
+  if (missing.empty()) {
+    r.Pass(kFrontEnd, "actions installed", fmt::format("{} executables in {}", total, facts.remotes));
+    return;
+  }
+  std::string list;
+  for (std::size_t i = 0; i < missing.size() && i < 4; ++i) list += (i ? ", " : "") + missing[i];
+  if (missing.size() > 4) list += fmt::format(" and {} more", missing.size() - 4);
+  r.Fail(kFrontEnd, "actions installed", fmt::format("missing or not executable in {}: {}", facts.remotes, list),
+         "run `make install` (or install the package) as root; with a self-contained OpenNebula set ONE_LOCATION "
+         "first, or pass --remotes");
+}
+
+void CheckOnedConf(const FrontEndFacts& facts, Report& r) {
+  if (facts.oned_conf.empty()) return;
+  std::ifstream f(facts.oned_conf);
+  if (!f) {
+    r.Fail(kFrontEnd, "oned.conf registration", fmt::format("cannot read {}", facts.oned_conf),
+           "pass --oned-conf PATH (default /etc/one/oned.conf, $ONE_LOCATION/etc/oned.conf) or run as oneadmin/root");
+    return;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto reg = InspectOnedConf(ss.str());
+  if (!reg.ok()) {
+    r.Fail(kFrontEnd, "oned.conf registration", fmt::format("{}: {}", facts.oned_conf, reg.status().message()),
+           "fix the syntax error oned itself would refuse, then run one-ipfs-register");
+    return;
+  }
+  std::vector<std::string> missing;
+  if (!reg->datastore_mad_listed) missing.push_back("ipfs in DATASTORE_MAD -d");
+  if (!reg->tm_mad_listed) missing.push_back("ipfs in TM_MAD -d");
+  if (!reg->ds_mad_conf) missing.push_back("DS_MAD_CONF ipfs");
+  if (!reg->tm_mad_conf) missing.push_back("TM_MAD_CONF ipfs");
+  if (missing.empty()) {
+    r.Pass(kFrontEnd, "oned.conf registration", facts.oned_conf);
+    return;
+  }
+  std::string list;
+  for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+  r.Fail(kFrontEnd, "oned.conf registration", fmt::format("{} lacks {}", facts.oned_conf, list),
+         "run `one-ipfs-register` (it keeps a backup), then restart oned; otherwise oned says "
+         "\"driver 'ipfs' not available\"");
+}
+
+// Runs the helper on `host`; the result or the ssh failure.
+Result<RemoteResult> RunHelper(TmContext& ctx, const std::string& host, std::vector<std::string> args, int timeout_s) {
+  RemoteCommand cmd;
+  cmd.argv = HelperArgv(ctx, std::move(args));
+  cmd.timeout = std::chrono::seconds(timeout_s);
+  return ctx.remote.Run(host, cmd);
+}
+
+}  // namespace
+
+void Report::Pass(std::string subject, std::string check, std::string detail) {
+  rows_.push_back({std::move(subject), std::move(check), Outcome::kPass, std::move(detail), ""});
+}
+void Report::Warn(std::string subject, std::string check, std::string detail, std::string fix) {
+  rows_.push_back({std::move(subject), std::move(check), Outcome::kWarn, std::move(detail), std::move(fix)});
+}
+void Report::Fail(std::string subject, std::string check, std::string detail, std::string fix) {
+  rows_.push_back({std::move(subject), std::move(check), Outcome::kFail, std::move(detail), std::move(fix)});
+}
+
+bool Report::failed() const {
+  return std::any_of(rows_.begin(), rows_.end(), [](const CheckRow& r) { return r.outcome == Outcome::kFail; });
+}
+
+std::string Report::Table() const {
+  std::size_t w_subject = 7, w_check = 5;
+  for (const auto& r : rows_) {
+    w_subject = std::max(w_subject, r.subject.size());
+    w_check = std::max(w_check, r.check.size());
+  }
+  std::string out = fmt::format("{:<6}{:<{}}  {:<{}}  {}\n", "", "SUBJECT", w_subject, "CHECK", w_check, "DETAIL");
+  int pass = 0, warn = 0, fail = 0;
+  for (const auto& r : rows_) {
+    out += fmt::format("{:<6}{:<{}}  {:<{}}  {}\n", OutcomeWord(r.outcome), r.subject, w_subject, r.check, w_check,
+                       r.detail);
+    if (r.outcome != Outcome::kPass) out += fmt::format("{:<6}fix: {}\n", "", r.fix);
+    (r.outcome == Outcome::kPass ? pass : r.outcome == Outcome::kWarn ? warn : fail)++;
+  }
+  out += fmt::format("\n{} passed, {} warning{}, {} failed\n", pass, warn, warn == 1 ? "" : "s", fail);
+  return out;
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host.empty() || host == "::1" || host == "[::1]") return true;
+  std::string lower(host);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower == "localhost" || lower == "localhost.") return true;
+  if (!lower.starts_with("127.")) return false;
+  int dots = 0;
+  for (char c : lower) {
+    if (c == '.') ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return dots == 3;
+}
+
+Result<std::string> ApiAddressHost(std::string_view address) {
+  ASSIGN_OR_RETURN(ApiEndpoint ep, ParseApiAddress(address));
+  if (!ep.unix_socket.empty()) return std::string();
+  std::string_view url = ep.base_url;
+  std::size_t scheme = url.find("://");
+  std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (rest.starts_with('[')) return std::string(rest.substr(0, rest.find(']') + 1));
+  return std::string(rest.substr(0, rest.rfind(':') == std::string_view::npos ? rest.size() : rest.rfind(':')));
+}
+
+bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient& ipfs, Report& report) {
+  CheckConfiguration(facts, config, report);
+  bool up = CheckDaemon(config, ipfs, report);
+  CheckApiExposure(config, ipfs, up, report);
+  CheckActions(facts, report);
+  CheckOnedConf(facts, report);
+  return up;
+}
+
+Result<ProbeBlock> AddProbeBlock(IpfsClient& ipfs) {
+  std::string bytes(64 * 1024, '\0');
+  std::mt19937_64 rng{std::random_device{}()};
+  for (std::size_t i = 0; i < bytes.size(); i += 8) {
+    std::uint64_t v = rng();
+    std::memcpy(&bytes[i], &v, 8);
+  }
+  std::size_t offset = 0;
+  auto added = ipfs.Add("one-ipfs-doctor", [&](char* buf, std::size_t cap) -> Result<std::size_t> {
+    std::size_t n = std::min(cap, bytes.size() - offset);
+    std::memcpy(buf, bytes.data() + offset, n);
+    offset += n;
+    return n;
+  });
+  if (!added.ok()) return added.status().Prefixed("adding the doctor's test block to the front-end daemon");
+  return ProbeBlock{added->cid, bytes.size(), Sha1Of(bytes)};
+}
+
+void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe, Report& r) {
+  RemoteCommand t;
+  t.argv = {"true"};
+  t.timeout = std::chrono::seconds(30);
+  auto ssh = ctx.remote.Run(host, t);
+  if (!ssh.ok() || ssh->exit_code != 0) {
+    r.Fail(host, "ssh", ssh.ok() ? fmt::format("`true` exited {}", ssh->exit_code) : ssh.status().message(),
+           fmt::format("the front end's oneadmin must reach {} with `ssh {}` and no password (OpenNebula needs this "
+                       "too); IPFS_SSH / IPFS_SSH_OPTS set the command",
+                       host, host));
+    return;
+  }
+  r.Pass(host, "ssh", "reachable");
+
+  std::string helper = ctx.config.Get("IPFS_REMOTE_DIR") + "/tm/ipfs/one-ipfs-host";
+  auto version = RunHelper(ctx, host, {"version"}, 30);
+  std::string sync_fix = fmt::format("run `onehost sync --force` as oneadmin (or `onehost sync {}`); the helper comes "
+                                     "from <remotes>/tm/ipfs; IPFS_REMOTE_DIR must match the hosts' remotes dir",
+                                     host);
+  if (!version.ok() || version->exit_code != 0) {
+    std::string why = !version.ok() ? version.status().message()
+                      : version->exit_code == kHelperExitMissing ? fmt::format("no helper at {}", helper)
+                                                                 : LastLine(version->err);
+    r.Fail(host, "helper", why, sync_fix);
+    return;
+  }
+  std::string got = LastLine(version->out);
+  if (got != ONEIPFS_VERSION) {
+    r.Fail(host, "helper", fmt::format("{} is version {}, the front end has {}", helper, got, ONEIPFS_VERSION),
+           sync_fix);
+    return;
+  }
+  r.Pass(host, "helper", fmt::format("{} {}", helper, got));
+
+  std::vector<std::string> args = {"probe", "-"};
+  auto peers = FrontendPeers(ctx);
+  if (peers.ok()) args.insert(args.end(), peers->begin(), peers->end());
+  auto status = RunHelper(ctx, host, args, 90);
+  std::string host_api = ctx.config.Get("IPFS_HOST_API");
+  if (!status.ok() || status->exit_code != 0) {
+    bool no_daemon = status.ok() && status->exit_code == kHelperExitNoDaemon;
+    r.Fail(host, "IPFS daemon", !status.ok() ? status.status().message() : LastLine(status->err),
+           no_daemon ? fmt::format("start an IPFS daemon on {} with its API where IPFS_HOST_API says (here {}, "
+                                   "from {}); without one, disks stream from the front end over ssh",
+                                   host, host_api, ctx.config.Origin("IPFS_HOST_API"))
+                     : "check the host daemon's log");
+    return;
+  }
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(status->out);
+    r.Pass(host, "IPFS daemon", fmt::format("version {}, peer {}", j.at("daemon").get<std::string>(),
+                                            j.at("peer").get<std::string>()));
+  } catch (const std::exception& e) {
+    r.Fail(host, "IPFS daemon", fmt::format("unreadable probe reply: {}", e.what()), sync_fix);
+    return;
+  }
+  if (!peers.ok()) {
+    r.Fail(host, "peering", peers.status().message(), "the front-end daemon must answer `id`");
+  } else if (j.value("connected", nlohmann::json::array()).empty()) {
+    auto errors = j.value("connect_errors", nlohmann::json::array());
+    r.Fail(host, "peering",
+           fmt::format("cannot connect to the front end: {}",
+                       errors.empty() ? std::string("no address") : errors.front().get<std::string>()),
+           "the host must reach the front end's swarm port (4001/tcp by default); set IPFS_FRONTEND_SWARM to "
+           "multiaddrs hosts can reach");
+  } else {
+    r.Pass(host, "peering", fmt::format("connected to {}", j["connected"].front().get<std::string>()));
+  }
+
+  if (!probe) return;
+  auto started = std::chrono::steady_clock::now();
+  auto trip = RunHelper(ctx, host, {"probe", probe->cid}, 90);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string fix = "the host daemon cannot fetch from the front end: fix the peering above; check both daemons' logs";
+  if (!trip.ok() || trip->exit_code != 0) {
+    r.Fail(host, "round trip", !trip.ok() ? trip.status().message() : LastLine(trip->err), fix);
+    return;
+  }
+  try {
+    auto t = nlohmann::json::parse(trip->out);
+    auto bytes = t.at("bytes").get<std::uint64_t>();
+    auto sha1 = t.at("sha1").get<std::string>();
+    if (bytes == probe->bytes && sha1 == probe->sha1)
+      r.Pass(host, "round trip", fmt::format("/ipfs/{} ({}) read back intact in {:.1f} s", probe->cid,
+                                             HumanBytes(bytes), secs));
+    else
+      r.Fail(host, "round trip", fmt::format("/ipfs/{} read back as {} bytes sha1 {}, expected {} bytes sha1 {}",
+                                             probe->cid, bytes, sha1, probe->bytes, probe->sha1),
+             fix);
+  } catch (const std::exception& e) {
+    r.Fail(host, "round trip", fmt::format("unreadable probe reply: {}", e.what()), fix);
+  }
+}
+
+Result<std::vector<std::string>> ParseHostPool(std::string_view xml) {
+  tinyxml2::XMLDocument doc;
+  if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS)
+    return Status::Invalid(fmt::format("`onehost list -x` printed XML that does not parse: {}", doc.ErrorStr()));
+  auto* pool = doc.FirstChildElement("HOST_POOL");
+  if (!pool) return Status::Invalid("`onehost list -x` printed no HOST_POOL");
+  std::vector<std::string> hosts;
+  for (auto* h = pool->FirstChildElement("HOST"); h; h = h->NextSiblingElement("HOST")) {
+    auto* name = h->FirstChildElement("NAME");
+    if (name && name->GetText()) hosts.emplace_back(name->GetText());
+  }
+  return hosts;
+}
+
+}  // namespace oneipfs

@@ -1,0 +1,84 @@
+// doctor.h: the checks of one-ipfs-doctor and the table it prints.
+//
+// Each check adds one row to a Report: who (the front end or a host name),
+// what was checked, PASS / WARN / FAIL, a detail (what was found) and, for
+// WARN and FAIL, the fix an operator should apply. Checks never throw and
+// never stop the run: a failed prerequisite (no ssh to a host) makes the
+// checks that depend on it add nothing further for that subject.
+//
+// Nothing here writes on a host: the round trip reads a small random block
+// the front end added (unpinned, so the front end's GC reclaims it) into the
+// host helper's memory (one-ipfs-host probe).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/config.h"
+#include "common/ipfs.h"
+#include "common/remote.h"
+#include "common/tm.h"
+
+namespace oneipfs {
+
+enum class Outcome { kPass, kWarn, kFail };
+
+struct CheckRow {
+  std::string subject;  // "front end" or a host name
+  std::string check;    // "IPFS daemon", "ssh", ...
+  Outcome outcome = Outcome::kPass;
+  std::string detail;
+  std::string fix;  // WARN and FAIL rows
+};
+
+class Report {
+ public:
+  void Pass(std::string subject, std::string check, std::string detail);
+  void Warn(std::string subject, std::string check, std::string detail, std::string fix);
+  void Fail(std::string subject, std::string check, std::string detail, std::string fix);
+  const std::vector<CheckRow>& rows() const { return rows_; }
+  bool failed() const;
+  // The aligned table, a "fix:" line under each WARN/FAIL row, and a summary
+  // line "N passed, W warnings, F failed".
+  std::string Table() const;
+
+ private:
+  std::vector<CheckRow> rows_;
+};
+
+// True for 127.0.0.0/8, ::1, "localhost" (any case) and "" (a unix socket).
+bool IsLoopbackHost(std::string_view host);
+// Host part of an API address (multiaddr or URL, see http.h); "" for a unix
+// socket; Status::Invalid for an address ParseApiAddress refuses.
+Result<std::string> ApiAddressHost(std::string_view address);
+
+// What the front-end checks need.
+struct FrontEndFacts {
+  std::string conf_path;        // ipfs.conf used ("" = none)
+  std::string remotes;          // OpenNebula remotes directory
+  std::string oned_conf;        // oned.conf path ("" = skip the check)
+  std::vector<std::string> ds_actions, tm_actions;  // what must be installed
+};
+
+// Configuration, daemon reachable and its version, API on loopback only,
+// actions installed and executable, oned.conf registration. Returns true when
+// the front-end daemon answered (host round trips need it).
+bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient& ipfs, Report& report);
+
+// A small random block added to the front-end daemon for host round trips.
+struct ProbeBlock {
+  std::string cid;
+  std::uint64_t bytes = 0;
+  std::string sha1;
+};
+Result<ProbeBlock> AddProbeBlock(IpfsClient& ipfs);
+
+// ssh reachable, helper present with our version, host daemon running,
+// peering to the front end, and (with a probe block) the round trip.
+void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe, Report& report);
+
+// Host names of `onehost list -x` output (HOST_POOL/HOST/NAME).
+Result<std::vector<std::string>> ParseHostPool(std::string_view xml);
+
+}  // namespace oneipfs
