@@ -5,11 +5,15 @@ BUILD     ?= build
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 ifdef ONE_LOCATION
 REMOTES   ?= $(ONE_LOCATION)/var/remotes
+BINDIR    ?= $(ONE_LOCATION)/bin
+DATADIR   ?= $(ONE_LOCATION)/share/one-ipfs
 else
 REMOTES   ?= /var/lib/one/remotes
+BINDIR    ?= /usr/bin
+DATADIR   ?= /usr/share/one-ipfs
 endif
 
-.PHONY: all deps configure build test unit demo install uninstall clean bench
+.PHONY: all deps configure build test unit demo install uninstall deb clean bench
 
 all: build
 
@@ -17,7 +21,7 @@ deps:
 	@bash scripts/install-deps
 
 configure:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONEIPFS_BINDIR=$(BINDIR) -DONEIPFS_DATADIR=$(DATADIR) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -34,16 +38,29 @@ demo: deps build
 bench: deps build
 	@bash bench/clone-throughput $(BUILD)
 
-# Installs into $(DESTDIR)$(REMOTES): datastore/ipfs, tm/ipfs, etc/datastore/ipfs.
+# Installs into $(DESTDIR)$(REMOTES): datastore/ipfs, tm/ipfs, etc/datastore/ipfs;
+# the tools into $(DESTDIR)$(BINDIR), reference files into $(DESTDIR)$(DATADIR).
 install: build
 	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(REMOTES)
-	@echo "one-ipfs installed into $(DESTDIR)$(REMOTES)"
+	@echo "one-ipfs installed:"
+	@echo "  $(DESTDIR)$(REMOTES)/datastore/ipfs, $(DESTDIR)$(REMOTES)/tm/ipfs   the drivers"
+	@echo "  $(DESTDIR)$(REMOTES)/etc/datastore/ipfs/ipfs.conf   settings (an edited one is kept)"
+	@echo "  $(DESTDIR)$(BINDIR)/one-ipfs-register, one-ipfs-doctor;  $(DESTDIR)$(DATADIR)   templates, oned.conf blocks"
+	@echo "oned.conf was not changed: run one-ipfs-register, restart oned, onehost sync --force, one-ipfs-doctor"
 
 # Removes the driver directories (ours alone); keeps the operator's ipfs.conf.
 uninstall:
-	@rm -rf "$(DESTDIR)$(REMOTES)/datastore/ipfs" "$(DESTDIR)$(REMOTES)/tm/ipfs"
+	@rm -rf "$(DESTDIR)$(REMOTES)/datastore/ipfs" "$(DESTDIR)$(REMOTES)/tm/ipfs" "$(DESTDIR)$(DATADIR)"
+	@rm -f "$(DESTDIR)$(BINDIR)/one-ipfs-register" "$(DESTDIR)$(BINDIR)/one-ipfs-doctor"
 	@rm -f "$(DESTDIR)$(REMOTES)/etc/datastore/ipfs/ipfs.conf.new"
 	@echo "one-ipfs removed from $(DESTDIR)$(REMOTES) (kept $(REMOTES)/etc/datastore/ipfs/ipfs.conf)"
+
+# Debian package of the system layout: $(BUILD)/deb/one-ipfs_<version>_<arch>.deb
+deb: BINDIR = /usr/bin
+deb: DATADIR = /usr/share/one-ipfs
+deb: build
+	@cd $(BUILD) && cpack -G DEB -B "$(abspath $(BUILD))/deb" >/dev/null
+	@ls "$(abspath $(BUILD))"/deb/*.deb
 
 clean:
 	@rm -rf $(BUILD)

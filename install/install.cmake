@@ -23,3 +23,17 @@ install(CODE "
          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
   endif()
 " COMPONENT drivers)
+
+# Operator tools and reference files live outside the remotes tree, at
+# absolute paths (DESTDIR still applies). The Makefile sets them from
+# ONE_LOCATION: /usr/bin and /usr/share/one-ipfs for a system install,
+# $ONE_LOCATION/bin and $ONE_LOCATION/share/one-ipfs for a self-contained one.
+# The demo, the benchmark and the tests install only the `drivers` component.
+set(ONEIPFS_BINDIR /usr/bin CACHE PATH "where one-ipfs-doctor and one-ipfs-register are installed")
+set(ONEIPFS_DATADIR /usr/share/one-ipfs CACHE PATH "where the oned.conf blocks and templates are installed")
+install(TARGETS ${TOOLS} RUNTIME DESTINATION ${ONEIPFS_BINDIR} COMPONENT tools)
+install(FILES ${CMAKE_SOURCE_DIR}/install/ipfs.conf DESTINATION ${ONEIPFS_DATADIR}
+        RENAME ipfs.conf.default COMPONENT tools)
+install(FILES ${CMAKE_SOURCE_DIR}/install/oned.conf.d/ipfs.conf DESTINATION ${ONEIPFS_DATADIR}
+        RENAME oned.conf.ipfs COMPONENT tools)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/install/templates DESTINATION ${ONEIPFS_DATADIR} COMPONENT tools)
