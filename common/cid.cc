@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "common/log.h"
+
 namespace oneipfs {
 namespace {
 
@@ -32,18 +34,7 @@ std::string CharName(char c) {
   return fmt::format("0x{:02x}", static_cast<unsigned char>(c));
 }
 
-// An input for a one-line message: quoted, control characters escaped,
-// shortened when very long.
-std::string Quoted(std::string_view s) {
-  constexpr std::size_t kMax = 120;
-  std::string out = "'";
-  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-    auto u = static_cast<unsigned char>(s[i]);
-    out += std::isprint(u) ? std::string(1, s[i]) : fmt::format("\\x{:02x}", u);
-  }
-  if (s.size() > kMax) out += "...";
-  return out + "'";
-}
+std::string Quoted(std::string_view s) { return QuoteForMessage(s, 120); }
 
 // Index of c in alphabet, or -1.
 int DigitOf(const char* alphabet, char c) {

@@ -6,24 +6,14 @@
 #include <fmt/format.h>
 
 #include "common/cid.h"
+#include "common/log.h"
 
 namespace oneipfs {
 namespace {
 
 using Kind = PathRef::Kind;
 
-// An input for a one-line message: quoted, control characters escaped,
-// shortened when very long.
-std::string Quoted(std::string_view s) {
-  constexpr std::size_t kMax = 200;
-  std::string out = "'";
-  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-    auto u = static_cast<unsigned char>(s[i]);
-    out += std::isprint(u) ? std::string(1, s[i]) : fmt::format("\\x{:02x}", u);
-  }
-  if (s.size() > kMax) out += "...";
-  return out + "'";
-}
+std::string Quoted(std::string_view s) { return QuoteForMessage(s, 200); }
 
 std::string ToLower(std::string_view s) {
   std::string r(s);

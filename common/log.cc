@@ -1,5 +1,6 @@
 #include "common/log.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -38,6 +39,16 @@ void PrintFailure(std::string_view msg, bool legacy_markers) {
   else
     std::fprintf(stderr, "%s\n", line.c_str());
   std::fflush(stderr);
+}
+
+std::string QuoteForMessage(std::string_view s, std::size_t max) {
+  std::string out = "'";
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    auto u = static_cast<unsigned char>(s[i]);
+    out += std::isprint(u) ? std::string(1, s[i]) : fmt::format("\\x{:02x}", u);
+  }
+  if (s.size() > max) out += "...";
+  return out + "'";
 }
 
 std::string HumanBytes(unsigned long long bytes) {

@@ -32,6 +32,10 @@ class Log {
 // OpenNebula <= 6.0's ERROR MESSAGE block.
 void PrintFailure(std::string_view msg, bool legacy_markers);
 
+// An input quoted for a one-line message: '...' with control and non-ASCII
+// bytes as \xNN, cut to `max` bytes followed by "..." when longer.
+std::string QuoteForMessage(std::string_view s, std::size_t max = 200);
+
 // Formats a byte count for humans: "512 B", "3.0 MiB", "1.2 GiB".
 std::string HumanBytes(unsigned long long bytes);
 
