@@ -283,7 +283,7 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
   }
   r.Pass(host, "ssh", "reachable");
 
-  std::string helper = ctx.config.Get("IPFS_REMOTE_DIR") + "/tm/ipfs/one-ipfs-host";
+  std::string helper = HelperPath(ctx.config);
   auto version = RunHelper(ctx, host, {"version"}, 30);
   std::string sync_fix = fmt::format("run `onehost sync --force` as oneadmin (or `onehost sync {}`); the helper comes "
                                      "from <remotes>/tm/ipfs; IPFS_REMOTE_DIR must match the hosts' remotes dir",

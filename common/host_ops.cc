@@ -11,9 +11,6 @@
 namespace oneipfs {
 namespace {
 
-constexpr int kExitNotFound = kHelperExitMissing;
-constexpr int kExitNoDaemon = kHelperExitNoDaemon;
-
 // Receives a disk on stdin into $1 atomically; $2 = expected bytes.
 const char* kReceiveScript = R"(set -eu
 dst=$1; size=$2
@@ -30,10 +27,6 @@ chmod 0644 -- "$tmp"
 mv -f -- "$tmp" "$dst"
 trap - EXIT
 )";
-
-std::string HelperPath(const TmContext& ctx) {
-  return ctx.config.Get("IPFS_REMOTE_DIR") + "/tm/ipfs/one-ipfs-host";
-}
 
 Status StreamToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst) {
   PipeBridge bridge([&](const ByteSink& sink) { return ctx.ipfs.Cat("/ipfs/" + cid, 0, std::nullopt, sink); });
@@ -53,17 +46,18 @@ Status StreamToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
 
 }  // namespace
 
+std::string HelperPath(const Config& config) { return config.Get("IPFS_REMOTE_DIR") + "/tm/ipfs/one-ipfs-host"; }
+
 std::vector<std::string> HelperArgv(const TmContext& ctx, std::vector<std::string> args) {
   std::vector<std::string> argv;
   if (ctx.config.Origin("IPFS_HOST_API") != "default") {
     argv.push_back("env");
     argv.push_back("IPFS_HOST_API=" + ctx.config.Get("IPFS_HOST_API"));
   }
-  argv.push_back(HelperPath(ctx));
+  argv.push_back(HelperPath(ctx.config));
   for (auto& a : args) argv.push_back(std::move(a));
   return argv;
 }
-
 
 std::string ForwardRemoteLog(const std::string& err) {
   std::istringstream in(err);
@@ -111,9 +105,9 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
   ASSIGN_OR_RETURN(RemoteResult r, ctx.remote.Run(dst.host, cmd));
   std::string last = ForwardRemoteLog(r.err);
   if (r.exit_code == 0) return Status::Ok();
-  if (r.exit_code == kExitNotFound || r.exit_code == kExitNoDaemon) {
+  if (r.exit_code == kHelperExitMissing || r.exit_code == kHelperExitNoDaemon) {
     ctx.log.Info(fmt::format("{} on {}; streaming /ipfs/{} from the front-end daemon over ssh instead",
-                             r.exit_code == kExitNotFound ? "no one-ipfs-host helper" : "no IPFS daemon", dst.host,
+                             r.exit_code == kHelperExitMissing ? "no one-ipfs-host helper" : "no IPFS daemon", dst.host,
                              cid));
     return StreamToHost(ctx, cid, bytes, dst);
   }
@@ -158,11 +152,11 @@ Result<SavedContent> SaveFromHost(TmContext& ctx, const HostPath& src, const Pro
     }
     return saved;
   }
-  if (r.exit_code != kExitNotFound && r.exit_code != kExitNoDaemon)
+  if (r.exit_code != kHelperExitMissing && r.exit_code != kHelperExitNoDaemon)
     return Status::Failed(fmt::format("adding {}:{} on the host failed: {}", src.host, src.path, last));
 
   ctx.log.Info(fmt::format("{} on {}; reading {} over ssh into the front-end daemon instead",
-                           r.exit_code == kExitNotFound ? "no one-ipfs-host helper" : "no IPFS daemon", src.host,
+                           r.exit_code == kHelperExitMissing ? "no one-ipfs-host helper" : "no IPFS daemon", src.host,
                            src.path));
   PipeBridge bridge([&](const ByteSink& sink) -> Status {
     RemoteCommand cat;

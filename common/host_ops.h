@@ -50,6 +50,8 @@ Result<SavedContent> SaveFromHost(TmContext& ctx, const HostPath& src, const Pro
 Result<RemoteResult> RunHostScript(TmContext& ctx, const std::string& host, const std::string& script,
                                    const std::vector<std::string>& args);
 
+// Where hosts have the helper: <IPFS_REMOTE_DIR>/tm/ipfs/one-ipfs-host.
+std::string HelperPath(const Config& config);
 // The argv that runs the host helper (<IPFS_REMOTE_DIR>/tm/ipfs/one-ipfs-host
 // ARGS...), with IPFS_HOST_API passed on when it is not the default. Exit
 // 127: the helper is missing; 3: the host has no reachable daemon.

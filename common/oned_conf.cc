@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <vector>
 
@@ -721,6 +722,11 @@ std::string UnifiedDiff(std::string_view a, std::string_view b, std::string_view
     k = to;
   }
   return out;
+}
+
+std::string DefaultOnedConfPath() {
+  const char* loc = std::getenv("ONE_LOCATION");
+  return loc && *loc ? std::string(loc) + "/etc/oned.conf" : "/etc/one/oned.conf";
 }
 
 }  // namespace oneipfs

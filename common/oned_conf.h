@@ -41,6 +41,10 @@ namespace oneipfs {
 
 extern const char* const kIpfsConfBlocks;
 
+// oned.conf of this front end: $ONE_LOCATION/etc/oned.conf when ONE_LOCATION
+// is set (self-contained install), else /etc/one/oned.conf.
+std::string DefaultOnedConfPath();
+
 struct OnedConfRegistration {
   bool datastore_mad_listed = false;  // ipfs in DATASTORE_MAD ARGUMENTS -d
   bool tm_mad_listed = false;         // ipfs in TM_MAD ARGUMENTS -d

@@ -43,14 +43,13 @@
 #include "common/digest.h"
 #include "common/disk_writer.h"
 #include "common/driver.h"
+#include "common/host_ops.h"
 #include "common/importer.h"
 #include "common/ipfs.h"
 #include "common/log.h"
 
 namespace oneipfs {
 namespace {
-
-constexpr int kExitNoDaemon = 3;
 
 const char* kUsage =
     "Usage: one-ipfs-host version\n"
@@ -66,7 +65,7 @@ int Fail(const Status& st) {
     ::gethostname(h, sizeof(h) - 1);
     return std::string(h);
   }(), st.message()), false);
-  return st.code() == Status::Code::kUnavailable ? kExitNoDaemon : 1;
+  return st.code() == Status::Code::kUnavailable ? kHelperExitNoDaemon : 1;
 }
 
 Result<std::unique_ptr<IpfsClient>> HostClient() {

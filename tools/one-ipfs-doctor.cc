@@ -30,6 +30,7 @@
 #include "common/config.h"
 #include "common/doctor.h"
 #include "common/driver.h"
+#include "common/oned_conf.h"
 #include "common/remote.h"
 #include "common/tm.h"
 
@@ -61,7 +62,7 @@ Result<Options> ParseArgs(int argc, char** argv) {
   bool self_contained = loc && *loc;
   Options o;
   o.remotes = self_contained ? std::string(loc) + "/var/remotes" : "/var/lib/one/remotes";
-  o.oned_conf = self_contained ? std::string(loc) + "/etc/oned.conf" : "/etc/one/oned.conf";
+  o.oned_conf = DefaultOnedConfPath();
   std::vector<std::string> a(argv + 1, argv + argc);
   for (std::size_t i = 0; i < a.size(); ++i) {
     auto value = [&]() -> Result<std::string> {

@@ -65,14 +65,9 @@ struct Options {
   bool backup = true;
 };
 
-std::string DefaultPath() {
-  const char* loc = std::getenv("ONE_LOCATION");
-  return loc && *loc ? std::string(loc) + "/etc/oned.conf" : "/etc/one/oned.conf";
-}
-
 Result<Options> ParseArgs(int argc, char** argv) {
   Options o;
-  o.path = DefaultPath();
+  o.path = DefaultOnedConfPath();
   std::vector<std::string> a(argv + 1, argv + argc);
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i] == "--oned-conf") {
