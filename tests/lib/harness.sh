@@ -4,7 +4,9 @@
 # hosts" that are real sshd processes on loopback, each with its own port,
 # host key, IPFS daemon and system-datastore directory. Everything a test
 # starts is stopped by PID when it exits (parallel tests never touch each
-# other's processes). KEEP=1 keeps the scratch directory.
+# other's processes). Ports are reserved across parallel tests (see "ports"
+# below; ONEIPFS_PORT_DIR moves the reservations). KEEP=1 keeps the scratch
+# directory.
 #
 # Exports/provides:
 #   T_ROOT                      scratch directory of this run
@@ -35,6 +37,7 @@ ONE_DATASTORES=/var/lib/one/datastores  # as hosts see it (see host_start)
 T_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/one-ipfs-test.XXXXXX")
 T_CHECKS=0
 T_PIDS=()
+T_PORTS=()
 T_NAME=$(basename "${0%.sh}")
 export NO_UPDATE_NOTIFIER=1
 
@@ -45,6 +48,8 @@ _t_cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  local port
+  for port in "${T_PORTS[@]}"; do rm -rf "${T_PORT_DIR:?}/$port"; done
   if [[ ${KEEP:-0} == 1 ]]; then echo "harness: kept $T_ROOT" >&2; else rm -rf "$T_ROOT"; fi
 }
 trap _t_cleanup EXIT
@@ -52,28 +57,49 @@ trap _t_cleanup EXIT
 trap 'echo "FAIL ${BASH_SOURCE[0]##*/}:$LINENO: unexpected failure of: $BASH_COMMAND" >&2' ERR
 
 # --- ports -------------------------------------------------------------------
-_T_PORT=$((20000 + (RANDOM * 7 + $$) % 30000))
+# Tests run in parallel (ctest -j) and a daemon binds its port seconds after
+# the port was found free, so a port is reserved across processes before use:
+# mkdir of $T_PORT_DIR/<port> is atomic, the directory holds the owner's PID
+# and is removed when the test exits (a dead owner's reservation is taken
+# over). Ports come from below the kernel's ephemeral range, so the local end
+# of an outgoing connection never takes a port a daemon is about to bind.
+T_PORT_DIR=${ONEIPFS_PORT_DIR:-/tmp/one-ipfs-ports}
+mkdir -p "$T_PORT_DIR" && chmod 1777 "$T_PORT_DIR" 2>/dev/null || true
+read -r _T_EPH_LO _T_EPH_HI </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || { _T_EPH_LO=32768; _T_EPH_HI=60999; }
+if ((_T_EPH_LO - 1 - 10000 >= 2000)); then _T_PORT_LO=10000 _T_PORT_HI=$((_T_EPH_LO - 1))
+else _T_PORT_LO=$((_T_EPH_HI + 1)) _T_PORT_HI=65535; fi
+_T_PORT=$((_T_PORT_LO + (RANDOM * 32768 + RANDOM + $$) % (_T_PORT_HI - _T_PORT_LO + 1)))
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# free_port VAR: a free loopback port into VAR (no subshell, so the counter
-# advances and two calls never return the same port).
+_port_reserve() {
+  local d="$T_PORT_DIR/$1" owner
+  if ! mkdir "$d" 2>/dev/null; then
+    owner=$(cat "$d/pid" 2>/dev/null) || return 1  # being reserved right now
+    [[ -n $owner ]] && ! kill -0 "$owner" 2>/dev/null || return 1
+    rm -rf "$d"; mkdir "$d" 2>/dev/null || return 1  # owner gone: take over
+  fi
+  echo $$ >"$d/pid"; T_PORTS+=("$1")
+}
+# free_port VAR: a free loopback port, reserved for this test, into VAR (no
+# subshell, so the counter advances and two calls never return the same port).
 free_port() {
+  local tries=0
   while :; do
-    _T_PORT=$((_T_PORT + 1)); ((_T_PORT < 60000)) || _T_PORT=20000
-    if port_free "$_T_PORT"; then printf -v "$1" '%s' "$_T_PORT"; return; fi
+    ((++tries < 20000)) || { echo "harness: no free port in $_T_PORT_LO-$_T_PORT_HI" >&2; exit 1; }
+    _T_PORT=$((_T_PORT + 1)); ((_T_PORT <= _T_PORT_HI)) || _T_PORT=$_T_PORT_LO
+    port_free "$_T_PORT" && _port_reserve "$_T_PORT" || continue
+    printf -v "$1" '%s' "$_T_PORT"; return
   done
 }
 
 _var() { printf '%s' "${1//[^A-Za-z0-9_]/_}"; }  # NAME -> shell-safe suffix
 
 # --- IPFS daemons --------------------------------------------------------------
-ipfsd_start() {
+# _ipfsd_ports NAME: new reserved API and swarm ports into the repo's config
+_ipfsd_ports() {
   local name=$1 v; v=$(_var "$1")
   local repo="$T_ROOT/ipfs-$name" api swarm
-  [[ -f $IPFS_CLI ]] || { echo "harness: js-ipfs missing; run scripts/install-deps" >&2; exit 1; }
-  if [[ ! -d $repo ]]; then
-    IPFS_PATH=$repo node "$IPFS_CLI" init --profile test --emptyRepo >"$T_ROOT/ipfs-$name.init.log" 2>&1
-    free_port api; free_port swarm
-    python3 - "$repo/config" "$api" "$swarm" <<'PY'
+  free_port api; free_port swarm
+  python3 - "$repo/config" "$api" "$swarm" <<'PY'
 import json, sys
 path, api, swarm = sys.argv[1], sys.argv[2], sys.argv[3]
 c = json.load(open(path))
@@ -88,30 +114,61 @@ d.setdefault("MDNS", {})["Enabled"] = False
 d.setdefault("webRTCStar", {})["Enabled"] = False
 json.dump(c, open(path, "w"), indent=2)
 PY
-    printf -v "IPFSD_API_$v" 'http://127.0.0.1:%s' "$api"
-    printf -v "IPFSD_MADDR_$v" '/ip4/127.0.0.1/tcp/%s' "$api"
-    printf -v "IPFSD_SWARM_$v" '/ip4/127.0.0.1/tcp/%s' "$swarm"
-    printf -v "IPFSD_REPO_$v" '%s' "$repo"
-    export "IPFSD_API_$v" "IPFSD_MADDR_$v" "IPFSD_SWARM_$v" "IPFSD_REPO_$v"
+  printf -v "IPFSD_API_$v" 'http://127.0.0.1:%s' "$api"
+  printf -v "IPFSD_MADDR_$v" '/ip4/127.0.0.1/tcp/%s' "$api"
+  printf -v "IPFSD_SWARM_$v" '/ip4/127.0.0.1/tcp/%s' "$swarm"
+  printf -v "IPFSD_REPO_$v" '%s' "$repo"
+  export "IPFSD_API_$v" "IPFSD_MADDR_$v" "IPFSD_SWARM_$v" "IPFSD_REPO_$v"
+}
+
+ipfsd_start() {
+  local name=$1 v; v=$(_var "$1")
+  local repo="$T_ROOT/ipfs-$name" fresh=0 attempt
+  [[ -f $IPFS_CLI ]] || { echo "harness: js-ipfs missing; run scripts/install-deps" >&2; exit 1; }
+  if [[ ! -d $repo ]]; then
+    IPFS_PATH=$repo node "$IPFS_CLI" init --profile test --emptyRepo >"$T_ROOT/ipfs-$name.init.log" 2>&1
+    _ipfsd_ports "$name"; fresh=1
   fi
+  for attempt in 1 2 3; do
+    _ipfsd_launch "$name" && return 0
+    # A new daemon whose port was taken by something outside the harness gets
+    # new ports; a restarted one keeps its addresses (peers know them).
+    if ((fresh)) && grep -q EADDRINUSE "$T_ROOT/ipfs-$name.log" && ((attempt < 3)); then
+      echo "harness: daemon $name: port in use, retrying with new ports" >&2
+      : >"$T_ROOT/ipfs-$name.log"; _ipfsd_ports "$name"; continue
+    fi
+    break
+  done
+  echo "harness: IPFS daemon $name did not start; its log:" >&2
+  cat "$T_ROOT/ipfs-$name.log" >&2
+  exit 1
+}
+_ipfsd_launch() {
+  local name=$1 v; v=$(_var "$1")
+  local repo="$T_ROOT/ipfs-$name"
   rm -rf "$repo/repo.lock" "$repo/api"
   IPFS_PATH=$repo node "$IPFS_CLI" daemon --enable-preload=false >>"$T_ROOT/ipfs-$name.log" 2>&1 &
   local pid=$!
   T_PIDS+=("$pid")
   printf -v "IPFSD_PID_$v" '%s' "$pid"; export "IPFSD_PID_$v"
-  local url_var="IPFSD_API_$v" i
+  # Ready when the API answers with this repo's own peer id (not another
+  # process that happens to hold the port).
+  local url_var="IPFSD_API_$v" i own id
+  own=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Identity"]["PeerID"])' "$repo/config")
   for i in $(seq 900); do
-    if curl -sf -X POST "${!url_var}/api/v0/id" -o "$T_ROOT/ipfs-$name.id" 2>/dev/null; then
-      printf -v "IPFSD_ID_$v" '%s' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ID"])' "$T_ROOT/ipfs-$name.id")"
-      export "IPFSD_ID_$v"
-      return 0
+    if curl -sf --max-time 5 -X POST "${!url_var}/api/v0/id" -o "$T_ROOT/ipfs-$name.id" 2>/dev/null; then
+      id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ID"])' "$T_ROOT/ipfs-$name.id" 2>/dev/null) || id=
+      if [[ $id == "$own" ]]; then
+        printf -v "IPFSD_ID_$v" '%s' "$id"; export "IPFSD_ID_$v"
+        return 0
+      fi
     fi
     kill -0 "$pid" 2>/dev/null || break
+    grep -q EADDRINUSE "$T_ROOT/ipfs-$name.log" && break  # js-ipfs may linger
     sleep 0.2
   done
-  echo "harness: IPFS daemon $name did not start; its log:" >&2
-  cat "$T_ROOT/ipfs-$name.log" >&2
-  exit 1
+  kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  return 1
 }
 
 _ipfsd_pid() { local v="IPFSD_PID_$(_var "$1")"; echo "${!v:-}"; }
