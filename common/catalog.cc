@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 
 #include <fmt/format.h>
+
+#include "common/number.h"
 
 namespace oneipfs {
 namespace {
@@ -25,10 +26,7 @@ bool SafeMfsPath(std::string_view p) {
 }
 
 std::optional<std::uint64_t> VersionNumber(std::string_view name) {
-  if (name.empty() || name.size() > 18) return std::nullopt;
-  for (char c : name)
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  return std::strtoull(std::string(name).c_str(), nullptr, 10);
+  return ParseCount(name);
 }
 
 }  // namespace

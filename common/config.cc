@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "common/number.h"
+
 namespace oneipfs {
 namespace {
 
@@ -88,15 +90,14 @@ bool Config::GetBool(std::string_view key) const {
 long Config::GetInt(std::string_view key, long fallback) const {
   const std::string& v = Get(key);
   if (v.empty()) return fallback;
-  char* end = nullptr;
-  long n = std::strtol(v.c_str(), &end, 10);
-  return (end && *end == '\0' && n >= 0) ? n : fallback;
+  auto n = ParseCount(v, std::numeric_limits<long>::max());
+  return n ? static_cast<long>(*n) : fallback;
 }
 
 std::chrono::seconds Config::GetSeconds(std::string_view key) const {
   long fallback = 300;
   for (const auto& [k, v] : Defaults())
-    if (k == key) fallback = std::strtol(v.c_str(), nullptr, 10);
+    if (k == key) fallback = static_cast<long>(ParseCount(v, std::numeric_limits<long>::max()).value_or(300));
   long n = GetInt(key, fallback);
   return std::chrono::seconds(n > 0 ? n : fallback);
 }

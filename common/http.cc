@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "common/number.h"
+
 namespace oneipfs {
 namespace {
 
@@ -45,10 +47,7 @@ std::vector<std::string> Split(std::string_view s, char sep) {
 }
 
 bool ValidPort(std::string_view p) {
-  if (p.empty() || p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return false;
-  int n = std::stoi(std::string(p));
-  return n > 0 && n < 65536;
+  return ParseCount(p, 65535).value_or(0) > 0;
 }
 
 bool ValidHostName(std::string_view h) {

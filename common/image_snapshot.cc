@@ -1,9 +1,8 @@
 #include "common/image_snapshot.h"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
 
+#include "common/number.h"
 #include "common/source.h"
 
 namespace oneipfs {
@@ -13,15 +12,14 @@ Result<SnapshotTarget> ImageSnapshotTarget(const DsContext& ctx, std::string_vie
   if (!img.present) return Status::Invalid("the action document has no IMAGE");
   SnapshotTarget t;
   t.what = fmt::format("cannot {} image {} snapshot {}", action, img.id, img.target_snapshot);
-  char* end = nullptr;
-  long id = std::strtol(img.target_snapshot.c_str(), &end, 10);
-  if (img.target_snapshot.empty() || *end || id < 0)
+  auto id = ParseCount(img.target_snapshot);
+  if (!id)
     return Status::Invalid(fmt::format("{}: TARGET_SNAPSHOT is not a snapshot id", t.what));
   auto entry = ParseCatalogSource(StripHostPrefix(img.source));
   if (!entry)
     return Status::Invalid(fmt::format("{}: SOURCE '{}' is not a one-ipfs catalog entry", t.what, img.source));
   t.entry = *entry;
-  t.id = static_cast<std::uint64_t>(id);
+  t.id = *id;
   return t;
 }
 

@@ -3,7 +3,6 @@
 #include <tinyxml2.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -11,6 +10,7 @@
 #include "common/action.h"
 #include "common/catalog.h"
 #include "common/host_ops.h"
+#include "common/number.h"
 #include "common/pipe_bridge.h"
 #include "common/source.h"
 
@@ -58,8 +58,7 @@ Status SyncSnapshots(TmContext& ctx, Catalog& catalog, const CatalogEntry& entry
     j = listed.out.find('\0', i);
     if (j == std::string::npos) break;
     std::string name = listed.out.substr(i, j - i);
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    on_host.push_back(std::strtoull(name.c_str(), nullptr, 10));
+    if (auto id = ParseCount(name)) on_host.push_back(*id);
   }
   for (std::uint64_t id : on_host) {
     HostPath snap{disk.host, fmt::format("{}.snap/{}", disk.path, id)};
@@ -182,12 +181,10 @@ Status RemoveOnHost(TmContext& ctx, const std::string& host, const std::vector<s
 
 Status RunDiskSnapshotScript(TmContext& ctx, std::string_view action, const char* script) {
   ASSIGN_OR_RETURN(HostPath disk, SplitHostPath(ctx.args[0]));
-  char* end = nullptr;
-  long id = std::strtol(ctx.args[1].c_str(), &end, 10);
-  if (ctx.args[1].empty() || *end || id < 0)
-    return Status::Invalid(fmt::format("SNAP_ID '{}' is not a snapshot id", ctx.args[1]));
-  auto r = RunHostScript(ctx, disk.host, script, {disk.path, std::to_string(id)});
-  if (!r.ok()) return r.status().Prefixed(fmt::format("{} {} {}", action, ctx.args[0], id));
+  auto id = ParseCount(ctx.args[1]);
+  if (!id) return Status::Invalid(fmt::format("SNAP_ID '{}' is not a snapshot id", ctx.args[1]));
+  auto r = RunHostScript(ctx, disk.host, script, {disk.path, std::to_string(*id)});
+  if (!r.ok()) return r.status().Prefixed(fmt::format("{} {} {}", action, ctx.args[0], *id));
   return Status::Ok();
 }
 

@@ -21,6 +21,7 @@
 #include "common/driver.h"
 #include "common/image_store.h"
 #include "common/importer.h"
+#include "common/number.h"
 #include "common/remote.h"
 
 namespace oneipfs {
@@ -107,9 +108,8 @@ Result<std::string> Mkfs(DsContext& ctx) {
     return entry.Source();
   }
 
-  char* end = nullptr;
-  unsigned long long mb = std::strtoull(img.size_mb.c_str(), &end, 10);
-  if (img.size_mb.empty() || *end != '\0' || mb == 0)
+  std::uint64_t mb = ParseCount(img.size_mb, kMaxMegabytes).value_or(0);
+  if (mb == 0)
     return Status::Invalid(fmt::format("image {}: SIZE '{}' is not a positive number of MB", img.id, img.size_mb));
   std::string format = ctx.config.Get("DRIVER").empty() ? img.format : ctx.config.Get("DRIVER");
   if (format.empty()) format = "raw";

@@ -47,6 +47,7 @@
 #include "common/importer.h"
 #include "common/ipfs.h"
 #include "common/log.h"
+#include "common/number.h"
 
 namespace oneipfs {
 namespace {
@@ -78,9 +79,9 @@ Result<std::unique_ptr<IpfsClient>> HostClient() {
 int Fetch(const std::vector<std::string>& a, const Log& log) {
   if (a.size() < 5) return Fail(Status::Invalid("fetch needs <cid> <bytes> <dst>"));
   const std::string& cid = a[2];
-  char* end = nullptr;
-  unsigned long long bytes = std::strtoull(a[3].c_str(), &end, 10);
-  if (a[3].empty() || *end) return Fail(Status::Invalid(fmt::format("'{}' is not a byte count", a[3])));
+  auto parsed = ParseCount(a[3]);
+  if (!parsed) return Fail(Status::Invalid(fmt::format("'{}' is not a byte count", a[3])));
+  const std::uint64_t bytes = *parsed;
   const std::string& dst = a[4];
   if (dst.empty() || dst[0] != '/') return Fail(Status::Invalid(fmt::format("'{}' is not an absolute path", dst)));
 

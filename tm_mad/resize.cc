@@ -4,11 +4,11 @@
 // qcow2 (by its header magic) grows with qemu-img resize, anything else with
 // truncate; shrinking is refused. Runs on the host as a fixed script with the
 // path and size as parameters.
-#include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "common/host_ops.h"
+#include "common/number.h"
 #include "common/tm.h"
 
 namespace oneipfs {
@@ -30,9 +30,8 @@ fi
 
 Status Action(TmContext& ctx) {
   ASSIGN_OR_RETURN(HostPath disk, SplitHostPath(ctx.args[0]));
-  char* end = nullptr;
-  long mb = std::strtol(ctx.args[1].c_str(), &end, 10);
-  if (ctx.args[1].empty() || *end || mb <= 0)
+  std::uint64_t mb = ParseCount(ctx.args[1], kMaxMegabytes).value_or(0);
+  if (mb == 0)
     return Status::Invalid(fmt::format("SIZE '{}' is not a positive number of MB", ctx.args[1]));
   auto r = RunHostScript(ctx, disk.host, kResize, {disk.path, std::to_string(mb)});
   if (!r.ok()) return r.status().Prefixed(fmt::format("cannot resize {}", ctx.args[0]));

@@ -43,6 +43,9 @@ ipfs_cat fe "$(mfs_hash "${OUT#mfs:}/1")" > "$T_ROOT/fs"; assert_contains "$(fil
 doc mkfs.xml 23 IMAGE/FORMAT save_as; run_ds mkfs "$T_ROOT/doc.xml" 23; assert_success
 exists "${OUT#mfs:}"; assert_eq "$(mfs_ls "${OUT#mfs:}")" "" "an empty reservation"
 doc mkfs.xml 24 IMAGE/SIZE 0; run_ds mkfs "$T_ROOT/doc.xml" 24; assert_fail_one_line; assert_contains "$ERR" "SIZE"
+for size in "+8" " 8" "8MB" "-1" "99999999999999999999"; do
+  doc mkfs.xml 24 IMAGE/SIZE "$size"; run_ds mkfs "$T_ROOT/doc.xml" 24; assert_fail_one_line "SIZE '$size'"; assert_contains "$ERR" "SIZE"
+done
 doc mkfs.xml 25 IMAGE/SIZE 8 IMAGE/FORMAT vmdk DATASTORE/TEMPLATE/DRIVER ""; run_ds mkfs "$T_ROOT/doc.xml" 25; assert_fail_one_line; assert_contains "$ERR" "vmdk"
 doc mkfs.xml 26 IMAGE/SIZE 8 IMAGE/FS "ext4;touch /tmp/x"; run_ds mkfs "$T_ROOT/doc.xml" 26; assert_fail_one_line
 ls "$T_ROOT" | grep -q one-ipfs-mkfs && { echo "mkfs left a temporary directory" >&2; exit 1; }

@@ -56,6 +56,18 @@ done
 # The strange but legal path was written literally.
 [[ -f "$(on node1 "$evil_path")" ]] && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: literal path not written" >&2; exit 1; }
 
+t_case "malformed numbers from oned are refused before the host is touched"
+for n in " 16" "+16" "16MB" "0x10" "0" "99999999999999999999"; do
+  run_tm resize "node1:$DS/0/4/disk.0" "$n" 4 100; assert_fail_one_line "resize SIZE '$n'"; assert_contains "$ERR" "SIZE"
+done
+for n in "-0" "-1" " 1" "1e3"; do
+  run_tm snap_create "node1:$DS/0/4/disk.0" "$n" 4 100; assert_fail_one_line "snap_create SNAP_ID '$n'"; assert_contains "$ERR" "SNAP_ID"
+done
+for n in "-2" " -1" "+0"; do
+  run_tm cpds "node1:$DS/0/4/disk.0" "mfs:$IPFS_CATALOG/100/77-1" "$n" 4 100; assert_fail_one_line "cpds SNAP_ID '$n'"
+  assert_contains "$ERR" "SNAP_ID"
+done
+
 t_case "kill -9 at any moment of a clone leaves nothing at DST"
 for delay in 0.2 0.5 1 1.5; do
   "$ONE_REMOTES/tm/ipfs/clone" "$IMG" "node1:$DS/0/5/disk.0" 5 100 2>/dev/null &
