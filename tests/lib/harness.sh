@@ -241,10 +241,19 @@ PrintMotd no
 CFG
   # Each host sees its own directory at /var/lib/one/datastores (a private
   # mount namespace), so transfer arguments use the real OpenNebula paths and
-  # two hosts never share a disk file, as on separate machines.
+  # two hosts never share a disk file, as on separate machines. The login
+  # user's ~/.bashrc is hidden there too: bash sources it for every command
+  # sshd runs, and a developer's interactive setup (pyenv, nvm...) would add
+  # its start-up time to every transfer, as it would not on a hypervisor's
+  # oneadmin account.
   mkdir -p "$ONE_DATASTORES"
-  unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -e -f "$3"' \
-    host-sshd "$dir/datastores" "$ONE_DATASTORES" "$dir/sshd_config" 2>"$dir/sshd.log" &
+  local rc; rc="$(getent passwd root | cut -d: -f6)/.bashrc"
+  [[ -f $rc ]] || rc=
+  unshare -m --propagation private sh -c '
+    mount --bind "$1" "$2" || exit 1
+    [ -z "$4" ] || mount --bind /dev/null "$4" || exit 1
+    exec /usr/sbin/sshd -D -e -f "$3"' \
+    host-sshd "$dir/datastores" "$ONE_DATASTORES" "$dir/sshd_config" "$rc" 2>"$dir/sshd.log" &
   T_PIDS+=("$!")
   printf -v "HOST_SSHD_PID_$v" '%s' "$!"
   printf -v "HOST_DS_$v" '%s' "$dir/datastores"
