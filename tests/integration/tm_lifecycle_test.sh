@@ -149,6 +149,19 @@ assert_missing "$(on node2 $DS/0/43/disk.0)" "postmigrate cleans the source host
 assert_file_eq "$(on node1 $DS/0/43/disk.0)" "$T_ROOT/data.v2"
 run_tm premigrate node2 node1 "$DS/0/43" 43 0 ssh; assert_fail_one_line "no VM document"
 
+t_case "ssh connection sharing in IPFS_SSH_OPTS (README): clones finish, the master is reused"
+cm="$T_ROOT/cm-%C"
+for i in 1 2; do
+  rc=0
+  IPFS_SSH_OPTS="-o ControlMaster=auto -o ControlPersist=300 -o ControlPath=$cm" \
+    timeout 60 "$ONE_REMOTES/tm/ipfs/clone" "$OS" "node1:$DS/0/80/disk.$i" 80 100 2>"$T_ROOT/cm.err" || rc=$?
+  assert_eq "$rc" "0" "clone $i over a shared connection (no hang on the persisted master)"
+  assert_file_eq "$(on node1 $DS/0/80/disk.$i)" "$T_ROOT/os.img"
+done
+assert_eq "$(ssh -F "$T_ROOT/ssh_config" -o ControlPath="$cm" -O check node1 2>&1 | grep -c 'Master running')" "1" "a master stays for the next action"
+ssh -F "$T_ROOT/ssh_config" -o ControlPath="$cm" -O exit node1 2>/dev/null
+run_tm delete "node1:$DS/0/80" 80 0; assert_success
+
 t_case "a VM on a vanished host can still be deleted"
 run_tm clone "$OS" "node2:$DS/0/70/disk.0" 70 100; assert_success
 host_stop node2
