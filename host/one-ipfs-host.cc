@@ -76,6 +76,29 @@ Result<std::unique_ptr<IpfsClient>> HostClient() {
   return MakeIpfsClient(cfg, "IPFS_HOST_API");
 }
 
+// The host's daemon, reachable (its version read), connected to the front
+// end's addresses: what fetch and probe both start from. A peer that cannot
+// be connected is not fatal (the daemon may find the blocks elsewhere); it
+// is reported in `failed` as (address, why).
+struct HostDaemon {
+  std::unique_ptr<IpfsClient> ipfs;
+  std::string version;
+  std::vector<std::string> connected;
+  std::vector<std::pair<std::string, std::string>> failed;
+};
+
+Result<HostDaemon> OpenHostDaemon(const std::vector<std::string>& peers) {
+  HostDaemon host;
+  ASSIGN_OR_RETURN(host.ipfs, HostClient());
+  ASSIGN_OR_RETURN(host.version, host.ipfs->Version());
+  for (const auto& peer : peers) {
+    Status st = host.ipfs->SwarmConnect(peer);
+    if (st.ok()) host.connected.push_back(peer);
+    else host.failed.emplace_back(peer, st.message());
+  }
+  return host;
+}
+
 int Fetch(const std::vector<std::string>& a, const Log& log) {
   if (a.size() < 5) return Fail(Status::Invalid("fetch needs <cid> <bytes> <dst>"));
   const std::string& cid = a[2];
@@ -85,19 +108,15 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   const std::string& dst = a[4];
   if (dst.empty() || dst[0] != '/') return Fail(Status::Invalid(fmt::format("'{}' is not an absolute path", dst)));
 
-  auto ipfs = HostClient();
-  if (!ipfs.ok()) return Fail(ipfs.status());
-  auto version = (*ipfs)->Version();
-  if (!version.ok()) return Fail(version.status());
-  for (size_t i = 5; i < a.size(); ++i) {
-    Status st = (*ipfs)->SwarmConnect(a[i]);
-    if (!st.ok()) log.Info(fmt::format("cannot connect to {}: {}", a[i], st.message()));
-  }
+  auto host = OpenHostDaemon({a.begin() + 5, a.end()});
+  if (!host.ok()) return Fail(host.status());
+  for (const auto& [peer, why] : host->failed) log.Info(fmt::format("cannot connect to {}: {}", peer, why));
+  auto& ipfs = host->ipfs;
   auto writer = AtomicDiskWriter::Create(dst);
   if (!writer.ok()) return Fail(writer.status());
   auto started = std::chrono::steady_clock::now();
   auto last = started;
-  Status st = (*ipfs)->Cat("/ipfs/" + cid, 0, std::nullopt, [&](std::string_view chunk) {
+  Status st = ipfs->Cat("/ipfs/" + cid, 0, std::nullopt, [&](std::string_view chunk) {
     auto now = std::chrono::steady_clock::now();
     if (now - last >= std::chrono::seconds(5)) {
       last = now;
@@ -137,24 +156,19 @@ int Add(const std::vector<std::string>& a, const Log& log) {
 
 int Probe(const std::vector<std::string>& a) {
   if (a.size() < 3) return Fail(Status::Invalid("probe needs <cid> or -"));
-  auto ipfs = HostClient();
-  if (!ipfs.ok()) return Fail(ipfs.status());
-  auto version = (*ipfs)->Version();
-  if (!version.ok()) return Fail(version.status());
-  auto id = (*ipfs)->Id();
+  auto host = OpenHostDaemon({a.begin() + 3, a.end()});
+  if (!host.ok()) return Fail(host.status());
+  auto& ipfs = host->ipfs;
+  auto id = ipfs->Id();
   if (!id.ok()) return Fail(id.status());
-  nlohmann::json out = {{"helper", ONEIPFS_VERSION}, {"daemon", *version}, {"peer", id->id},
-                        {"connected", nlohmann::json::array()}, {"connect_errors", nlohmann::json::array()}};
-  for (size_t i = 3; i < a.size(); ++i) {
-    Status st = (*ipfs)->SwarmConnect(a[i]);
-    if (st.ok()) out["connected"].push_back(a[i]);
-    else out["connect_errors"].push_back(st.message());
-  }
+  nlohmann::json out = {{"helper", ONEIPFS_VERSION}, {"daemon", host->version}, {"peer", id->id},
+                        {"connected", host->connected}, {"connect_errors", nlohmann::json::array()}};
+  for (const auto& failed : host->failed) out["connect_errors"].push_back(failed.second);
   if (a[2] != "-") {
     constexpr std::uint64_t kMax = 16 << 20;
     Digests digests;
     std::uint64_t bytes = 0;
-    Status st = (*ipfs)->Cat("/ipfs/" + a[2], 0, kMax, [&](std::string_view chunk) {
+    Status st = ipfs->Cat("/ipfs/" + a[2], 0, kMax, [&](std::string_view chunk) {
       digests.Update(chunk);
       bytes += chunk.size();
       return Status::Ok();
