@@ -273,7 +273,9 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
   RemoteCommand t;
   t.argv = {"true"};
   t.timeout = std::chrono::seconds(30);
+  auto ssh_started = std::chrono::steady_clock::now();
   auto ssh = ctx.remote.Run(host, t);
+  double ssh_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - ssh_started).count();
   if (!ssh.ok() || ssh->exit_code != 0) {
     r.Fail(host, "ssh", ssh.ok() ? fmt::format("`true` exited {}", ssh->exit_code) : ssh.status().message(),
            fmt::format("the front end's oneadmin must reach {} with `ssh {}` and no password (OpenNebula needs this "
@@ -281,7 +283,16 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
                        host, host));
     return;
   }
-  r.Pass(host, "ssh", "reachable");
+  // Every transfer runs one or more ssh commands before data moves.
+  std::string took = fmt::format("reachable, a command takes {:.2f} s", ssh_secs);
+  if (ssh_secs > kSlowSshSeconds)
+    r.Warn(host, "ssh", took,
+           fmt::format("every transfer pays this per ssh command: keep the login shell's start-up on {} light (bash "
+                       "sources ~/.bashrc for ssh commands), check `UseDNS no` in its sshd, or share connections "
+                       "with IPFS_SSH_OPTS=\"-o ControlMaster=auto -o ControlPersist=60 -o ControlPath=...\"",
+                       host));
+  else
+    r.Pass(host, "ssh", took);
 
   std::string helper = HelperPath(ctx.config);
   auto version = RunHelper(ctx, host, {"version"}, 30);

@@ -74,8 +74,10 @@ struct ProbeBlock {
 };
 Result<ProbeBlock> AddProbeBlock(IpfsClient& ipfs);
 
-// ssh reachable, helper present with our version, host daemon running,
-// peering to the front end, and (with a probe block) the round trip.
+// ssh reachable (a WARN when one command takes longer than kSlowSshSeconds),
+// helper present with our version, host daemon running, peering to the front
+// end, and (with a probe block) the round trip.
+inline constexpr double kSlowSshSeconds = 2.0;
 void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe, Report& report);
 
 // Host names of `onehost list -x` output (HOST_POOL/HOST/NAME).
