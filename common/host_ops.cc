@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/pipe_bridge.h"
+#include "common/text.h"
 
 namespace oneipfs {
 namespace {
@@ -85,10 +86,7 @@ Result<RemoteResult> RunHostScript(TmContext& ctx, const std::string& host, cons
 }
 
 Result<std::vector<std::string>> FrontendPeers(TmContext& ctx) {
-  std::vector<std::string> peers;
-  std::istringstream in(ctx.config.Get("IPFS_FRONTEND_SWARM"));
-  std::string w;
-  while (in >> w) peers.push_back(w);
+  std::vector<std::string> peers = SplitWords(ctx.config.Get("IPFS_FRONTEND_SWARM"));
   if (!peers.empty()) return peers;
   ASSIGN_OR_RETURN(PeerInfo id, ctx.ipfs.Id());
   for (const auto& a : id.addresses)

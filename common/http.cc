@@ -12,39 +12,12 @@
 #include <fmt/format.h>
 
 #include "common/number.h"
+#include "common/text.h"
 
 namespace oneipfs {
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 1 << 20;  // a non-2xx body is a message, not data
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && Lower(s.substr(0, prefix.size())) == Lower(prefix);
-}
-
-std::vector<std::string> Split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i <= s.size()) {
-    std::size_t j = s.find(sep, i);
-    if (j == std::string_view::npos) j = s.size();
-    out.emplace_back(s.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
 
 bool ValidPort(std::string_view p) {
   return ParseCount(p, 65535).value_or(0) > 0;

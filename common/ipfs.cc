@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "common/ipfs_json.h"
+#include "common/text.h"
 
 namespace oneipfs {
 namespace {
@@ -197,7 +198,7 @@ Result<FileStat> IpfsClient::Stat(std::string_view path) {
   ASSIGN_OR_RETURN(Json j, c.SendJson(s));
   FileStat st;
   st.cid = Str(j, "Hash");
-  st.type = ipfs_json::Lower(Str(j, "Type"));
+  st.type = Lower(Str(j, "Type"));
   if (st.type == "raw") st.type = "file";  // a single raw block is a file
   st.size = Num(j, "Size");
   st.cumulative_size = Num(j, "CumulativeSize");
@@ -224,7 +225,7 @@ Result<std::vector<DirEntry>> IpfsClient::FilesLs(std::string_view mfs_path) {
       if (t->is_number()) {
         d.is_dir = Num(e, "Type") == 1;
       } else if (t->is_string()) {
-        std::string ts = ipfs_json::Lower(t->get<std::string>());
+        std::string ts = Lower(t->get<std::string>());
         d.is_dir = ts == "1" || ts == "directory" || ts == "dir";
       }
     }

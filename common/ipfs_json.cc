@@ -1,18 +1,12 @@
 // ipfs_json.cc: reading the daemon's replies (see ipfs_json.h).
 #include "common/ipfs_json.h"
 
-#include <cctype>
-
 #include <fmt/format.h>
+
+#include "common/text.h"
 
 namespace oneipfs::ipfs_json {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 bool ContainsAny(std::string_view message, std::initializer_list<const char*> needles) {
   std::string m = Lower(message);
@@ -22,12 +16,6 @@ bool ContainsAny(std::string_view message, std::initializer_list<const char*> ne
 }
 
 }  // namespace
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 const Json* Find(const Json& j, std::string_view key) {
   if (!j.is_object()) return nullptr;

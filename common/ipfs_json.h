@@ -19,8 +19,6 @@ namespace oneipfs::ipfs_json {
 
 using Json = nlohmann::json;
 
-std::string Lower(std::string_view s);
-
 // The member `key` of object `j` (exact spelling first, then any case), or nullptr.
 const Json* Find(const Json& j, std::string_view key);
 // A string member; a {"/": "..."} link gives its target; else "".

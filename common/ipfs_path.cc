@@ -7,6 +7,7 @@
 
 #include "common/cid.h"
 #include "common/log.h"
+#include "common/text.h"
 
 namespace oneipfs {
 namespace {
@@ -14,16 +15,6 @@ namespace {
 using Kind = PathRef::Kind;
 
 std::string Quoted(std::string_view s) { return QuoteForMessage(s, 200); }
-
-std::string ToLower(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && ToLower(s.substr(0, prefix.size())) == prefix;
-}
 
 const char* KindWord(Kind kind) { return kind == Kind::kIpfs ? "IPFS" : "IPNS"; }
 
@@ -121,7 +112,7 @@ std::string DecodeDnsLinkLabel(std::string_view label) {
 // The CID of a subdomain gateway ("<cid>.ipfs.<gw>"), lower-cased: DNS
 // names ignore case, so only CIDv1 in base32 or base36 survive in a host.
 Result<std::string> SubdomainCid(std::string_view label) {
-  std::string lower = ToLower(label);
+  std::string lower = Lower(label);
   if (lower[0] == 'b' || lower[0] == 'k') {
     RETURN_IF_ERROR(ParseCid(lower).status());
     return lower;
@@ -137,7 +128,7 @@ Result<std::string> SubdomainCid(std::string_view label) {
 // The IPNS name of a subdomain gateway ("<name>.ipns.<gw>"): a key, or a
 // DNSLink name with its dots written as '-'.
 Result<std::string> SubdomainIpnsName(std::string_view label) {
-  std::string lower = ToLower(label);
+  std::string lower = Lower(label);
   if (IpnsKeyMultihash(lower)) return lower;
   std::string name = DecodeDnsLinkLabel(lower);
   Status st = ValidateIpnsName(name);
@@ -173,7 +164,7 @@ UrlParts SplitHttpUrl(std::string_view url) {
 // ordinary URL.
 Result<std::optional<PathRef>> ParseGatewayUrl(std::string_view url) {
   UrlParts u = SplitHttpUrl(url);
-  std::string host = ToLower(u.host);
+  std::string host = Lower(u.host);
   std::size_t dot = host.find('.');
   if (dot != std::string::npos && dot > 0) {
     std::string_view after = std::string_view(host).substr(dot + 1);
@@ -211,12 +202,6 @@ std::string_view SchemeOf(std::string_view s) {
   for (char c : s.substr(0, colon))
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return {};
   return s.substr(0, colon);
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 PathRef Plain(Kind kind, std::string_view t) {

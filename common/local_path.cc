@@ -5,21 +5,14 @@
 
 #include <climits>
 #include <cstdlib>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "common/text.h"
+
 namespace oneipfs {
 namespace {
-
-std::vector<std::string> Words(std::string_view s) {
-  std::vector<std::string> out;
-  std::istringstream in{std::string(s)};
-  std::string w;
-  while (in >> w) out.push_back(w);
-  return out;
-}
 
 std::string Normalise(std::string p) {
   char buf[PATH_MAX];
@@ -46,10 +39,10 @@ Result<LocalFile> CheckLocalImagePath(std::string_view path, std::string_view re
   std::string real = buf;
 
   bool safe = false;
-  for (const auto& d : Words(safe_dirs))
+  for (const auto& d : SplitWords(safe_dirs))
     if (PathIsUnder(real, Normalise(d))) safe = true;
   if (!safe) {
-    std::vector<std::string> restricted = Words(restricted_dirs);
+    std::vector<std::string> restricted = SplitWords(restricted_dirs);
     restricted.push_back("/var/lib/one");
     restricted.push_back("/etc/one");
     if (!home.empty()) restricted.emplace_back(home);

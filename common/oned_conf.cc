@@ -16,6 +16,9 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "common/text.h"
 
 namespace oneipfs {
 namespace {
@@ -288,16 +291,6 @@ struct DriverList {
   bool Has(std::string_view name) const { return std::find(drivers.begin(), drivers.end(), name) != drivers.end(); }
 };
 
-std::vector<std::string> SplitCommas(std::string_view s) {
-  std::vector<std::string> out;
-  for (size_t start = 0;;) {
-    size_t comma = s.find(',', start);
-    out.emplace_back(s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    if (comma == std::string_view::npos) return out;
-    start = comma + 1;
-  }
-}
-
 // Whitespace-separated words of [begin, end) as offset ranges.
 std::vector<std::pair<size_t, size_t>> Words(std::string_view text, size_t begin, size_t end) {
   std::vector<std::pair<size_t, size_t>> out;
@@ -351,7 +344,7 @@ Result<DriverList> FindDriverList(std::string_view text, const std::vector<Entry
   list.begin = words[*d + 1].first;
   list.end = words[*d + 1].second;
   list.line = LineAt(text, list.begin);
-  list.drivers = SplitCommas(text.substr(list.begin, list.end - list.begin));
+  list.drivers = Split(text.substr(list.begin, list.end - list.begin), ',');
   return list;
 }
 
@@ -461,12 +454,6 @@ std::string Apply(std::string_view text, std::vector<Edit> edits) {
   return out;
 }
 
-std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? std::string(sep) : "") + parts[i];
-  return out;
-}
-
 // Removes every "ipfs" from a -d list (the rest keeps its exact spelling).
 Result<Edit> DropIpfs(const DriverList& list) {
   std::vector<std::string> kept;
@@ -475,7 +462,7 @@ Result<Edit> DropIpfs(const DriverList& list) {
   if (kept.empty())
     return Status::Invalid(fmt::format("line {}: ipfs is the only driver in the {} -d list; edit that list by hand",
                                        list.line, list.section));
-  return Edit{list.begin, list.end, Join(kept, ",")};
+  return Edit{list.begin, list.end, fmt::format("{}", fmt::join(kept, ","))};
 }
 
 bool IsComment(const Parsed& parsed, size_t offset) {
@@ -675,7 +662,7 @@ Result<std::string> RegisterIpfs(std::string_view text) {
   if (a.ds_blocks.empty()) pieces.push_back(p.ds);
   if (a.tm_blocks.empty()) pieces.push_back(p.tm);
   if (!pieces.empty())
-    edits.push_back({text.size(), text.size(), "\n" + std::string(kMarker) + "\n" + Join(pieces, "\n")});
+    edits.push_back({text.size(), text.size(), "\n" + std::string(kMarker) + "\n" + fmt::format("{}", fmt::join(pieces, "\n"))});
   return Apply(text, std::move(edits));
 }
 

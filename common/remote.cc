@@ -20,6 +20,8 @@
 
 #include <fmt/format.h>
 
+#include "common/text.h"
+
 namespace oneipfs {
 namespace bp = boost::process;
 
@@ -481,15 +483,6 @@ Result<RemoteResult> RunProcess(const std::vector<std::string>& argv, const Remo
   } catch (...) {
     return Status::Io(fmt::format("{}: unknown error", what));
   }
-}
-
-std::string LastLine(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  std::size_t nl = s.rfind('\n');
-  if (nl != std::string_view::npos) s.remove_prefix(nl + 1);
-  while (!s.empty() && s.back() == '\r') s.remove_suffix(1);
-  return std::string(s);
 }
 
 class SshRunner : public RemoteRunner {

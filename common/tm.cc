@@ -11,21 +11,16 @@
 #include <fmt/format.h>
 
 #include "common/driver.h"
+#include "common/text.h"
 
 namespace oneipfs {
 
 SshOptions SshOptionsFrom(const Config& config) {
   SshOptions o;
-  std::istringstream cmd(config.Get("IPFS_SSH"));
-  std::string w;
-  bool first = true;
-  while (cmd >> w) {
-    if (first) o.ssh = w;
-    else o.extra_args.push_back(w);
-    first = false;
-  }
-  std::istringstream opts(config.Get("IPFS_SSH_OPTS"));
-  while (opts >> w) o.extra_args.push_back(w);
+  std::vector<std::string> cmd = SplitWords(config.Get("IPFS_SSH"));
+  if (!cmd.empty()) o.ssh = cmd.front();
+  o.extra_args.insert(o.extra_args.end(), cmd.begin() + (cmd.empty() ? 0 : 1), cmd.end());
+  for (auto& w : SplitWords(config.Get("IPFS_SSH_OPTS"))) o.extra_args.push_back(std::move(w));
   return o;
 }
 
