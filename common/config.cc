@@ -169,12 +169,11 @@ std::string RemotesDirOfSelf() {
   return exe;
 }
 
-std::string DefaultConfPath(const Config::Getenv& getenv) {
+std::string DefaultConfPath(const Config::Getenv& getenv, const std::string& remotes) {
   if (getenv) {
     const char* p = getenv("ONE_IPFS_CONF");
     if (p && *p) return p;
   }
-  std::string remotes = RemotesDirOfSelf();
   return remotes.empty() ? "" : remotes + "/etc/datastore/ipfs/ipfs.conf";
 }
 

@@ -65,8 +65,9 @@ class Config {
 // <remotes> of the running executable: the directory two levels above it
 // (.../remotes/datastore/ipfs/cp -> .../remotes). "" when unknown.
 std::string RemotesDirOfSelf();
-// Default ipfs.conf path: $ONE_IPFS_CONF, else <remotes>/etc/datastore/ipfs/ipfs.conf.
-std::string DefaultConfPath(const Config::Getenv& getenv);
+// Default ipfs.conf path: $ONE_IPFS_CONF, else <remotes>/etc/datastore/ipfs/ipfs.conf
+// with `remotes` (default: RemotesDirOfSelf(); "" when that is unknown).
+std::string DefaultConfPath(const Config::Getenv& getenv, const std::string& remotes = RemotesDirOfSelf());
 
 // Parses "KEY=VALUE" text (ipfs.conf syntax). `name` is used in messages.
 Result<std::vector<std::pair<std::string, std::string>>> ParseConfText(std::string_view text,

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <tinyxml2.h>
 
@@ -19,11 +20,15 @@
 #include "common/host_ops.h"
 #include "common/http.h"
 #include "common/oned_conf.h"
+#include "common/text.h"
 
 namespace oneipfs {
 namespace {
 
 const char* kFrontEnd = "front end";
+
+using Clock = std::chrono::steady_clock;
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 const char* OutcomeWord(Outcome o) {
   switch (o) {
@@ -32,14 +37,6 @@ const char* OutcomeWord(Outcome o) {
     case Outcome::kFail: return "FAIL";
   }
   return "?";
-}
-
-std::string LastLine(std::string_view text) {
-  std::string last;
-  std::istringstream in{std::string(text)};
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) last = line;
-  return last;
 }
 
 std::string Sha1Of(std::string_view bytes) {
@@ -95,9 +92,8 @@ void CheckApiExposure(const Config& config, IpfsClient& ipfs, bool daemon_up, Re
         if (value.is_string()) addrs.push_back(value.get<std::string>());
         else
           for (const auto& a : value) addrs.push_back(a.get<std::string>());
-        listening = "";
+        listening = fmt::format("{}", fmt::join(addrs, " "));
         for (const auto& a : addrs) {
-          listening += (listening.empty() ? "" : " ") + a;
           auto h = ApiAddressHost(a);
           if (h.ok() && !IsLoopbackHost(*h)) exposed.push_back(fmt::format("the daemon's API listens on {}", a));
         }
@@ -110,8 +106,7 @@ void CheckApiExposure(const Config& config, IpfsClient& ipfs, bool daemon_up, Re
     r.Pass(kFrontEnd, "API on loopback only", fmt::format("API listens on {}", listening));
     return;
   }
-  std::string detail;
-  for (const auto& e : exposed) detail += (detail.empty() ? "" : "; ") + e;
+  std::string detail = fmt::format("{}", fmt::join(exposed, "; "));
   std::string fix =
       "the RPC API is an admin interface: set the daemon's Addresses.API to /ip4/127.0.0.1/tcp/5001 "
       "(hosts reach the front end through the swarm port, not the API)";
@@ -168,9 +163,7 @@ void CheckOnedConf(const FrontEndFacts& facts, Report& r) {
     r.Pass(kFrontEnd, "oned.conf registration", facts.oned_conf);
     return;
   }
-  std::string list;
-  for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-  r.Fail(kFrontEnd, "oned.conf registration", fmt::format("{} lacks {}", facts.oned_conf, list),
+  r.Fail(kFrontEnd, "oned.conf registration", fmt::format("{} lacks {}", facts.oned_conf, fmt::join(missing, ", ")),
          "run `one-ipfs-register` (it keeps a backup), then restart oned; otherwise oned says "
          "\"driver 'ipfs' not available\"");
 }
@@ -219,8 +212,7 @@ std::string Report::Table() const {
 
 bool IsLoopbackHost(std::string_view host) {
   if (host.empty() || host == "::1" || host == "[::1]") return true;
-  std::string lower(host);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string lower = Lower(host);
   if (lower == "localhost" || lower == "localhost.") return true;
   if (!lower.starts_with("127.")) return false;
   int dots = 0;
@@ -273,9 +265,9 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
   RemoteCommand t;
   t.argv = {"true"};
   t.timeout = std::chrono::seconds(30);
-  auto ssh_started = std::chrono::steady_clock::now();
+  auto ssh_started = Clock::now();
   auto ssh = ctx.remote.Run(host, t);
-  double ssh_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - ssh_started).count();
+  double ssh_secs = SecondsSince(ssh_started);
   if (!ssh.ok() || ssh->exit_code != 0) {
     r.Fail(host, "ssh", ssh.ok() ? fmt::format("`true` exited {}", ssh->exit_code) : ssh.status().message(),
            fmt::format("the front end's oneadmin must reach {} with `ssh {}` and no password (OpenNebula needs this "
@@ -351,9 +343,9 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
   }
 
   if (!probe) return;
-  auto started = std::chrono::steady_clock::now();
+  auto trip_started = Clock::now();
   auto trip = RunHelper(ctx, host, {"probe", probe->cid}, 90);
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double secs = SecondsSince(trip_started);
   std::string fix = "the host daemon cannot fetch from the front end: fix the peering above; check both daemons' logs";
   if (!trip.ok() || trip->exit_code != 0) {
     r.Fail(host, "round trip", !trip.ok() ? trip.status().message() : LastLine(trip->err), fix);

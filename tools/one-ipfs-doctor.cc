@@ -21,7 +21,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -32,6 +31,7 @@
 #include "common/driver.h"
 #include "common/oned_conf.h"
 #include "common/remote.h"
+#include "common/text.h"
 #include "common/tm.h"
 
 namespace oneipfs {
@@ -42,13 +42,6 @@ const char* kUsage =
     "Checks the one-ipfs front end (IPFS daemon, API exposure, installed actions, oned.conf)\n"
     "and each HOST (ssh, helper, host daemon, peering, a small round trip); with no HOST,\n"
     "every host `onehost list -x` reports. Prints the fix for each failure; exit 1 if any.\n";
-
-std::vector<std::string> Words(std::string_view text) {
-  std::istringstream in{std::string(text)};
-  std::vector<std::string> out;
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
 
 struct Options {
   std::string remotes;
@@ -103,13 +96,12 @@ int Run(int argc, char** argv) {
     std::cerr << "one-ipfs-doctor: " << opts.status().message() << "\n" << kUsage;
     return 2;
   }
-  const char* env_conf = std::getenv("ONE_IPFS_CONF");
   FrontEndFacts facts;
-  facts.conf_path = env_conf && *env_conf ? env_conf : opts->remotes + "/etc/datastore/ipfs/ipfs.conf";
+  facts.conf_path = DefaultConfPath(std::getenv, opts->remotes);
   facts.remotes = opts->remotes;
   facts.oned_conf = opts->oned_conf;
-  facts.ds_actions = Words(ONEIPFS_DS_ACTIONS);
-  facts.tm_actions = Words(ONEIPFS_TM_ACTIONS);
+  facts.ds_actions = SplitWords(ONEIPFS_DS_ACTIONS);
+  facts.tm_actions = SplitWords(ONEIPFS_TM_ACTIONS);
 
   auto config = Config::Load({facts.conf_path, {}, std::getenv});
   if (!config.ok()) {
