@@ -1,0 +1,84 @@
+// one_cli.h: what transfer actions learn from oned through the oneadmin CLI.
+//
+// Transfer scripts get nothing but argv from oned. OpenNebula's own TMs read
+// the rest with `onevm show -x <VMID>` and `onedatastore show -x <DSID>` on
+// the front end (tm_common.sh, ssh/clone, ssh/cpds); so do we:
+//  - the VM: its LCM state (26 = HOTPLUG_SAVEAS: the VM runs during
+//    disk-saveas), deploy id, and per disk SIZE, ORIGINAL_SIZE, PERSISTENT,
+//    CLONE, TYPE, READONLY, TM_MAD_SYSTEM;
+//  - the image datastore's template (IPFS_API, IPFS_API_AUTH, ... set with
+//    `onedatastore update`), so transfer actions use the same daemon settings
+//    as datastore actions.
+// OneCli runs the commands from argv (no shell) through a RemoteRunner (the
+// local runner in production, a fake in unit tests) and caches each document
+// for the action's lifetime. Outcomes: Status::NotFound when the command is
+// not installed on this machine (callers decide whether that is fatal);
+// Status::Failed with the CLI's last stderr line when it exits non-zero;
+// Status::Invalid when the output is not the expected XML document.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/remote.h"
+#include "common/status.h"
+
+namespace oneipfs {
+
+// VM LCM states the transfer driver cares about (include/VirtualMachine.h).
+constexpr int kLcmHotplugSaveas = 26;
+
+struct VmDisk {
+  std::string id;             // DISK_ID
+  std::string source;         // SOURCE
+  std::string type;           // TYPE (e.g. CDROM, FILE)
+  std::string tm_mad;         // TM_MAD of the image datastore
+  std::string tm_mad_system;  // TM_MAD_SYSTEM: the system datastore's TM, when it differs
+  std::string target;         // TARGET (vda...)
+  bool persistent = false;    // PERSISTENT=YES
+  bool readonly = false;      // READONLY=YES
+  std::optional<std::uint64_t> size_mb;           // SIZE
+  std::optional<std::uint64_t> original_size_mb;  // ORIGINAL_SIZE
+};
+
+struct VmInfo {
+  std::string id;
+  std::string deploy_id;
+  int lcm_state = -1;
+  std::string last_vm_mad;  // HISTORY_RECORDS/HISTORY[last()]/VM_MAD
+  std::string last_tm_mad;  // HISTORY_RECORDS/HISTORY[last()]/TM_MAD (the system DS's TM)
+  std::vector<VmDisk> disks;
+  const VmDisk* Disk(std::string_view disk_id) const;
+  // The system datastore TM a disk lives beside: its TM_MAD_SYSTEM, else the
+  // last history record's TM_MAD.
+  std::string SystemTm(const VmDisk& d) const { return d.tm_mad_system.empty() ? last_tm_mad : d.tm_mad_system; }
+};
+
+// Parses `onevm show -x` output (a <VM> document).
+Result<VmInfo> ParseVmXml(std::string_view xml);
+// Parses `onedatastore show -x` output: the DATASTORE/TEMPLATE children.
+Result<std::map<std::string, std::string>> ParseDatastoreTemplateXml(std::string_view xml);
+
+// "disk.3" (or ".../disk.3") -> "3"; "" when the path is not a disk path.
+std::string DiskIdOfPath(std::string_view path);
+
+class OneCli {
+ public:
+  explicit OneCli(std::unique_ptr<RemoteRunner> local, std::chrono::seconds timeout = std::chrono::seconds(60));
+  Result<VmInfo> Vm(std::string_view vm_id);
+  Result<std::map<std::string, std::string>> DatastoreTemplate(std::string_view ds_id);
+
+ private:
+  Result<std::string> Show(const std::string& command, std::string_view id);
+  std::unique_ptr<RemoteRunner> local_;
+  std::chrono::seconds timeout_;
+  std::map<std::string, std::string> cache_;  // "onevm 42" -> XML
+};
+
+}  // namespace oneipfs
