@@ -53,6 +53,8 @@ const std::vector<std::pair<std::string, std::string>>& Config::Defaults() {
       {"IPFS_REMOTE_DIR", "/var/tmp/one"},
       {"IPFS_HOST_API", "/ip4/127.0.0.1/tcp/5001"},
       {"IPFS_FRONTEND_SWARM", ""},
+      {"IPFS_TM_DATASTORE", "auto"},
+      {"IPFS_LIBVIRT_URI", "qemu:///system"},
   };
   return kDefaults;
 }

@@ -54,12 +54,29 @@ int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
   Config::Sources sources{DefaultConfPath(std::getenv), {}, std::getenv};
   auto config = Config::Load(sources);
   if (!config.ok()) return fail(config.status());
+  OneCli one(MakeLocalRunner());
+  std::string mode = Lower(config->Get("IPFS_TM_DATASTORE"));
+  if (mode != "auto" && mode != "yes" && mode != "no")
+    return fail(Status::Invalid(fmt::format("IPFS_TM_DATASTORE '{}' is not auto, yes or no", mode)));
+  if (spec.reads_datastore && mode != "no") {
+    auto tmpl = one.DatastoreTemplate(args.back());
+    if (tmpl.ok()) {
+      sources.ds_template = std::move(*tmpl);
+      config = Config::Load(sources);
+      if (!config.ok()) return fail(config.status());
+    } else if (tmpl.status().code() == Status::Code::kNotFound && mode == "auto") {
+      log.Info(fmt::format("{}; datastore {} template settings are not applied (ipfs.conf and the environment are)",
+                           tmpl.status().message(), args.back()));
+    } else {
+      return fail(tmpl.status().Prefixed(fmt::format("cannot read the settings of datastore {}", args.back())));
+    }
+  }
   for (const auto& w : config->warnings()) log.Warn(w);
   auto client = MakeIpfsClient(*config);
   if (!client.ok()) return fail(client.status());
   auto remote = MakeSshRunner(SshOptionsFrom(*config));
 
-  TmContext ctx{args, input, *config, **client, *remote, log};
+  TmContext ctx{args, input, *config, **client, *remote, log, one};
   Status st = fn(ctx);
   if (!st.ok()) return fail(st);
   return 0;

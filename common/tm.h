@@ -5,9 +5,16 @@
 // intact) and an empty stdin; live-migration calls from the VMM driver carry
 // the base64 VM XML on stdin. RunTmAction: answers --help/--version; checks
 // the argument count; loads the configuration (defaults < ipfs.conf <
-// environment); builds the front-end IPFS client and the ssh runner; calls
-// the action; exits 0 or prints one plain stderr line and exits 1. Stdout is
-// ignored by oned and stays empty.
+// the image datastore's template < environment); builds the front-end IPFS
+// client and the ssh runner; calls the action; exits 0 or prints one plain
+// stderr line and exits 1. Stdout is ignored by oned and stays empty.
+//
+// The datastore template layer (actions with `reads_datastore`: DSID is their
+// last argument) comes from `onedatastore show -x DSID`, as OpenNebula's own
+// TMs read it, once per action. IPFS_TM_DATASTORE decides what happens when
+// that command is missing: `auto` (default) goes on with ipfs.conf and the
+// environment and says so in an INFO line, `yes` fails, `no` never asks.
+// A command that exists but fails is always an error.
 #pragma once
 
 #include <memory>
@@ -18,6 +25,7 @@
 #include "common/config.h"
 #include "common/ipfs.h"
 #include "common/log.h"
+#include "common/one_cli.h"
 #include "common/remote.h"
 #include "common/status.h"
 
@@ -30,6 +38,7 @@ struct TmContext {
   IpfsClient& ipfs;               // front-end daemon
   RemoteRunner& remote;           // ssh to hosts
   const Log& log;
+  OneCli& one;                    // onevm / onedatastore on the front end
 };
 
 using TmActionFn = Status (*)(TmContext& ctx);
@@ -40,6 +49,7 @@ struct TmSpec {
   std::string_view summary;
   std::size_t min_args;
   std::size_t max_args;
+  bool reads_datastore = false;  // apply the image datastore's template (DSID = last argument)
 };
 
 int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn);

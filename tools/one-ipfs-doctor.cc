@@ -139,7 +139,8 @@ int Run(int argc, char** argv) {
   auto remote = MakeSshRunner(SshOptionsFrom(*config));
   Log log("one-ipfs-doctor");
   for (const auto& host : hosts) {
-    TmContext ctx{{}, "", *config, **client, *remote, log};
+    OneCli one(MakeLocalRunner());
+    TmContext ctx{{}, "", *config, **client, *remote, log, one};
     CheckHost(ctx, host, probe ? &*probe : nullptr, report);
   }
   std::cout << report.Table();
