@@ -1,46 +1,126 @@
 #include "common/tm_disk.h"
 
-#include <tinyxml2.h>
 
 #include <algorithm>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "common/action.h"
 #include "common/catalog.h"
 #include "common/host_ops.h"
 #include "common/number.h"
-#include "common/pipe_bridge.h"
+#include "common/one_cli.h"
 #include "common/source.h"
 
 namespace oneipfs {
 namespace {
 
-// Extracts a tar stream on stdin into $1 (created), sparse.
-const char* kUntarScript = R"(set -eu
-mkdir -p -- "$1"
-tar -C "$1" -xSf -
+// $1 disk, $2 new size in MiB. qcow2 by its magic, anything else raw.
+const char* kResizeScript = R"(set -eu
+f=$1; mb=$2
+[ -f "$f" ] || { echo "$f does not exist" >&2; exit 1; }
+new=$((mb * 1048576))
+magic=$(head -c 4 -- "$f" | od -An -tx1 | tr -d " \n")
+if [ "$magic" = "514649fb" ]; then
+  qemu-img resize -q -f qcow2 -- "$f" "$new"
+else
+  cur=$(stat -c %s -- "$f")
+  if [ "$new" -lt "$cur" ]; then echo "cannot shrink $f from $cur to $new bytes" >&2; exit 1; fi
+  truncate -s "$new" -- "$f"
+fi
 )";
+
+// $1 the VM directory, $2 "enable" or "disable", $3 the marker text: the
+// system datastore's .monitor file (host disk monitoring), as
+// scripts_common.sh enable_local_monitoring / disable_local_monitoring.
+const char* kMonitorMarkerScript = R"SH(set -eu
+f=$(dirname -- "$1")/.monitor
+if [ "$2" = enable ]; then
+  [ "$(cat -- "$f" 2>/dev/null || true)" = "$3" ] || printf '%s\n' "$3" > "$f"
+else
+  rm -f -- "$f"
+fi
+)SH";
 
 }  // namespace
 
-Status DeploySource(TmContext& ctx, const std::string& src, const std::string& dst, bool with_snapshots) {
+Status ResizeOnHost(TmContext& ctx, const HostPath& disk, std::uint64_t mb) {
+  auto r = RunHostScript(ctx, disk.host, kResizeScript, {disk.path, std::to_string(mb)});
+  if (!r.ok()) return r.status().Prefixed(fmt::format("cannot resize {}:{}", disk.host, disk.path));
+  return Status::Ok();
+}
+
+Status FollowSystemTm(TmContext& ctx, std::string_view action, bool called_for_disk) {
+  if (!called_for_disk)
+    return Status::Invalid(fmt::format(
+        "{} was called for a VM directory: one-ipfs is an image datastore driver, not a system datastore "
+        "driver; use TM_MAD_SYSTEM ssh, shared or local for the VM's system datastore",
+        action));
+  ctx.log.Info(fmt::format("{}: the system datastore's TM moves the VM directory with its disks; nothing to do",
+                           action));
+  return Status::Ok();
+}
+
+namespace {
+
+// The VM document, or nullopt (with an INFO line) when the CLI is missing.
+Result<std::optional<VmInfo>> VmDocument(TmContext& ctx, const std::string& vm_id) {
+  auto vm = ctx.one.Vm(vm_id);
+  if (vm.ok()) return std::optional<VmInfo>(std::move(*vm));
+  if (vm.status().code() == Status::Code::kNotFound) {
+    ctx.log.Info(fmt::format("{}: the disk's deploy-time SIZE, persistence and monitoring marker are not checked",
+                             vm.status().message()));
+    return std::optional<VmInfo>();
+  }
+  return vm.status().Prefixed(fmt::format("cannot read VM {}", vm_id));
+}
+
+}  // namespace
+
+Status DeploySource(TmContext& ctx, DeployMode mode) {
+  const std::string& src = ctx.args[0];
+  const std::string& dst = ctx.args[1];
+  bool with_snapshots = mode == DeployMode::kLn;
   ASSIGN_OR_RETURN(HostPath to, SplitHostPath(dst));
+  ASSIGN_OR_RETURN(std::optional<VmInfo> vm, VmDocument(ctx, ctx.args[2]));
+  const VmDisk* disk = vm ? vm->Disk(DiskIdOfPath(to.path)) : nullptr;
+  if (mode == DeployMode::kLn && disk && disk->persistent && !disk->readonly &&
+      !ParseCatalogSource(StripHostPrefix(src)))
+    return Status::Invalid(fmt::format(
+        "disk {} of VM {} is persistent but its SOURCE '{}' is immutable IPFS content, so its writes could never "
+        "be saved back; register the image with a path (oneimage create --path) to get a one-ipfs catalog entry, "
+        "or make the image non-persistent",
+        disk->id, ctx.args[2], src));
   auto content = ResolveSource(ctx.ipfs, src, ctx.log);
   if (!content.ok()) return content.status().Prefixed(fmt::format("cannot deploy {}", src));
   ctx.log.Info(fmt::format("deploying {} (/ipfs/{}, {}) to {}:{}", content->described, content->cid,
                            HumanBytes(content->size), to.host, to.path));
   RETURN_IF_ERROR(DeployToHost(ctx, content->cid, content->size, to));
   auto entry = ParseCatalogSource(StripHostPrefix(src));
-  if (!with_snapshots || !entry) return Status::Ok();
-  Catalog catalog(ctx.ipfs, "");
-  ASSIGN_OR_RETURN(auto snaps, catalog.Snapshots(*entry));
-  for (const auto& s : snaps) {
-    HostPath snap{to.host, fmt::format("{}.snap/{}", to.path, s.number)};
-    RETURN_IF_ERROR(DeployToHost(ctx, s.cid, s.size, snap).Prefixed(fmt::format("snapshot {}", s.number)));
+  if (with_snapshots && entry) {
+    Catalog catalog(ctx.ipfs, "");
+    ASSIGN_OR_RETURN(auto snaps, catalog.Snapshots(*entry));
+    for (const auto& s : snaps) {
+      HostPath snap{to.host, fmt::format("{}.snap/{}", to.path, s.number)};
+      RETURN_IF_ERROR(DeployToHost(ctx, s.cid, s.size, snap).Prefixed(fmt::format("snapshot {}", s.number)));
+    }
+    if (!snaps.empty()) ctx.log.Info(fmt::format("restored {} disk snapshot(s) of {}", snaps.size(), src));
   }
-  if (!snaps.empty()) ctx.log.Info(fmt::format("restored {} disk snapshot(s) of {}", snaps.size(), src));
+  if (!disk) return Status::Ok();
+  if (disk->size_mb && disk->original_size_mb && *disk->size_mb > *disk->original_size_mb) {
+    RETURN_IF_ERROR(ResizeOnHost(ctx, to, *disk->size_mb));
+    ctx.log.Info(fmt::format("{} grown to the disk's SIZE, {} MB (the image has {} MB)", dst, *disk->size_mb,
+                             *disk->original_size_mb));
+  }
+  std::string sys_tm = vm->SystemTm(*disk);
+  std::string vm_dir = to.path.substr(0, to.path.rfind('/'));
+  if (sys_tm == "ssh" || sys_tm == "local") {
+    auto r = RunHostScript(ctx, to.host, kMonitorMarkerScript, {vm_dir, "enable", "ssh"});
+    if (!r.ok()) return r.status().Prefixed(fmt::format("cannot write the .monitor marker beside {}", dst));
+  } else if (sys_tm == "shared" || sys_tm == "qcow2") {
+    auto r = RunHostScript(ctx, to.host, kMonitorMarkerScript, {vm_dir, "disable", ""});
+    if (!r.ok()) return r.status().Prefixed(fmt::format("cannot remove the .monitor marker beside {}", dst));
+  }
   return Status::Ok();
 }
 
@@ -115,50 +195,6 @@ Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string&
   return Status::Ok();
 }
 
-Status CopyBetweenHosts(TmContext& ctx, const std::string& src_host, const std::string& dst_host,
-                        const std::string& src_dir, const std::string& dst_dir,
-                        const std::vector<std::string>& names) {
-  // Which of the names exist on the source (tar must not fail on a missing one).
-  std::vector<std::string> check = {src_dir};
-  check.insert(check.end(), names.begin(), names.end());
-  ASSIGN_OR_RETURN(RemoteResult present,
-                   RunHostScript(ctx, src_host,
-                                 "d=$1; shift; for n in \"$@\"; do [ -e \"$d/$n\" ] && printf '%s\\0' \"$n\"; done; "
-                                 "exit 0",
-                                 check));
-  std::vector<std::string> existing;
-  for (size_t i = 0, j; i < present.out.size(); i = j + 1) {
-    j = present.out.find('\0', i);
-    if (j == std::string::npos) break;
-    existing.push_back(present.out.substr(i, j - i));
-  }
-  if (existing.empty()) {
-    ctx.log.Info(fmt::format("nothing to copy from {}:{}", src_host, src_dir));
-    return Status::Ok();
-  }
-  PipeBridge bridge([&](const ByteSink& sink) -> Status {
-    RemoteCommand tar;
-    tar.argv = {"tar", "-C", src_dir, "-cSf", "-", "--"};
-    tar.argv.insert(tar.argv.end(), existing.begin(), existing.end());
-    tar.stdout_sink = sink;
-    ASSIGN_OR_RETURN(RemoteResult r, ctx.remote.Run(src_host, tar));
-    if (r.exit_code != 0) return Status::Failed(fmt::format("reading {}:{}: {}", src_host, src_dir, ForwardRemoteLog(r.err)));
-    return Status::Ok();
-  });
-  RemoteCommand untar;
-  untar.argv = {"sh", "-c", kUntarScript, "one-ipfs", dst_dir};
-  untar.stdin_source = bridge.source();
-  auto r = ctx.remote.Run(dst_host, untar);
-  Status read = bridge.Finish();
-  if (!r.ok()) return r.status();
-  if (!read.ok() && read.message() != "the receiving side stopped") return read;
-  if (r->exit_code != 0)
-    return Status::Failed(fmt::format("writing {}:{}: {}", dst_host, dst_dir, ForwardRemoteLog(r->err)));
-  ctx.log.Info(fmt::format("copied {} from {}:{} to {}:{}", fmt::join(existing, " "), src_host, src_dir, dst_host,
-                           dst_dir));
-  return Status::Ok();
-}
-
 Status RemoveOnHost(TmContext& ctx, const std::string& host, const std::vector<std::string>& paths,
                     bool tolerate_gone) {
   for (const auto& p : paths) {
@@ -186,58 +222,6 @@ Status RunDiskSnapshotScript(TmContext& ctx, std::string_view action, const char
   auto r = RunHostScript(ctx, disk.host, script, {disk.path, std::to_string(*id)});
   if (!r.ok()) return r.status().Prefixed(fmt::format("{} {} {}", action, ctx.args[0], *id));
   return Status::Ok();
-}
-
-std::vector<std::string> MigrationSet::paths() const {
-  std::vector<std::string> out;
-  for (const auto& n : names) out.push_back(dir + "/" + n);
-  return out;
-}
-
-Result<MigrationSet> MigrationTargets(const TmContext& ctx) {
-  MigrationSet m;
-  m.src_host = ctx.args[0];
-  m.dst_host = ctx.args[1];
-  m.dir = ctx.args[2];
-  while (m.dir.size() > 1 && m.dir.back() == '/') m.dir.pop_back();
-  bool for_disks = ctx.args.size() == 6 && !ctx.args[5].empty();
-  if (for_disks) {
-    if (ctx.stdin_data.empty()) return Status::Invalid("no VM document on stdin");
-    ASSIGN_OR_RETURN(auto ids, VmDiskIds(ctx.stdin_data, "ipfs"));
-    for (const auto& id : ids) {
-      m.names.push_back("disk." + id);
-      m.names.push_back("disk." + id + ".snap");
-    }
-    if (m.names.empty()) ctx.log.Info("the VM has no disks from an IPFS datastore");
-  } else {
-    size_t slash = m.dir.rfind('/');
-    if (slash == std::string::npos || slash == 0) return Status::Invalid(fmt::format("'{}' is not a VM directory", m.dir));
-    m.names.push_back(m.dir.substr(slash + 1));
-    m.dir = m.dir.substr(0, slash);
-  }
-  if (m.src_host == m.dst_host) m.names.clear();  // nothing moves
-  return m;
-}
-
-Result<std::vector<std::string>> VmDiskIds(const std::string& vm_xml, const std::string& tm_mad) {
-  std::string xml = vm_xml;
-  if (xml.find('<') == std::string::npos) {
-    ASSIGN_OR_RETURN(xml, Base64Decode(vm_xml));
-  }
-  tinyxml2::XMLDocument doc;
-  if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS || !doc.RootElement() ||
-      std::string_view(doc.RootElement()->Name()) != "VM")
-    return Status::Invalid("the VM document on stdin is not a <VM> XML document");
-  std::vector<std::string> ids;
-  const auto* tmpl = doc.RootElement()->FirstChildElement("TEMPLATE");
-  for (const auto* d = tmpl ? tmpl->FirstChildElement("DISK") : nullptr; d; d = d->NextSiblingElement("DISK")) {
-    auto text = [&](const char* n) {
-      const auto* e = d->FirstChildElement(n);
-      return std::string(e && e->GetText() ? e->GetText() : "");
-    };
-    if (tm_mad.empty() || text("TM_MAD") == tm_mad) ids.push_back(text("DISK_ID"));
-  }
-  return ids;
 }
 
 }  // namespace oneipfs

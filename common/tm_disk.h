@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "common/remote.h"
@@ -11,11 +13,21 @@
 
 namespace oneipfs {
 
-// clone / ln: resolve SRC (any SOURCE form, see source.h) on the front end
-// to an immutable CID and write it to DST on its host (host_ops.h).
-// With `with_snapshots` (ln), the image's saved disk snapshots (catalog
-// "snap-<id>") are written to DST.snap/<id> as well.
-Status DeploySource(TmContext& ctx, const std::string& src, const std::string& dst, bool with_snapshots = false);
+// clone / ln (argv SRC HOST:DST VMID DSID): resolve SRC (any SOURCE form,
+// see source.h) on the front end to an immutable CID and write it to DST on
+// its host (host_ops.h). For `ln` (persistent images, CDROMs), the image's
+// saved disk snapshots (catalog "snap-<id>") are written to DST.snap/<id> as
+// well. From the VM document (onevm show -x VMID, when the CLI is there):
+//  - ln refuses, before anything is written, a persistent disk whose SOURCE
+//    is immutable (/ipfs/..., ipns:// follow mode): the epilog could never
+//    save it back (mvds), and the only way out would discard the writes;
+//  - the disk grows to its SIZE when the VM asked for more than the image
+//    (SIZE > ORIGINAL_SIZE, as ssh/clone does);
+//  - the system datastore's host monitoring marker (<system ds>/.monitor)
+//    is written as ssh/clone writes it ("ssh" beside the ssh and local
+//    system TMs) or removed beside shared (qcow2/clone does).
+enum class DeployMode { kClone, kLn };
+Status DeploySource(TmContext& ctx, DeployMode mode);
 
 // mvds / cpds: save host:disk (or its snapshot `snap_id`, -1 = the disk
 // itself) as the next version of the catalog entry named by `source`. Fails,
@@ -25,12 +37,6 @@ Status DeploySource(TmContext& ctx, const std::string& src, const std::string& d
 // image's saved snapshots afterwards (the disk itself is saved first).
 Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string& source, long snap_id,
                 bool with_snapshots = false);
-
-// Copies `names` (paths relative to `dir`, e.g. "disk.0", "disk.0.snap") from
-// src_host:dir to dst_host:dir through the front end (tar over two ssh
-// connections, sparse). Missing names are skipped.
-Status CopyBetweenHosts(TmContext& ctx, const std::string& src_host, const std::string& dst_host,
-                        const std::string& src_dir, const std::string& dst_dir, const std::vector<std::string>& names);
 
 // Removes `paths` on a host (rm -rf). An unreachable host is a WARN, not a
 // failure, when `tolerate_gone`.
@@ -42,22 +48,23 @@ Status RemoveOnHost(TmContext& ctx, const std::string& host, const std::vector<s
 // as $1 and $2. A bad SNAP_ID is Invalid; a script failure names the action.
 Status RunDiskSnapshotScript(TmContext& ctx, std::string_view action, const char* script);
 
-// What a live-migration hook (pre/post/failmigrate) moves: with a 6th
-// argument (called by the system TM for its other TMs' disks) the VM's disks
-// whose TM_MAD is ipfs, each with its .snap directory, listed from the VM
-// document on stdin; without it (ipfs as the system TM) the whole VM
-// directory. `paths` are absolute, `names` relative to `dir`. Empty when
-// there is nothing of ours to move.
-struct MigrationSet {
-  std::string src_host, dst_host;
-  std::string dir;
-  std::vector<std::string> names;
-  std::vector<std::string> paths() const;
-};
-Result<MigrationSet> MigrationTargets(const TmContext& ctx);
+// The OpenNebula rule for moving VM disks (ssh/mv, qcow2/mv and
+// common/prepostmigrate do the same): one-ipfs is never a system datastore
+// driver, so a VM's disks always live in a VM directory that the system TM
+// (ssh, shared, local: TM_MAD_SYSTEM) moves as a whole, right after our line
+// (mv), or that the hypervisor copies itself (kvm/migrate on a non-shared
+// system datastore) or shares (shared). Moving the disk ourselves would copy
+// it twice or, worse, race the system TM on the same path. So:
+//  - mv of a disk path: nothing to do;
+//  - pre/post/failmigrate called by the system TM's migrate_other (6th
+//    argument = the caller's TM name): nothing to do;
+//  - mv of a VM directory or migrate hooks without the 6th argument would
+//    mean ipfs is the system TM: Invalid, one line that says so.
+// Returns Ok (after an INFO line) or that Invalid.
+Status FollowSystemTm(TmContext& ctx, std::string_view action, bool called_for_disk);
 
-// The VM disk ids in a base64 (or plain) <VM> document whose DISK/TM_MAD is
-// `tm_mad`; every disk id when `tm_mad` is empty.
-Result<std::vector<std::string>> VmDiskIds(const std::string& vm_xml_b64, const std::string& tm_mad);
+// Grows host:path to `mb` MiB (qcow2 by its magic with qemu-img resize,
+// anything else with truncate); refuses to shrink.
+Status ResizeOnHost(TmContext& ctx, const HostPath& disk, std::uint64_t mb);
 
 }  // namespace oneipfs

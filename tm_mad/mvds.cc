@@ -15,5 +15,5 @@ Status Action(TmContext& ctx) { return SaveDisk(ctx, ctx.args[0], ctx.args[1], -
 
 int main(int argc, char** argv) {
   using namespace oneipfs;
-  return RunTmAction({"mvds", "HOST:DISK SOURCE VMID DSID", "save a persistent disk back into its image", 4, 4}, argc, argv, Action);
+  return RunTmAction({"mvds", "HOST:DISK SOURCE VMID DSID", "save a persistent disk back into its image", 4, 4, true}, argc, argv, Action);
 }
