@@ -19,7 +19,9 @@
 #   ipfs_gc NAME                repo gc
 #   ipfs_publish NAME PATH      publishes PATH under a new key; prints the key's peer id
 #   host_start NAME [--no-ipfs] sshd host -> HOST_DS_<NAME>: the directory that host sees
-#                               as /var/lib/one/datastores (own mount namespace); IPFS_SSH set
+#                               as /var/lib/one/datastores (own mount namespace); IPFS_SSH set.
+#                               With HOST_DATASTORES=DIR set, the host sees DIR there
+#                               instead (hosts of a shared system datastore)
 #   host_stop NAME              the host vanishes (sshd and its daemon stop)
 #   http_serve DIR              a loopback HTTP server -> HTTP_URL
 #   ds_env                      ipfs.conf + environment for the drivers (IPFS_API -> daemon "fe")
@@ -211,7 +213,8 @@ ipfs_publish() {
 host_start() {
   local name=$1 v; v=$(_var "$1")
   local dir="$T_ROOT/host-$name" port api
-  mkdir -p "$dir/datastores" /run/sshd
+  local dsdir=${HOST_DATASTORES:-$dir/datastores}
+  mkdir -p "$dir" "$dsdir" /run/sshd
   if [[ ! -f $T_ROOT/client_key ]]; then
     ssh-keygen -q -t ed25519 -N '' -f "$T_ROOT/client_key"
     : >"$T_ROOT/ssh_config"
@@ -253,10 +256,10 @@ CFG
     mount --bind "$1" "$2" || exit 1
     [ -z "$4" ] || mount --bind /dev/null "$4" || exit 1
     exec /usr/sbin/sshd -D -e -f "$3"' \
-    host-sshd "$dir/datastores" "$ONE_DATASTORES" "$dir/sshd_config" "$rc" 2>"$dir/sshd.log" &
+    host-sshd "$dsdir" "$ONE_DATASTORES" "$dir/sshd_config" "$rc" 2>"$dir/sshd.log" &
   T_PIDS+=("$!")
   printf -v "HOST_SSHD_PID_$v" '%s' "$!"
-  printf -v "HOST_DS_$v" '%s' "$dir/datastores"
+  printf -v "HOST_DS_$v" '%s' "$dsdir"
   export "HOST_DS_$v"
   cat >>"$T_ROOT/ssh_config" <<CFG
 Host $name
