@@ -21,8 +21,12 @@
 #   host_start NAME [--no-ipfs] sshd host -> HOST_DS_<NAME>: the directory that host sees
 #                               as /var/lib/one/datastores (own mount namespace); IPFS_SSH set.
 #                               With HOST_DATASTORES=DIR set, the host sees DIR there
-#                               instead (hosts of a shared system datastore)
+#                               instead (hosts of a shared system datastore). With
+#                               HOST_BIN=DIR, the host sees DIR as /usr/local/sbin
+#                               (first in root's PATH): stand-ins for hypervisor tools
 #   host_stop NAME              the host vanishes (sshd and its daemon stop)
+#   host_kill NAME              the host loses power: sshd, every session it runs
+#                               (commands in flight) and its daemon are killed
 #   http_serve DIR              a loopback HTTP server -> HTTP_URL
 #   ds_env                      ipfs.conf + environment for the drivers (IPFS_API -> daemon "fe")
 #   run_ds ACTION XML ID [--argv]  as oned runs datastore actions -> OUT ERR RC
@@ -255,8 +259,9 @@ CFG
   unshare -m --propagation private sh -c '
     mount --bind "$1" "$2" || exit 1
     [ -z "$4" ] || mount --bind /dev/null "$4" || exit 1
+    [ -z "$5" ] || { mkdir -p /usr/local/sbin && mount --bind "$5" /usr/local/sbin; } || exit 1
     exec /usr/sbin/sshd -D -e -f "$3"' \
-    host-sshd "$dsdir" "$ONE_DATASTORES" "$dir/sshd_config" "$rc" 2>"$dir/sshd.log" &
+    host-sshd "$dsdir" "$ONE_DATASTORES" "$dir/sshd_config" "$rc" "${HOST_BIN:-}" 2>"$dir/sshd.log" &
   T_PIDS+=("$!")
   printf -v "HOST_SSHD_PID_$v" '%s' "$!"
   printf -v "HOST_DS_$v" '%s' "$dsdir"
@@ -285,6 +290,16 @@ host_stop() {
   kill -TERM "${!v}" 2>/dev/null || true
   wait "${!v}" 2>/dev/null || true
   [[ -n $(_ipfsd_pid "host-$1") ]] && ipfsd_stop "host-$1"
+  return 0
+}
+
+_descendants() { local c; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do echo "$c"; _descendants "$c"; done; }
+host_kill() {
+  local v="HOST_SSHD_PID_$(_var "$1")" pids
+  pids="${!v} $(_descendants "${!v}")"
+  kill -KILL $pids 2>/dev/null || true
+  wait "${!v}" 2>/dev/null || true
+  [[ -n $(_ipfsd_pid "host-$1") ]] && ipfsd_kill "host-$1"
   return 0
 }
 

@@ -19,6 +19,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/one_tree.sh"
 : "${SYS_TM:?SYS_TM must be ssh or shared}"
 
 ipfsd_start fe
+# hosts get a virsh stand-in (tests/lib/virsh_standin.sh) first in root's PATH
+mkdir -p "$T_ROOT/hostbin"; cp "$ONEIPFS_SOURCE_DIR/tests/lib/virsh_standin.sh" "$T_ROOT/hostbin/virsh"
+echo none >"$T_ROOT/hostbin/mode"
+export HOST_BIN="$T_ROOT/hostbin"
 [[ $SYS_TM == shared ]] && export HOST_DATASTORES="$T_ROOT/shared-datastores"
 host_start node1
 host_start node2
@@ -105,11 +109,17 @@ os_cid=$(ipfs_add fe "$T_ROOT/os.img")
 
 VM=40
 NODE3_UP=1
+IMG=1000
+new_saveas() { # -> NEW: a fresh mkfs save_as reservation (a new image id each time)
+  IMG=$((IMG + 1))
+  cp "$fx/mkfs.xml" "$T_ROOT/mkfs.xml"; xml_set "$T_ROOT/mkfs.xml" IMAGE/ID "$IMG"; xml_set "$T_ROOT/mkfs.xml" IMAGE/FORMAT save_as
+  run_ds mkfs "$T_ROOT/mkfs.xml" "$IMG"; assert_success "save_as reservation"; NEW=$OUT
+}
 for ver in 6.10.5 7.0.0; do
   one_tree "$ver"
   ds_doc "$IPFSD_API_fe"
   VM=$((VM + 1)); SYS=$DS/1/$VM
-  register "$((VM + 100))" "$T_ROOT/data.img"; DATA=$SRC
+  IMG=$((IMG + 1)); register "$IMG" "$T_ROOT/data.img"; DATA=$SRC
   printf 'ONEGATE_ENDPOINT="http://127.0.0.1:1"\n' >"$ONE_LOCATION/var/vms/context.sh"
   printf 'token\n' >"$ONE_LOCATION/var/vms/token.txt"
 
@@ -190,13 +200,26 @@ for ver in 6.10.5 7.0.0; do
     assert_eq "$(stat -c %i "$(on node1 "$SYS/disk.1")")" "$INODE1" "the running VM's disk is the same inode throughout"
   fi
 
-  t_case "$ver/$SYS_TM: the destination host is dead: nothing is lost, the retried migration works"
-  if ((NODE3_UP)); then host_stop node3; NODE3_UP=0; fi
+  t_case "$ver/$SYS_TM: the destination host dies (mid-transfer, or before): nothing is lost, the retried migration works"
   vm_doc "$VM" 9 node3
   mv_lines migrate node1 "$SYS" node3 "$SYS"
-  one_transfer "$VM" "$XFR"
+  if ((NODE3_UP)) && [[ $SYS_TM == ssh ]]; then
+    # a large file in the VM directory (a checkpoint) keeps ssh/mv's tar busy
+    head -c 512M /dev/urandom >"$(on node1 "$SYS/checkpoint")"
+    (one_transfer "$VM" "$XFR"; echo "$XFR_RESULT" >"$T_ROOT/bg.result") &
+    bg=$!
+    for _ in $(seq 1500); do [[ -e $(on node3 "$SYS") ]] && break; sleep 0.02; done
+    assert_exists "$(on node3 "$SYS")" "the copy to node3 started"
+    host_kill node3; NODE3_UP=0
+    wait "$bg"
+    XFR_RESULT=$(cat "$T_ROOT/bg.result")
+    rm -f "$(on node1 "$SYS/checkpoint")"
+  else
+    if ((NODE3_UP)); then host_kill node3; NODE3_UP=0; fi
+    one_transfer "$VM" "$XFR"
+  fi
   if [[ $SYS_TM == ssh ]]; then
-    assert_xfr_failed "ssh/mv cannot reach node3"; from=node1
+    assert_xfr_failed "ssh/mv cannot finish on node3"; from=node1
   else
     assert_xfr_ok "on shared storage nothing moves"; from=node3
   fi
@@ -213,22 +236,38 @@ for ver in 6.10.5 7.0.0; do
   one_transfer "$VM" "$XFR"; assert_xfr_ok "resize"
   assert_eq "$(stat -c %s "$(on "$HOST" "$SYS/disk.0")")" "$((32 * 1048576))" "disk.0 resized"
   truncate -s 32M "$T_ROOT/d0.expected"
-  cp "$fx/mkfs.xml" "$T_ROOT/mkfs.xml"; xml_set "$T_ROOT/mkfs.xml" IMAGE/ID "$((VM + 200))"; xml_set "$T_ROOT/mkfs.xml" IMAGE/FORMAT save_as
-  run_ds mkfs "$T_ROOT/mkfs.xml" "$((VM + 200))"; assert_success "save_as reservation"; NEW=$OUT
+  new_saveas
   xfr "$VM" disk_saveas "CPDS.$SYS_TM ipfs $HOST:$SYS/disk.1 $NEW -1 $VM 100"
   one_transfer "$VM" "$XFR"; assert_xfr_ok "disk-saveas"
   catalog_read "$NEW" >"$T_ROOT/saved"; assert_file_eq "$T_ROOT/saved" "$T_ROOT/d1.expected" "the saved image"
 
   t_case "$ver/$SYS_TM: disk-saveas of a running VM never reads the live disk"
   vm_doc "$VM" 26 "$HOST"  # HOTPLUG_SAVEAS
-  xml_set "$T_ROOT/mkfs.xml" IMAGE/ID "$((VM + 300))"
-  run_ds mkfs "$T_ROOT/mkfs.xml" "$((VM + 300))"; assert_success; NEW2=$OUT
-  assert_ne "$NEW2" "$NEW" "a new reservation"
+  first=$NEW; new_saveas; NEW2=$NEW
+  assert_ne "$NEW2" "$first" "a new reservation"
   xfr "$VM" disk_saveas "CPDS.$SYS_TM ipfs $HOST:$SYS/disk.1 $NEW2 -1 $VM 100"
   one_transfer "$VM" "$XFR"; assert_xfr_failed "no virsh on the test hosts: no consistent copy"
   assert_contains "$XFR_INFO" "virsh"
   assert_eq "$(catalog_versions "$NEW2")" "0" "nothing saved"
   assert_disks "$HOST" "$SYS" "the disk is untouched"
+
+  t_case "$ver/$SYS_TM: disk-saveas of a running VM: a consistent copy (blockcopy, fsfreeze, suspend) is saved"
+  echo "$SYS/disk.1" >"$T_ROOT/hostbin/disk-one-$VM-vdb"
+  for mode in blockcopy freeze suspend; do
+    echo "$mode" >"$T_ROOT/hostbin/mode"; : >"$T_ROOT/hostbin/virsh.log"
+    new_saveas; NEW3=$NEW
+    xfr "$VM" disk_saveas "CPDS.$SYS_TM ipfs $HOST:$SYS/disk.1 $NEW3 -1 $VM 100"
+    one_transfer "$VM" "$XFR"; assert_xfr_ok "disk-saveas with $mode"
+    catalog_read "$NEW3" >"$T_ROOT/saved"
+    assert_file_eq "$T_ROOT/saved" "$T_ROOT/d1.expected" "$mode: the copy taken while the guest stood still"
+    assert_missing "$(on "$HOST" "$SYS/disk.1.one-ipfs-saveas")" "$mode: the copy is removed"
+    case $mode in
+      freeze) assert_contains "$(cat "$T_ROOT/hostbin/virsh.log")" "domfsthaw one-$VM" "thawed";;
+      suspend) assert_contains "$(cat "$T_ROOT/hostbin/virsh.log")" "resume one-$VM" "resumed";;
+    esac
+    cp "$(on "$HOST" "$SYS/disk.1")" "$T_ROOT/d1.expected"  # the guest went on writing
+  done
+  echo none >"$T_ROOT/hostbin/mode"
 
   t_case "$ver/$SYS_TM: epilog (DELETE, MVDS, DELETE of the volatile disk and of the directory)"
   vm_doc "$VM" 11 "$HOST"
