@@ -274,4 +274,14 @@ bool IsZeroFile(const Cid& root, std::uint64_t size, std::string_view root_block
   return false;
 }
 
+Result<bool> IsZeroContent(IpfsClient& ipfs, const std::string& cid, std::uint64_t size) {
+  auto parsed = ParseCid(cid);
+  if (!parsed.ok() || size == 0) return false;
+  std::string root_block;
+  if (parsed->codec == kCodecDagPb) {
+    ASSIGN_OR_RETURN(root_block, ipfs.BlockGet(cid));
+  }
+  return IsZeroFile(*parsed, size, root_block);
+}
+
 }  // namespace oneipfs

@@ -82,4 +82,9 @@ std::optional<std::vector<std::uint64_t>> UnixfsBlocksizes(std::string_view pbno
 // unused. Only sha2-256 CIDv1 are recognised.
 bool IsZeroFile(const Cid& root, std::uint64_t size, std::string_view root_block);
 
+// IsZeroFile for content in a daemon: reads the root block of /ipfs/<cid>
+// (block/get; nothing for a raw root). Errors of the daemon are returned so
+// the caller can log them and stream the content instead.
+Result<bool> IsZeroContent(IpfsClient& ipfs, const std::string& cid, std::uint64_t size);
+
 }  // namespace oneipfs

@@ -104,22 +104,15 @@ Result<HostDaemon> OpenHostDaemon(const std::vector<std::string>& peers) {
   return host;
 }
 
-// True when /ipfs/<cid> is the zero DAG of `bytes` bytes. Reads the root
-// block only (nothing for a raw root); any failure means "not known": the
-// caller streams the content instead.
+// True when /ipfs/<cid> is the zero DAG of `bytes` bytes (zero_dag.h). Any
+// failure means "not known": the caller streams the content instead.
 bool KnownAllZero(IpfsClient& ipfs, const std::string& cid, std::uint64_t bytes, const Log& log) {
-  auto parsed = ParseCid(cid);
-  if (!parsed.ok() || bytes == 0) return false;
-  std::string root_block;
-  if (parsed->codec == 0x70) {
-    auto got = ipfs.BlockGet(cid);
-    if (!got.ok()) {
-      log.Info(fmt::format("cannot read the root block of /ipfs/{} ({}): streaming it", cid, got.status().message()));
-      return false;
-    }
-    root_block = std::move(*got);
+  auto zero = IsZeroContent(ipfs, cid, bytes);
+  if (!zero.ok()) {
+    log.Info(fmt::format("cannot read the root block of /ipfs/{} ({}): streaming it", cid, zero.status().message()));
+    return false;
   }
-  return IsZeroFile(*parsed, bytes, root_block);
+  return *zero;
 }
 
 int Fetch(const std::vector<std::string>& a, const Log& log) {

@@ -7,6 +7,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 
 ipfsd_start fe
 host_start node1
+host_start bare --no-ipfs
 ds_env
 fx="$ONEIPFS_SOURCE_DIR/tests/fixtures"
 DS=/var/lib/one//datastores
@@ -33,6 +34,16 @@ for off in 0 1048575 53687091200 107374182400-65536; do
   zeros_at "$f" "$((off))" 65536 && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: not zeros at $off" >&2; exit 1; }
 done
 ls -A "$(on "$DS/0/60")" | grep -q one-ipfs && { echo "FAIL: temporary files left" >&2; exit 1; }
+
+t_case "a host without an IPFS daemon gets it over ssh as a sparse file too (nothing streamed)"
+run_tm clone "frontend:$SRC" "bare:$DS/0/63/disk.0" 63 100; assert_success "clone to a host without daemon"
+assert_contains "$ERR" "no IPFS daemon on bare"
+assert_contains "$ERR" "as a sparse file"
+f=$HOST_DS_bare/0/63/disk.0
+assert_eq "$(stat -c %s "$f")" "107374182400" "size exact"
+kib=$(du -k "$f" | cut -f1)
+((kib < 1024)) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: $kib KiB allocated" >&2; exit 1; }
+zeros_at "$f" 53687091200 65536 && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: not zeros" >&2; exit 1; }
 
 t_case "a small empty datablock (one raw leaf) deploys sparse too"
 mkfs 31 1
