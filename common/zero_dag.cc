@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -37,8 +38,10 @@ Cid Sha256Cid(std::uint64_t codec, std::string_view bytes) {
   Cid c;
   c.version = 1;
   c.codec = codec;
-  c.multihash = {0x12, 0x20};
-  c.multihash.insert(c.multihash.end(), md, md + len);
+  c.multihash.assign(2 + len, 0);
+  c.multihash[0] = 0x12;  // sha2-256
+  c.multihash[1] = static_cast<std::uint8_t>(len);
+  std::copy(md, md + len, c.multihash.begin() + 2);
   return c;
 }
 
@@ -170,6 +173,15 @@ std::optional<std::uint64_t> FixedChunkSize(std::string_view chunker) {
   std::optional<std::uint64_t> n = ParseCount(chunker.substr(kPrefix.size()), kMaxChunkBytes);
   if (!n || *n == 0) return std::nullopt;
   return n;
+}
+
+Result<std::uint64_t> ZeroDagChunk(const IpfsOptions& o) {
+  auto chunk = FixedChunkSize(o.chunker);
+  if (!chunk) return Status::Invalid(fmt::format("IPFS_CHUNKER '{}' is not a fixed-size chunker (size-N)", o.chunker));
+  if (o.cid_version != 1 || !o.raw_leaves || o.hash != "sha2-256")
+    return Status::Invalid(fmt::format("IPFS_CID_VERSION={} IPFS_RAW_LEAVES={} IPFS_HASH={} are not 1, yes, sha2-256",
+                                       o.cid_version, o.raw_leaves ? "yes" : "no", o.hash));
+  return *chunk;
 }
 
 Result<ZeroDag> BuildZeroDag(std::uint64_t size, std::uint64_t chunk) {

@@ -49,6 +49,11 @@ constexpr std::uint64_t kMaxChunkBytes = 1024 * 1024;
 // any other chunker (rabin-..., buzhash) or a size outside 1..kMaxChunkBytes.
 std::optional<std::uint64_t> FixedChunkSize(std::string_view chunker);
 
+// The chunk size when `add` with these options lays out zeros as
+// BuildZeroDag does (CIDv1, raw leaves, sha2-256, a size-N chunker);
+// otherwise Invalid saying which setting prevents it.
+Result<std::uint64_t> ZeroDagChunk(const IpfsOptions& options);
+
 struct ZeroDagBlock {
   std::uint64_t codec = 0;  // 0x55 raw or 0x70 dag-pb
   std::string bytes;

@@ -85,6 +85,22 @@ TEST_CASE("zero_dag: FixedChunkSize accepts size-N chunkers only") {
   CHECK_FALSE(FixedChunkSize("size-12x"));
 }
 
+TEST_CASE("zero_dag: ZeroDagChunk only for the add parameters the zero DAG reproduces") {
+  IpfsOptions o;  // defaults: CIDv1, raw leaves, size-1048576, sha2-256
+  CHECK(ZeroDagChunk(o).value() == kMiB);
+  o.chunker = "rabin";
+  CHECK(ZeroDagChunk(o).status().message().find("not a fixed-size chunker") != std::string::npos);
+  o = IpfsOptions{};
+  o.cid_version = 0;
+  CHECK_FALSE(ZeroDagChunk(o).ok());
+  o = IpfsOptions{};
+  o.raw_leaves = false;
+  CHECK_FALSE(ZeroDagChunk(o).ok());
+  o = IpfsOptions{};
+  o.hash = "blake2b-256";
+  CHECK_FALSE(ZeroDagChunk(o).ok());
+}
+
 TEST_CASE("zero_dag: root CIDs equal what add of the same zeros gives") {
   for (const auto& t : kAdded) {
     CAPTURE(t.bytes);

@@ -6,7 +6,8 @@
 // Otherwise: SIZE MB in FORMAT raw or qcow2 (the datastore's DRIVER, when
 // set, forces the format as in OpenNebula), formatted with FS when given
 // (mkfs -t FS), added to the front-end daemon. An empty raw datablock (no FS)
-// is registered in constant time: with a fixed-size IPFS_CHUNKER its UnixFS
+// is registered in constant time: with a fixed-size IPFS_CHUNKER (and CIDv1,
+// raw leaves, sha2-256, the defaults) its UnixFS
 // DAG is a few distinct nodes that zero_dag.h computes and stores with
 // dag/put, checked with files/stat to be exactly what `add` of SIZE zero
 // bytes gives; other chunkers (rabin, buzhash) stream the zeros through `add`
@@ -129,8 +130,8 @@ Result<std::string> Mkfs(DsContext& ctx) {
   std::unique_ptr<TempDir> tmp;
   BlocksAt blocks = BlocksAt::kMaybePeers;
   if (format == "raw" && img.fs.empty()) {
-    const std::string& chunker = ctx.config.Get("IPFS_CHUNKER");
-    if (auto chunk = FixedChunkSize(chunker)) {
+    auto chunk = ZeroDagChunk(IpfsOptionsFrom(ctx.config));
+    if (chunk.ok()) {
       auto started = std::chrono::steady_clock::now();
       auto root = PutZeroFile(ctx.ipfs, mb * kMiB, *chunk);
       if (!root.ok()) return root.status().Prefixed(what);
@@ -140,8 +141,8 @@ Result<std::string> Mkfs(DsContext& ctx) {
       ctx.log.Info(fmt::format("stored {} of zeros as /ipfs/{} without streaming them ({:.2f} s)",
                                HumanBytes(mb * kMiB), *root, secs));
     } else {
-      ctx.log.Info(fmt::format("IPFS_CHUNKER '{}' is not a fixed-size chunker: streaming {} of zeros through add",
-                               chunker, HumanBytes(mb * kMiB)));
+      ctx.log.Info(fmt::format("{}: streaming {} of zeros through add", chunk.status().message(),
+                               HumanBytes(mb * kMiB)));
       imported = Import(ctx.ipfs, "datablock.raw", ZeroSource(mb * kMiB), mb * kMiB, ctx.log);
     }
   } else {

@@ -66,6 +66,7 @@ done
 t_case "a chunker that is not size-N streams through add, with an INFO line"
 IPFS_CHUNKER=rabin-262144-524288-1048576 mkfs 24 8
 assert_contains "$ERR" "is not a fixed-size chunker"
+assert_contains "$ERR" "streaming 8.0 MiB of zeros through add"
 assert_eq "$(stat_of "${SRC#mfs:}/1")" "$(added 8 rabin-262144-524288-1048576)" "streamed like add"
 
 t_done
