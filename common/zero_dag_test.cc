@@ -224,3 +224,29 @@ TEST_CASE("zero_dag: PutZeroFile stores children first with dag/put and checks f
 }
 
 }  // namespace oneipfs
+
+namespace oneipfs {
+
+TEST_CASE("zero_dag: IsZeroContent reads the root block only, and nothing for a raw root") {
+  auto dag = BuildZeroDag(200 * kMiB, kMiB);
+  REQUIRE(dag.ok());
+  // kubo's and js-ipfs's `block/get` answer with the block's raw bytes.
+  auto t = std::make_unique<CannedTransport>(std::deque<std::string>{dag->blocks.back().bytes});
+  auto* fake = t.get();
+  IpfsClient ipfs(std::move(t), IpfsOptions{});
+  auto zero = IsZeroContent(ipfs, dag->root.ToString(), 200 * kMiB);
+  REQUIRE(zero.ok());
+  CHECK(*zero);
+  REQUIRE(fake->requests.size() == 1);
+  CHECK(fake->requests[0].path == "/api/v0/block/get");
+  CHECK(Query(fake->requests[0], "arg") == dag->root.ToString());
+
+  auto small = BuildZeroDag(4096, kMiB);
+  REQUIRE(small.ok());
+  IpfsClient none(std::make_unique<CannedTransport>(std::deque<std::string>{}), IpfsOptions{});
+  CHECK(IsZeroContent(none, small->root.ToString(), 4096).value());       // raw root: no request
+  CHECK_FALSE(IsZeroContent(none, small->root.ToString(), 4097).value());
+  CHECK_FALSE(IsZeroContent(none, "not-a-cid", 4096).value());
+}
+
+}  // namespace oneipfs
