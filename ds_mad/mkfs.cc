@@ -7,11 +7,11 @@
 // set, forces the format as in OpenNebula), formatted with FS when given
 // (mkfs -t FS), added to the front-end daemon. An empty raw datablock (no FS)
 // is registered in constant time: with a fixed-size IPFS_CHUNKER (and CIDv1,
-// raw leaves, sha2-256, the defaults) its UnixFS
-// DAG is a few distinct nodes that zero_dag.h computes and stores with
-// dag/put, checked with files/stat to be exactly what `add` of SIZE zero
-// bytes gives; other chunkers (rabin, buzhash) stream the zeros through `add`
-// as before, with an INFO line saying so. qcow2 and FS= datablocks add their
+// raw leaves, sha2-256, the defaults) its UnixFS DAG is a few distinct nodes
+// that zero_dag.h computes and stores with dag/put, checked with files/stat
+// to be exactly what `add` of SIZE zero bytes gives; other settings (rabin or
+// buzhash chunkers, CIDv0...) stream the zeros through `add` as before, with
+// an INFO line saying so. qcow2 and FS= datablocks add their
 // small real content. Temporary files (only for qcow2 or FS) live in
 // IPFS_TMPDIR and are removed on every path. Either way the content goes into
 // the catalog through StoreNewImage, like every other import.
