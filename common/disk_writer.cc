@@ -120,6 +120,16 @@ Status AtomicDiskWriter::Write(std::string_view bytes) {
   return Status::Ok();
 }
 
+Status AtomicDiskWriter::WriteZeros(std::uint64_t n) {
+  if (!pending_.empty()) {
+    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock - pending_.size(), n));
+    RETURN_IF_ERROR(Write(std::string(take, '\0')));
+    n -= take;
+  }
+  offset_ += n;  // a hole in a fresh file: Commit's ftruncate sets the length
+  return Status::Ok();
+}
+
 Status AtomicDiskWriter::Commit(std::uint64_t expected) {
   if (!pending_.empty()) {
     if (!AllZero(pending_.data(), pending_.size())) RETURN_IF_ERROR(WriteAt(pending_.data(), pending_.size()));

@@ -28,6 +28,9 @@ class AtomicDiskWriter {
   AtomicDiskWriter& operator=(const AtomicDiskWriter&) = delete;
 
   Status Write(std::string_view bytes);
+  // Appends `n` zero bytes without writing them (a hole, apart from the
+  // zeros that complete a pending partial block); the bytes read as zeros.
+  Status WriteZeros(std::uint64_t n);
   Status Commit(std::uint64_t expected);
   std::uint64_t written() const { return offset_ + pending_.size(); }
   const std::string& temp_path() const { return tmp_; }

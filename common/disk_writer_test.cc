@@ -52,6 +52,32 @@ TEST_CASE("disk_writer: content lands at dst only on commit, sparse for zero blo
   fs::remove_all(dir);
 }
 
+TEST_CASE("disk_writer: WriteZeros leaves a hole of exactly that many zero bytes, also after a partial block") {
+  fs::path dir = TempDir();
+  std::string dst = (dir / "disk.0").string();
+  const std::uint64_t hole = 64ull << 20;
+  {
+    auto w = AtomicDiskWriter::Create(dst);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Write("abc").ok());  // a pending partial 4 KiB block
+    REQUIRE((*w)->WriteZeros(hole).ok());
+    CHECK((*w)->written() == 3 + hole);
+    REQUIRE((*w)->Write("xyz").ok());
+    REQUIRE((*w)->WriteZeros(5).ok());
+    REQUIRE((*w)->Commit(3 + hole + 3 + 5).ok());
+  }
+  std::string got = Slurp(dst);
+  REQUIRE(got.size() == 3 + hole + 3 + 5);
+  CHECK(got.substr(0, 3) == "abc");
+  CHECK(got.find_first_not_of('\0', 3) == 3 + hole);
+  CHECK(got.substr(3 + hole, 3) == "xyz");
+  CHECK(got.substr(3 + hole + 3) == std::string(5, '\0'));
+  struct stat st {};
+  REQUIRE(stat(dst.c_str(), &st) == 0);
+  CHECK(static_cast<std::uint64_t>(st.st_blocks) * 512 < (1u << 20));  // the 64 MiB are a hole
+  fs::remove_all(dir);
+}
+
 TEST_CASE("disk_writer: a short stream or an abandoned writer leaves nothing at dst") {
   fs::path dir = TempDir();
   std::string dst = (dir / "disk.1").string();

@@ -8,11 +8,13 @@
 
 #include "common/pipe_bridge.h"
 #include "common/text.h"
+#include "common/zero_dag.h"
 
 namespace oneipfs {
 namespace {
 
-// Receives a disk on stdin into $1 atomically; $2 = expected bytes.
+// Receives a disk on stdin into $1 atomically; $2 = expected bytes; $3 =
+// "zeros": nothing comes on stdin, the disk is $2 zero bytes (a sparse file).
 const char* kReceiveScript = R"(set -eu
 dst=$1; size=$2
 dir=${dst%/*}; [ -n "$dir" ] || dir=/
@@ -20,7 +22,9 @@ mkdir -p -- "$dir"
 rm -f -- "$dir/.${dst##*/}.one-ipfs-"*
 tmp=$(mktemp "$dir/.${dst##*/}.one-ipfs-XXXXXX")
 trap 'rm -f -- "$tmp"' EXIT
-dd of="$tmp" bs=1M conv=sparse iflag=fullblock status=none
+if [ "${3:-}" = zeros ]; then truncate -s "$size" -- "$tmp"
+else dd of="$tmp" bs=1M conv=sparse iflag=fullblock status=none
+fi
 got=$(stat -c %s -- "$tmp")
 if [ "$got" != "$size" ]; then echo "received $got of $size bytes for $dst; nothing written" >&2; exit 1; fi
 sync -- "$tmp" 2>/dev/null || sync
@@ -30,6 +34,18 @@ trap - EXIT
 )";
 
 Status StreamToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst) {
+  // An empty datablock from mkfs (zero_dag.h): nothing needs to cross ssh.
+  auto zero = IsZeroContent(ctx.ipfs, cid, bytes);
+  if (zero.ok() && *zero) {
+    ctx.log.Info(fmt::format("/ipfs/{} is {} of zeros: creating {}:{} as a sparse file", cid, HumanBytes(bytes),
+                             dst.host, dst.path));
+    RemoteCommand cmd;
+    cmd.argv = {"sh", "-c", kReceiveScript, "one-ipfs-receive", dst.path, std::to_string(bytes), "zeros"};
+    ASSIGN_OR_RETURN(RemoteResult r, ctx.remote.Run(dst.host, cmd));
+    std::string last = ForwardRemoteLog(r.err);
+    if (r.exit_code != 0) return Status::Failed(fmt::format("writing {}:{} failed: {}", dst.host, dst.path, last));
+    return Status::Ok();
+  }
   PipeBridge bridge([&](const ByteSink& sink) { return ctx.ipfs.Cat("/ipfs/" + cid, 0, std::nullopt, sink); });
   RemoteCommand cmd;
   cmd.argv = {"sh", "-c", kReceiveScript, "one-ipfs-receive", dst.path, std::to_string(bytes)};

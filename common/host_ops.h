@@ -10,7 +10,8 @@
 // daemon after connecting it to the front end, so hosts share blocks peer to
 // peer. When the helper is missing (exit 127) or the host has no daemon
 // (exit 3), the front-end daemon streams the content through ssh instead and
-// an INFO line says so. Either way the file appears at `path` only complete
+// an INFO line says so (an empty datablock, zero_dag.h, then crosses ssh as
+// nothing: the host creates a sparse file of its size). Either way the file appears at `path` only complete
 // (temporary name, byte count checked, fsync, rename); a failure leaves
 // nothing at `path`.
 //

@@ -10,12 +10,13 @@
 namespace oneipfs {
 
 Status StoreNewImage(IpfsClient& ipfs, Catalog& catalog, const CatalogEntry& entry, std::string_view cid,
-                     const Log& log) {
+                     const Log& log, BlocksAt blocks) {
   auto version = catalog.AddVersion(entry, cid);
   if (!version.ok()) {
     (void)catalog.Remove(entry);
     return version.status();
   }
+  if (blocks == BlocksAt::kAllLocal) return Status::Ok();
   auto last = std::chrono::steady_clock::now();
   Status fetched = ipfs.FetchAll(cid, [&](std::uint64_t blocks) {
     auto now = std::chrono::steady_clock::now();

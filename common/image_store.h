@@ -22,8 +22,12 @@
 
 namespace oneipfs {
 
+// kAllLocal: the caller has just stored every block in this daemon itself
+// (mkfs's zero DAG), so the refs -r walk is skipped: on js-ipfs it would read
+// every leaf again, once per link, however often the leaf repeats.
+enum class BlocksAt { kMaybePeers, kAllLocal };
 Status StoreNewImage(IpfsClient& ipfs, Catalog& catalog, const CatalogEntry& entry, std::string_view cid,
-                     const Log& log);
+                     const Log& log, BlocksAt blocks = BlocksAt::kMaybePeers);
 
 Result<Imported> DigestIpfs(IpfsClient& ipfs, std::string_view ipfs_path, bool need_header);
 

@@ -345,6 +345,33 @@ Status IpfsClient::FetchAll(std::string_view cid, const Progress& progress_block
   });
 }
 
+Result<std::string> IpfsClient::DagPut(std::string_view codec, std::string_view bytes) {
+  Caller c(*transport_, options_);
+  Spec s = Small("dag/put", fmt::format("({} bytes of {})", bytes.size(), codec),
+                 {{"store-codec", std::string(codec)},
+                  {"input-codec", std::string(codec)},
+                  {"hash", "sha2-256"},
+                  {"pin", "false"}});
+  std::size_t sent = 0;
+  s.upload = [&](char* buf, std::size_t cap) -> Result<std::size_t> {
+    std::size_t n = std::min(cap, bytes.size() - sent);
+    std::copy_n(bytes.data() + sent, n, buf);
+    sent += n;
+    return n;
+  };
+  s.upload_name = "block";
+  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
+  std::string cid = Str(j, "Cid");
+  if (cid.empty()) return Missing(c, s, "Cid");
+  return cid;
+}
+
+Result<std::string> IpfsClient::BlockGet(std::string_view cid) {
+  Caller c(*transport_, options_);
+  ASSIGN_OR_RETURN(HttpResponse r, c.Send(Small("block/get", cid, {{"arg", std::string(cid)}})));
+  return std::move(r.body);
+}
+
 Result<RepoStat> IpfsClient::GetRepoStat() {
   Caller c(*transport_, options_);
   Spec s = Small("repo/stat", "", {});

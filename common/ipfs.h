@@ -120,6 +120,15 @@ class IpfsClient {
   // what is missing from peers). Does not pin.
   Status FetchAll(std::string_view cid, const Progress& progress_blocks = nullptr);
 
+  // dag/put of one block given in `codec` (input-codec = store-codec =
+  // "raw" or "dag-pb", hash sha2-256, pin=false; the same parameters in kubo
+  // and js-ipfs 0.66, whose reply is {"Cid":{"/":"<cid>"}}). Returns the CID
+  // the daemon computed; dag-pb input is decoded and re-encoded by the daemon,
+  // so only canonical bytes keep their CID (zero_dag.h checks it).
+  Result<std::string> DagPut(std::string_view codec, std::string_view bytes);
+  // block/get: the raw bytes of one block (fetched from peers if needed).
+  Result<std::string> BlockGet(std::string_view cid);
+
   Result<RepoStat> GetRepoStat();
   Status SwarmConnect(std::string_view multiaddr);
   Status RepoGc();  // drains the NDJSON stream; errors in it are failures

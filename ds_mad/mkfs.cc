@@ -5,14 +5,21 @@
 // prints its SOURCE; the transfer driver's cpds writes version 1 later.
 // Otherwise: SIZE MB in FORMAT raw or qcow2 (the datastore's DRIVER, when
 // set, forces the format as in OpenNebula), formatted with FS when given
-// (mkfs -t FS), added to the front-end daemon. Zero blocks deduplicate, so an
-// empty raw disk costs almost nothing in IPFS, but its bytes still stream
-// through `add` once. Temporary files (only for qcow2 or FS) live in
-// IPFS_TMPDIR and are removed on every path.
+// (mkfs -t FS), added to the front-end daemon. An empty raw datablock (no FS)
+// is registered in constant time: with a fixed-size IPFS_CHUNKER (and CIDv1,
+// raw leaves, sha2-256, the defaults) its UnixFS DAG is a few distinct nodes
+// that zero_dag.h computes and stores with dag/put, checked with files/stat
+// to be exactly what `add` of SIZE zero bytes gives; other settings (rabin or
+// buzhash chunkers, CIDv0...) stream the zeros through `add` as before, with
+// an INFO line saying so. qcow2 and FS= datablocks add their
+// small real content. Temporary files (only for qcow2 or FS) live in
+// IPFS_TMPDIR and are removed on every path. Either way the content goes into
+// the catalog through StoreNewImage, like every other import.
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -23,6 +30,7 @@
 #include "common/importer.h"
 #include "common/number.h"
 #include "common/remote.h"
+#include "common/zero_dag.h"
 
 namespace oneipfs {
 namespace {
@@ -120,8 +128,23 @@ Result<std::string> Mkfs(DsContext& ctx) {
 
   Result<Imported> imported = Status::Failed("unreachable");
   std::unique_ptr<TempDir> tmp;
+  BlocksAt blocks = BlocksAt::kMaybePeers;
   if (format == "raw" && img.fs.empty()) {
-    imported = Import(ctx.ipfs, "datablock.raw", ZeroSource(mb * kMiB), mb * kMiB, ctx.log);
+    auto chunk = ZeroDagChunk(IpfsOptionsFrom(ctx.config));
+    if (chunk.ok()) {
+      auto started = std::chrono::steady_clock::now();
+      auto root = PutZeroFile(ctx.ipfs, mb * kMiB, *chunk);
+      if (!root.ok()) return root.status().Prefixed(what);
+      imported = Imported{*root, mb * kMiB, {}, {}, {}};
+      blocks = BlocksAt::kAllLocal;
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      ctx.log.Info(fmt::format("stored {} of zeros as /ipfs/{} without streaming them ({:.2f} s)",
+                               HumanBytes(mb * kMiB), *root, secs));
+    } else {
+      ctx.log.Info(fmt::format("{}: streaming {} of zeros through add", chunk.status().message(),
+                               HumanBytes(mb * kMiB)));
+      imported = Import(ctx.ipfs, "datablock.raw", ZeroSource(mb * kMiB), mb * kMiB, ctx.log);
+    }
   } else {
     auto dir = TempDir::Make(ctx.config.Get("IPFS_TMPDIR"));
     if (!dir.ok()) return dir.status().Prefixed(what);
@@ -134,7 +157,7 @@ Result<std::string> Mkfs(DsContext& ctx) {
     ::close(fd);
   }
   if (!imported.ok()) return imported.status().Prefixed(what);
-  Status st = StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log);
+  Status st = StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, blocks);
   if (!st.ok()) return st.Prefixed(what);
   return entry.Source();
 }

@@ -10,7 +10,11 @@
 //   one-ipfs-host fetch <cid> <bytes> <dst> [<peer multiaddr>...]
 //       connect the host daemon to the given peers (the front end), stream
 //       the content into <dst> atomically (temporary file beside it, sparse,
-//       byte count checked, fsync, rename; see disk_writer.h).
+//       byte count checked, fsync, rename; see disk_writer.h). When <cid> is
+//       exactly the UnixFS DAG of <bytes> zero bytes (zero_dag.h: an empty
+//       datablock from mkfs; only the root block is read), <dst> becomes a
+//       sparse file of that size without reading any zeros.
+//       Anything else, or any doubt, streams the content with `cat`.
 //   one-ipfs-host probe <cid>|- [<peer multiaddr>...]
 //       for one-ipfs-doctor: connect to the peers, read <cid> (at most
 //       16 MiB) into memory, never onto disk; prints one JSON line
@@ -48,6 +52,7 @@
 #include "common/ipfs.h"
 #include "common/log.h"
 #include "common/number.h"
+#include "common/zero_dag.h"
 
 namespace oneipfs {
 namespace {
@@ -99,6 +104,17 @@ Result<HostDaemon> OpenHostDaemon(const std::vector<std::string>& peers) {
   return host;
 }
 
+// True when /ipfs/<cid> is the zero DAG of `bytes` bytes (zero_dag.h). Any
+// failure means "not known": the caller streams the content instead.
+bool KnownAllZero(IpfsClient& ipfs, const std::string& cid, std::uint64_t bytes, const Log& log) {
+  auto zero = IsZeroContent(ipfs, cid, bytes);
+  if (!zero.ok()) {
+    log.Info(fmt::format("cannot read the root block of /ipfs/{} ({}): streaming it", cid, zero.status().message()));
+    return false;
+  }
+  return *zero;
+}
+
 int Fetch(const std::vector<std::string>& a, const Log& log) {
   if (a.size() < 5) return Fail(Status::Invalid("fetch needs <cid> <bytes> <dst>"));
   const std::string& cid = a[2];
@@ -115,6 +131,15 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   auto writer = AtomicDiskWriter::Create(dst);
   if (!writer.ok()) return Fail(writer.status());
   auto started = std::chrono::steady_clock::now();
+  if (KnownAllZero(*ipfs, cid, bytes, log)) {
+    Status st = (*writer)->WriteZeros(bytes);
+    if (st.ok()) st = (*writer)->Commit(bytes);
+    if (!st.ok()) return Fail(st);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    log.Info(fmt::format("{} written from /ipfs/{} as a sparse file: all {} are zeros ({:.1f} s)", dst, cid,
+                         HumanBytes(bytes), secs));
+    return 0;
+  }
   auto last = started;
   Status st = ipfs->Cat("/ipfs/" + cid, 0, std::nullopt, [&](std::string_view chunk) {
     auto now = std::chrono::steady_clock::now();
