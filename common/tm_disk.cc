@@ -10,6 +10,7 @@
 #include "common/action.h"
 #include "common/catalog.h"
 #include "common/host_ops.h"
+#include "common/image_format.h"
 #include "common/number.h"
 #include "common/pipe_bridge.h"
 #include "common/source.h"
@@ -29,6 +30,12 @@ Status DeploySource(TmContext& ctx, const std::string& src, const std::string& d
   ASSIGN_OR_RETURN(HostPath to, SplitHostPath(dst));
   auto content = ResolveSource(ctx.ipfs, src, ctx.log);
   if (!content.ok()) return content.status().Prefixed(fmt::format("cannot deploy {}", src));
+  // Nothing is written on the host for an image that would make QEMU open another file there.
+  auto header = ctx.ipfs.CatRange("/ipfs/" + content->cid, 0, kHeaderBytes);
+  Status safe = header.ok() ? CheckSelfContained(*header, "/ipfs/" + content->cid,
+                                                 ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE"))
+                            : header.status();
+  if (!safe.ok()) return safe.Prefixed(fmt::format("cannot deploy {}", src));
   ctx.log.Info(fmt::format("deploying {} (/ipfs/{}, {}) to {}:{}", content->described, content->cid,
                            HumanBytes(content->size), to.host, to.path));
   RETURN_IF_ERROR(DeployToHost(ctx, content->cid, content->size, to));

@@ -13,6 +13,9 @@ namespace oneipfs {
 
 // clone / ln: resolve SRC (any SOURCE form, see source.h) on the front end
 // to an immutable CID and write it to DST on its host (host_ops.h).
+// Refuses (before writing anything on the host) content whose header makes
+// QEMU open another file (image_format.h CheckSelfContained), unless
+// IPFS_ALLOW_BACKING_FILE=yes.
 // With `with_snapshots` (ln), the image's saved disk snapshots (catalog
 // "snap-<id>") are written to DST.snap/<id> as well.
 Status DeploySource(TmContext& ctx, const std::string& src, const std::string& dst, bool with_snapshots = false);
