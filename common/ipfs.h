@@ -10,7 +10,16 @@
 //  - returns Status::Unavailable when the daemon cannot be reached,
 //    Status::Timeout when it does not answer in time, Status::NotFound when
 //    the daemon says the path or MFS entry does not exist, and
-//    Status::Failed with the daemon's message otherwise.
+//    Status::Failed with the daemon's message otherwise;
+//  - retries transient failures, up to IpfsOptions::attempts in all with an
+//    exponential backoff, never past the call's timeout: connection refused
+//    (any call: the daemon never saw the request), and for calls that may
+//    safely run twice a reset connection or an HTTP 5xx that is not a command
+//    error (502/503/504, or 500 without the daemon's JSON error body). The
+//    daemon's own errors (kubo and js-ipfs answer "file does not exist", a bad
+//    argument, ... with 500 and {"Message": ...}) are never retried, nor is a
+//    call once a byte of its upload was read or of its reply was delivered.
+//    MFS cp/mv/rm, add and Call() count as not safe to repeat.
 // Messages name the daemon address and the object, so they can go straight to
 // oned: "IPFS daemon at http://127.0.0.1:5001: files/stat /ipfs/bafy...: <why>".
 //
@@ -39,6 +48,10 @@ struct IpfsOptions {
   bool raw_leaves = true;             // add: raw-leaves
   std::string chunker = "size-1048576";
   std::string hash = "sha2-256";
+  // Transient failures (see IpfsClient): attempts in all, and the pause
+  // before the second one (doubled before each further one).
+  int attempts = 3;
+  std::chrono::milliseconds retry_backoff{250};
 };
 
 struct FileStat {
