@@ -424,9 +424,10 @@ Status IpfsClient::FetchAll(std::string_view cid, const Progress& progress_block
   });
 }
 
-Result<RepoStat> IpfsClient::GetRepoStat() {
+Result<RepoStat> IpfsClient::GetRepoStat(bool size_only) {
   Caller c(*transport_, options_);
   Spec s = Small("repo/stat", "", {});
+  if (size_only) s.args.emplace_back("size-only", "true");
   ASSIGN_OR_RETURN(Json j, c.SendJson(s));
   if (!ipfs_json::Find(j, "RepoSize")) return Missing(c, s, "RepoSize");
   RepoStat st;

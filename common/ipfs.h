@@ -71,9 +71,12 @@ struct DirEntry {
 
 struct RepoStat {
   std::uint64_t repo_size = 0;
-  std::uint64_t storage_max = 0;
-  std::uint64_t num_objects = 0;
-  std::string repo_path;
+  std::uint64_t storage_max = 0;  // see storage_max_limited()
+  std::uint64_t num_objects = 0;  // 0 from kubo with size_only
+  std::string repo_path;          // "" from kubo with size_only
+  // False when the daemon has no StorageMax: kubo reports math.MaxUint64
+  // (corerepo.NoLimit) and js-ipfs Number.MAX_SAFE_INTEGER (2^53 - 1).
+  bool storage_max_limited() const { return storage_max > 0 && storage_max < (std::uint64_t{1} << 53) - 1; }
 };
 
 struct PeerInfo {
@@ -133,7 +136,10 @@ class IpfsClient {
   // what is missing from peers). Does not pin.
   Status FetchAll(std::string_view cid, const Progress& progress_blocks = nullptr);
 
-  Result<RepoStat> GetRepoStat();
+  // repo/stat. `size_only` sends size-only=true: kubo then reports only
+  // RepoSize and StorageMax (RepoPath "", NumObjects 0) without walking every
+  // block of the repository; js-ipfs ignores the flag and reports everything.
+  Result<RepoStat> GetRepoStat(bool size_only = false);
   Status SwarmConnect(std::string_view multiaddr);
   Status RepoGc();  // drains the NDJSON stream; errors in it are failures
 

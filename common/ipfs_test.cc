@@ -274,6 +274,61 @@ TEST_CASE("ipfs_test: requests and replies of every call") {
          CHECK(s->storage_max == 9999);
          CHECK(s->num_objects == 3);
        }},
+      // kubo core/commands/repo.go repoStatCmd: with size-only it emits
+      // corerepo.Stat{SizeStat: corerepo.RepoSize()}, so the other fields are
+      // Go zero values (RepoPath "", NumObjects 0), numbers as JSON numbers.
+      {"repo/stat size-only, kubo (StorageMax 10GB, the default config)",
+       Json200(R"({"RepoSize":4096,"StorageMax":10000000000,"NumObjects":0,"NumProviders":0,"NumValues":0,)"
+               R"("RepoPath":"","Version":""})"),
+       "/api/v0/repo/stat", With({{"size-only", "true"}}),
+       [](IpfsClient& c) {
+         auto s = c.GetRepoStat(true);
+         REQUIRE(s.ok());
+         CHECK(s->repo_size == 4096);
+         CHECK(s->storage_max == 10000000000ULL);
+         CHECK(s->storage_max_limited());
+         CHECK(s->repo_path.empty());
+       }},
+      // kubo corerepo/stat.go RepoSize: no Datastore.StorageMax in the config
+      // -> NoLimit = math.MaxUint64.
+      {"repo/stat size-only, kubo without StorageMax",
+       Json200(R"({"RepoSize":1,"StorageMax":18446744073709551615,"NumObjects":0,"RepoPath":"","Version":""})"),
+       "/api/v0/repo/stat", With({{"size-only", "true"}}),
+       [](IpfsClient& c) {
+         auto s = c.GetRepoStat(true);
+         REQUIRE(s.ok());
+         CHECK(s->storage_max == 18446744073709551615ULL);
+         CHECK_FALSE(s->storage_max_limited());
+       }},
+      // kubo without size-only: corerepo.RepoStat fills RepoPath from
+      // fsrepo.BestKnownPath() ($IPFS_PATH or ~/.ipfs of the daemon).
+      {"repo/stat full, kubo: RepoPath",
+       Json200(R"({"RepoSize":4096,"StorageMax":10000000000,"NumObjects":3,"NumProviders":0,"NumValues":9,)"
+               R"("RepoPath":"/var/lib/ipfs","Version":"fs-repo@15"})"),
+       "/api/v0/repo/stat", kT,
+       [](IpfsClient& c) {
+         auto s = c.GetRepoStat(false);
+         REQUIRE(s.ok());
+         CHECK(s->repo_path == "/var/lib/ipfs");
+         CHECK(s->num_objects == 3);
+       }},
+      // js-ipfs 0.66 (checked on the test daemon): size-only is ignored,
+      // every number is a string, StorageMax without a limit is
+      // Number.MAX_SAFE_INTEGER.
+      {"repo/stat size-only, js-ipfs ignores it",
+       Json200(R"({"NumObjects":"0","RepoSize":"1612","RepoPath":"/tmp/ipfs-fe","Version":"12",)"
+               R"("StorageMax":"9007199254740991"})"),
+       "/api/v0/repo/stat", With({{"size-only", "true"}}),
+       [](IpfsClient& c) {
+         auto s = c.GetRepoStat(true);
+         REQUIRE(s.ok());
+         CHECK(s->repo_size == 1612);
+         CHECK(s->repo_path == "/tmp/ipfs-fe");
+         CHECK_FALSE(s->storage_max_limited());
+       }},
+      {"repo/stat without RepoSize is an error", Json200(R"({"StorageMax":1})"), "/api/v0/repo/stat",
+       With({{"size-only", "true"}}),
+       [](IpfsClient& c) { CHECK(c.GetRepoStat(true).status().code() == Status::Code::kFailed); }},
       {"swarm/connect", Json200(R"({"Strings":["connect 12D3KooWabc success"]})"), "/api/v0/swarm/connect",
        With({{"arg", "/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWabc"}}),
        [](IpfsClient& c) { CHECK(c.SwarmConnect("/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWabc").ok()); }},
