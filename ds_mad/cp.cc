@@ -87,6 +87,17 @@ Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalo
                                                     getenv("HOME") ? getenv("HOME") : ""));
   int fd = ::open(f.real_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Io(fmt::format("cannot open '{}'", ref.original));
+  {
+    // Refuse an unsafe image before importing all of it (FromImport checks again what was imported).
+    std::string header(kHeaderBytes, '\0');
+    ssize_t n = ::pread(fd, header.data(), header.size(), 0);
+    header.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    Status safe = CheckSelfContained(header, ref.original, cfg.GetBool("IPFS_ALLOW_BACKING_FILE"));
+    if (!safe.ok()) {
+      ::close(fd);
+      return safe;
+    }
+  }
   ctx.log.Info(fmt::format("importing {} ({}) into IPFS", ref.original, HumanBytes(f.size)));
   auto imported = Import(ctx.ipfs, f.real_path.substr(f.real_path.rfind('/') + 1), FileSource(fd), f.size, ctx.log);
   ::close(fd);
