@@ -33,6 +33,7 @@ const std::vector<std::pair<std::string, std::string>>& Config::Defaults() {
       {"IPFS_API_AUTH", ""},
       {"IPFS_TIMEOUT", "300"},
       {"IPFS_STAT_TIMEOUT", "60"},
+      {"IPFS_REPO_PATH", ""},
       // import parameters (they decide the CID of imported content)
       {"IPFS_CID_VERSION", "1"},
       {"IPFS_RAW_LEAVES", "yes"},
@@ -41,6 +42,7 @@ const std::vector<std::pair<std::string, std::string>>& Config::Defaults() {
       // catalog and naming
       {"IPFS_CATALOG", "/one-ipfs"},
       {"IPFS_IPNS_FOLLOW", "no"},
+      {"IPFS_ALLOW_BACKING_FILE", "no"},
       // OpenNebula
       {"ONE_VERSION", ""},
       {"RESTRICTED_DIRS", ""},

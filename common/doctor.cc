@@ -1,5 +1,6 @@
 #include "common/doctor.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,9 +17,11 @@
 #include <nlohmann/json.hpp>
 #include <tinyxml2.h>
 
+#include "common/catalog.h"
 #include "common/digest.h"
 #include "common/host_ops.h"
 #include "common/http.h"
+#include "common/log.h"
 #include "common/oned_conf.h"
 #include "common/text.h"
 
@@ -168,6 +171,42 @@ void CheckOnedConf(const FrontEndFacts& facts, Report& r) {
          "\"driver 'ipfs' not available\"");
 }
 
+// Bytes referenced by every datastore of the catalog (all versions).
+Result<std::uint64_t> CatalogBytes(IpfsClient& ipfs, const std::string& root) {
+  auto datastores = ipfs.FilesLs(root);
+  if (!datastores.ok()) {
+    if (datastores.status().code() == Status::Code::kNotFound) return std::uint64_t{0};
+    return datastores.status();
+  }
+  Catalog catalog(ipfs, root);
+  std::uint64_t total = 0;
+  for (const auto& ds : *datastores) {
+    if (!ds.is_dir) continue;
+    ASSIGN_OR_RETURN(std::uint64_t bytes, catalog.DatastoreBytes(ds.name));
+    total += bytes;
+  }
+  return total;
+}
+
+// Daemon kind, version and GC; StorageMax against the catalog.
+void CheckDaemonDetails(const Config& config, IpfsClient& ipfs, Report& r) {
+  auto version = ipfs.Version();
+  auto id = ipfs.Id();
+  CheckDaemonKind(ClassifyDaemon(version.ok() ? *version : "", id.ok() ? id->agent_version : ""),
+                  DetectAutoGc(ProcessCommandLines()), r);
+
+  auto repo = ipfs.GetRepoStat(/*size_only=*/true);
+  auto bytes = CatalogBytes(ipfs, config.Get("IPFS_CATALOG"));
+  if (!repo.ok() || !bytes.ok()) {
+    r.Warn(kFrontEnd, "StorageMax",
+           fmt::format("cannot compare: {}", (!repo.ok() ? repo.status() : bytes.status()).message()),
+           "check the daemon's log; `ipfs repo stat --size-only` and `ipfs files ls " + config.Get("IPFS_CATALOG") +
+               "` must answer");
+    return;
+  }
+  CheckStorageMax(*repo, *bytes, r);
+}
+
 // Runs the helper on `host`; the result or the ssh failure.
 Result<RemoteResult> RunHelper(TmContext& ctx, const std::string& host, std::vector<std::string> args, int timeout_s) {
   RemoteCommand cmd;
@@ -234,9 +273,132 @@ Result<std::string> ApiAddressHost(std::string_view address) {
   return std::string(rest.substr(0, rest.rfind(':') == std::string_view::npos ? rest.size() : rest.rfind(':')));
 }
 
+DaemonKind ClassifyDaemon(std::string_view version, std::string_view agent_version) {
+  DaemonKind d;
+  std::string agent = Lower(agent_version);
+  if (agent.starts_with("kubo/") || agent.starts_with("go-ipfs/")) d.kind = "kubo";
+  else if (agent.starts_with("js-ipfs/")) d.kind = "js-ipfs";
+  d.version = std::string(version);
+  if (d.version.empty()) {  // the version from the agent: "kubo/0.29.0/abc"
+    auto parts = Split(agent_version, '/');
+    if (parts.size() >= 2) d.version = std::string(parts[1]);
+  }
+  std::string_view v = d.version;
+  if (!v.empty() && (v[0] == 'v' || v[0] == 'V')) v.remove_prefix(1);
+  int nums[2] = {0, 0};
+  std::size_t i = 0;
+  for (int k = 0; k < 2; ++k) {
+    std::size_t start = i;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9' && i - start < 6) nums[k] = nums[k] * 10 + (v[i++] - '0');
+    if (i == start) return d;
+    if (k == 0) {
+      if (i >= v.size() || v[i] != '.') return d;
+      ++i;
+    }
+  }
+  d.parsed = true;
+  d.major = nums[0];
+  d.minor = nums[1];
+  return d;
+}
+
+AutoGc DetectAutoGc(const std::vector<std::vector<std::string>>& cmdlines) {
+  bool seen = false;
+  for (const auto& argv : cmdlines) {
+    if (argv.size() < 2) continue;
+    std::string_view exe = argv[0];
+    if (auto slash = exe.rfind('/'); slash != std::string_view::npos) exe.remove_prefix(slash + 1);
+    if (exe != "ipfs" && exe != "kubo") continue;
+    if (std::find(argv.begin() + 1, argv.end(), "daemon") == argv.end()) continue;
+    seen = true;
+    for (const auto& a : argv)
+      if (a == "--enable-gc" || a == "--enable-gc=true" || a == "-enable-gc") return AutoGc::kOn;
+  }
+  return seen ? AutoGc::kOff : AutoGc::kUnknown;
+}
+
+std::vector<std::vector<std::string>> ProcessCommandLines() {
+  std::vector<std::vector<std::string>> out;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return out;
+  while (const dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream f(fmt::format("/proc/{}/cmdline", e->d_name), std::ios::binary);
+    if (!f) continue;
+    std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::vector<std::string> argv;
+    for (std::size_t i = 0, j; i < raw.size(); i = j + 1) {
+      j = raw.find('\0', i);
+      if (j == std::string::npos) j = raw.size();
+      argv.push_back(raw.substr(i, j - i));
+    }
+    if (!argv.empty()) out.push_back(std::move(argv));
+  }
+  ::closedir(proc);
+  return out;
+}
+
+void CheckDaemonKind(const DaemonKind& d, AutoGc gc, Report& r) {
+  const char* kGcRow = "GC vs MFS (kubo #10842)";
+  std::string what = d.kind == "unknown" ? fmt::format("unknown implementation, version {}", d.version)
+                                         : fmt::format("{} {}", d.kind, d.version);
+  if (d.kind == "kubo") {
+    if (d.parsed && (d.major > 0 || d.minor >= 28)) r.Pass(kFrontEnd, "daemon kind", what);
+    else
+      r.Warn(kFrontEnd, "daemon kind", what + " (one-ipfs needs kubo 0.28 or later)", "upgrade kubo to 0.43 or later");
+  } else if (d.kind == "js-ipfs") {
+    r.Pass(kFrontEnd, "daemon kind", what + " (the test daemon; production target: kubo 0.43 or later)");
+  } else {
+    r.Warn(kFrontEnd, "daemon kind", what, "one-ipfs is tested with kubo and js-ipfs; use kubo 0.43 or later");
+  }
+
+  if (d.kind != "kubo") return;
+  if (!d.KuboBefore(0, 43)) {
+    r.Pass(kFrontEnd, kGcRow, fmt::format("kubo {}: GC and MFS writes are safe together (fixed in 0.43)", d.version));
+    return;
+  }
+  const std::string fix =
+      "upgrade kubo to 0.43 or later, or turn automatic GC off: run the daemon without --enable-gc and do not run "
+      "`ipfs repo gc` while the drivers run";
+  const std::string risk = fmt::format(
+      "kubo {} before 0.43: a repo gc concurrent with MFS writes can delete MFS directory nodes (catalog entries "
+      "become unreadable)",
+      d.version);
+  switch (gc) {
+    case AutoGc::kOn: r.Fail(kFrontEnd, kGcRow, risk + "; the daemon runs with --enable-gc", fix); break;
+    case AutoGc::kUnknown:
+      r.Warn(kFrontEnd, kGcRow, risk + "; cannot see whether the daemon runs with --enable-gc (no `ipfs daemon` "
+                                      "process visible here)",
+             fix);
+      break;
+    case AutoGc::kOff:
+      r.Pass(kFrontEnd, kGcRow, risk + "; automatic GC is off (no --enable-gc): never run `ipfs repo gc` while the "
+                                      "drivers run");
+      break;
+  }
+}
+
+void CheckStorageMax(const RepoStat& repo, std::uint64_t catalog_bytes, Report& r) {
+  if (!repo.storage_max_limited()) {
+    r.Pass(kFrontEnd, "StorageMax", fmt::format("no StorageMax; the catalog references {}", HumanBytes(catalog_bytes)));
+    return;
+  }
+  std::string detail = fmt::format("StorageMax {}, the catalog references {}, the repository holds {}",
+                                   HumanBytes(repo.storage_max), HumanBytes(catalog_bytes), HumanBytes(repo.repo_size));
+  if (repo.storage_max >= catalog_bytes) {
+    r.Pass(kFrontEnd, "StorageMax", detail);
+    return;
+  }
+  r.Warn(kFrontEnd, "StorageMax", detail + ": below the registered content",
+         "raise it above the registered content with room to grow (`ipfs config Datastore.StorageMax 500GB`, then "
+         "restart the daemon): kubo's GC runs whenever the repository passes it and frees nothing the catalog holds; "
+         "monitor's FREE_MB comes from the file system, not StorageMax");
+}
+
 bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient& ipfs, Report& report) {
   CheckConfiguration(facts, config, report);
   bool up = CheckDaemon(config, ipfs, report);
+  if (up) CheckDaemonDetails(config, ipfs, report);
   CheckApiExposure(config, ipfs, up, report);
   CheckActions(facts, report);
   CheckOnedConf(facts, report);

@@ -62,9 +62,48 @@ struct FrontEndFacts {
 };
 
 // Configuration, daemon reachable and its version, API on loopback only,
-// actions installed and executable, oned.conf registration. Returns true when
-// the front-end daemon answered (host round trips need it).
+// the daemon's kind and version and its GC (kubo #10842), StorageMax against
+// the registered content, actions installed and executable, oned.conf
+// registration. Returns true when the front-end daemon answered (host round
+// trips need it).
 bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient& ipfs, Report& report);
+
+// The daemon's implementation and version, from `version` (Version) and
+// `id` (AgentVersion: "kubo/0.29.0/<commit>", older "go-ipfs/0.12.0/",
+// "js-ipfs/0.18.1"). kind: "kubo", "js-ipfs" or "unknown"; major/minor are
+// set when `version` parses as N.N[.N][-suffix].
+struct DaemonKind {
+  std::string kind = "unknown";
+  std::string version;
+  bool parsed = false;
+  int major = 0, minor = 0;
+  bool KuboBefore(int maj, int min) const {
+    return kind == "kubo" && parsed && (major < maj || (major == maj && minor < min));
+  }
+};
+DaemonKind ClassifyDaemon(std::string_view version, std::string_view agent_version);
+
+// Whether the kubo daemon on this machine collects garbage by itself: kOn
+// when a process `ipfs daemon ... --enable-gc[=true]` (argv[0] named ipfs or
+// kubo) runs, kOff when only kubo daemons without it run, kUnknown when none
+// is visible (the daemon runs elsewhere, in a container, or /proc hides it).
+enum class AutoGc { kOn, kOff, kUnknown };
+AutoGc DetectAutoGc(const std::vector<std::vector<std::string>>& cmdlines);
+// The argv of every process this user can see (/proc/<pid>/cmdline).
+std::vector<std::vector<std::string>> ProcessCommandLines();
+
+// Rows "daemon kind" (kubo / js-ipfs and version) and "GC vs MFS": FAIL for
+// kubo < 0.43 with automatic GC on (kubo issue #10842: repo gc concurrent
+// with MFS writes can delete MFS directory nodes, i.e. catalog entries), WARN
+// when GC cannot be seen, with the fix (upgrade, or no --enable-gc and no
+// `ipfs repo gc` while the drivers run).
+void CheckDaemonKind(const DaemonKind& daemon, AutoGc gc, Report& r);
+
+// Row "StorageMax": WARN when the daemon's StorageMax is below the bytes the
+// catalog references (kubo's GC then runs over and over to no avail, and the
+// repository grows past it anyway); PASS when there is no StorageMax or it
+// is above.
+void CheckStorageMax(const RepoStat& repo, std::uint64_t catalog_bytes, Report& r);
 
 // A small random block added to the front-end daemon for host round trips.
 struct ProbeBlock {

@@ -57,3 +57,144 @@ TEST_CASE("doctor: hosts from onehost list -x") {
   CHECK(!ParseHostPool("<HOST_POOL><HOST>").ok());
   CHECK(!ParseHostPool("<VM_POOL/>").ok());
 }
+
+namespace {
+
+const CheckRow* FindRow(const Report& r, std::string_view check) {
+  for (const auto& row : r.rows())
+    if (row.check == check) return &row;
+  return nullptr;
+}
+
+const char* kGcRow = "GC vs MFS (kubo #10842)";
+
+}  // namespace
+
+TEST_CASE("doctor: daemon kind and version from version and id") {
+  // kubo: version {"Version":"0.29.0",...}, id AgentVersion "kubo/0.29.0/<commit>"
+  DaemonKind k = ClassifyDaemon("0.29.0", "kubo/0.29.0/3f0947b");
+  CHECK(k.kind == "kubo");
+  CHECK(k.parsed);
+  CHECK(k.major == 0);
+  CHECK(k.minor == 29);
+  CHECK(k.KuboBefore(0, 43));
+  CHECK(ClassifyDaemon("0.42.0-rc1", "kubo/0.42.0-rc1/").KuboBefore(0, 43));
+  CHECK_FALSE(ClassifyDaemon("0.43.0", "kubo/0.43.0/").KuboBefore(0, 43));
+  CHECK_FALSE(ClassifyDaemon("1.2.0", "kubo/1.2.0/").KuboBefore(0, 43));
+  // Older kubo called itself go-ipfs; no version reply: the agent's.
+  DaemonKind old = ClassifyDaemon("", "go-ipfs/0.12.0/");
+  CHECK(old.kind == "kubo");
+  CHECK(old.version == "0.12.0");
+  CHECK(old.minor == 12);
+  // js-ipfs 0.66 (the test daemon): version "0.18.1" (ipfs-core), AgentVersion "js-ipfs/0.18.1".
+  DaemonKind js = ClassifyDaemon("0.18.1", "js-ipfs/0.18.1");
+  CHECK(js.kind == "js-ipfs");
+  CHECK_FALSE(js.KuboBefore(0, 43));  // only kubo is affected
+  CHECK(ClassifyDaemon("0.1.0", "rust-ipfs/0.1").kind == "unknown");
+  CHECK_FALSE(ClassifyDaemon("dev", "kubo/dev/").parsed);
+  CHECK_FALSE(ClassifyDaemon("0.", "kubo/").parsed);
+}
+
+TEST_CASE("doctor: automatic GC from the daemon's command line") {
+  using Lines = std::vector<std::vector<std::string>>;
+  CHECK(DetectAutoGc(Lines{{"/usr/local/bin/ipfs", "daemon", "--enable-gc"}}) == AutoGc::kOn);
+  CHECK(DetectAutoGc(Lines{{"ipfs", "--enable-gc=true", "daemon"}}) == AutoGc::kOn);
+  CHECK(DetectAutoGc(Lines{{"bash"}, {"/usr/bin/kubo", "daemon", "--migrate", "--enable-gc"}}) == AutoGc::kOn);
+  CHECK(DetectAutoGc(Lines{{"ipfs", "daemon", "--migrate"}}) == AutoGc::kOff);
+  CHECK(DetectAutoGc(Lines{{"ipfs", "daemon", "--enable-gc=false"}}) == AutoGc::kOff);
+  CHECK(DetectAutoGc(Lines{{"ipfs", "repo", "gc"}}) == AutoGc::kUnknown);           // not the daemon
+  CHECK(DetectAutoGc(Lines{{"node", "cli.js", "daemon"}}) == AutoGc::kUnknown);     // js-ipfs
+  CHECK(DetectAutoGc(Lines{{"/opt/ipfs-tools/bin/myipfs", "daemon"}}) == AutoGc::kUnknown);
+  CHECK(DetectAutoGc(Lines{}) == AutoGc::kUnknown);
+  // The real /proc: this test binary is among the processes.
+  bool self = false;
+  for (const auto& argv : ProcessCommandLines())
+    if (!argv.empty() && argv[0].find("unit_tests") != std::string::npos) self = true;
+  CHECK(self);
+}
+
+TEST_CASE("doctor: kubo before 0.43 with GC on fails, with the fix") {
+  SUBCASE("kubo 0.42 with --enable-gc: FAIL") {
+    Report r;
+    CheckDaemonKind(ClassifyDaemon("0.42.0", "kubo/0.42.0/"), AutoGc::kOn, r);
+    CHECK(FindRow(r, "daemon kind")->outcome == Outcome::kPass);
+    CHECK(FindRow(r, "daemon kind")->detail == "kubo 0.42.0");
+    const CheckRow* gc = FindRow(r, kGcRow);
+    REQUIRE(gc);
+    CHECK(gc->outcome == Outcome::kFail);
+    CHECK(gc->detail.find("--enable-gc") != std::string::npos);
+    CHECK(gc->fix.find("upgrade kubo to 0.43") != std::string::npos);
+    CHECK(gc->fix.find("without --enable-gc") != std::string::npos);
+    CHECK(gc->fix.find("`ipfs repo gc`") != std::string::npos);
+    CHECK(r.failed());
+  }
+  SUBCASE("kubo 0.42, GC not visible: WARN") {
+    Report r;
+    CheckDaemonKind(ClassifyDaemon("0.42.0", "kubo/0.42.0/"), AutoGc::kUnknown, r);
+    CHECK(FindRow(r, kGcRow)->outcome == Outcome::kWarn);
+    CHECK_FALSE(r.failed());
+  }
+  SUBCASE("kubo 0.42 without --enable-gc: PASS, with the caveat") {
+    Report r;
+    CheckDaemonKind(ClassifyDaemon("0.42.0", "kubo/0.42.0/"), AutoGc::kOff, r);
+    CHECK(FindRow(r, kGcRow)->outcome == Outcome::kPass);
+    CHECK(FindRow(r, kGcRow)->detail.find("never run `ipfs repo gc`") != std::string::npos);
+  }
+  SUBCASE("kubo 0.43 with GC: PASS") {
+    Report r;
+    CheckDaemonKind(ClassifyDaemon("0.43.0", "kubo/0.43.0/"), AutoGc::kOn, r);
+    CHECK(FindRow(r, kGcRow)->outcome == Outcome::kPass);
+    CHECK_FALSE(r.failed());
+  }
+  SUBCASE("js-ipfs: no GC row") {
+    Report r;
+    CheckDaemonKind(ClassifyDaemon("0.18.1", "js-ipfs/0.18.1"), AutoGc::kUnknown, r);
+    CHECK(r.rows().size() == 1);
+    CHECK(FindRow(r, "daemon kind")->detail.find("js-ipfs 0.18.1") == 0);
+    CHECK_FALSE(r.failed());
+  }
+  SUBCASE("kubo older than 0.28, unknown daemons: WARN") {
+    Report r;
+    CheckDaemonKind(ClassifyDaemon("0.20.0", "kubo/0.20.0/"), AutoGc::kOff, r);
+    CHECK(FindRow(r, "daemon kind")->outcome == Outcome::kWarn);
+    Report u;
+    CheckDaemonKind(ClassifyDaemon("1.0", "other/1.0"), AutoGc::kUnknown, u);
+    CHECK(FindRow(u, "daemon kind")->outcome == Outcome::kWarn);
+    CHECK(FindRow(u, kGcRow) == nullptr);
+  }
+}
+
+TEST_CASE("doctor: StorageMax against the registered content") {
+  constexpr std::uint64_t kGB = 1000ULL * 1000 * 1000;
+  RepoStat repo;  // kubo's default config: StorageMax 10GB
+  repo.storage_max = 10 * kGB;
+  repo.repo_size = 13 * kGB;
+  SUBCASE("below the catalog: WARN with the fix") {
+    Report r;
+    CheckStorageMax(repo, 12 * kGB, r);
+    REQUIRE(r.rows().size() == 1);
+    CHECK(r.rows()[0].check == "StorageMax");
+    CHECK(r.rows()[0].outcome == Outcome::kWarn);
+    CHECK(r.rows()[0].detail.find("below the registered content") != std::string::npos);
+    CHECK(r.rows()[0].fix.find("Datastore.StorageMax") != std::string::npos);
+    CHECK_FALSE(r.failed());
+  }
+  SUBCASE("above: PASS") {
+    Report r;
+    CheckStorageMax(repo, 9 * kGB, r);
+    CHECK(r.rows()[0].outcome == Outcome::kPass);
+    Report eq;
+    CheckStorageMax(repo, 10 * kGB, eq);
+    CHECK(eq.rows()[0].outcome == Outcome::kPass);
+  }
+  SUBCASE("no StorageMax (kubo MaxUint64, js-ipfs 2^53-1): PASS") {
+    for (std::uint64_t none : {~std::uint64_t{0}, (std::uint64_t{1} << 53) - 1}) {
+      RepoStat r0;
+      r0.storage_max = none;
+      Report r;
+      CheckStorageMax(r0, 100 * kGB, r);
+      CHECK(r.rows()[0].outcome == Outcome::kPass);
+      CHECK(r.rows()[0].detail.find("no StorageMax") == 0);
+    }
+  }
+}

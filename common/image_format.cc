@@ -1,6 +1,9 @@
 #include "common/image_format.h"
 
+#include <algorithm>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace oneipfs {
 namespace {
@@ -73,7 +76,135 @@ std::optional<std::uint64_t> DescriptorSectors(std::string_view text) {
   return sectors;
 }
 
+// A file name from an image header, printable and bounded for a message.
+std::string Printable(std::string_view name) {
+  std::string out;
+  for (char c : name.substr(0, 200)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (name.size() > 200) out += "...";
+  return out;
+}
+
+// `len` bytes at `off` of `h`, or nullopt when they are not all in `h`.
+std::optional<std::string_view> Slice(std::string_view h, std::uint64_t off, std::uint64_t len) {
+  if (off > h.size() || len > h.size() - off) return std::nullopt;
+  return h.substr(static_cast<std::size_t>(off), static_cast<std::size_t>(len));
+}
+
+std::string NamedOrBeyond(std::string_view what, std::string_view h, std::uint64_t off, std::uint64_t len) {
+  if (auto name = Slice(h, off, len)) return fmt::format("{} '{}'", what, Printable(*name));
+  return fmt::format("{} (its name lies beyond the first {} KiB)", what, kHeaderBytes / 1024);
+}
+
+// qcow (v1) and qcow2: backing file name at u64 offset 8, u32 size 16 (both
+// versions); qcow2 v3: incompatible feature bit 2 = external data file, whose
+// name is the header extension 0x44415441 (extensions start at the u32
+// header_length at offset 100; each is u32 type, u32 length, data padded to 8).
+std::optional<std::string> QcowReference(std::string_view h) {
+  if (h.size() < 20) return std::nullopt;
+  std::uint64_t backing_off = Be(h, 8, 8);
+  if (backing_off != 0) return NamedOrBeyond("a backing file", h, backing_off, Be(h, 16, 4));
+  if (Be(h, 4, 4) != 3 || h.size() < 104) return std::nullopt;
+  constexpr std::uint64_t kExternalDataFile = 1u << 2;
+  if ((Be(h, 72, 8) & kExternalDataFile) == 0) return std::nullopt;
+  std::uint64_t pos = Be(h, 100, 4);
+  while (pos + 8 <= h.size()) {
+    std::uint64_t type = Be(h, static_cast<std::size_t>(pos), 4), len = Be(h, static_cast<std::size_t>(pos) + 4, 4);
+    if (type == 0) break;
+    if (type == 0x44415441) return NamedOrBeyond("an external data file", h, pos + 8, len);
+    pos += 8 + ((len + 7) / 8) * 8;
+  }
+  return std::string("an external data file");
+}
+
+// QED: u64 features at 16 (bit 0: has a backing file), u32 name offset at
+// 56 and u32 size at 60 (little-endian).
+std::optional<std::string> QedReference(std::string_view h) {
+  if (h.size() < 64 || (Le(h, 16, 8) & 1) == 0) return std::nullopt;
+  return NamedOrBeyond("a backing file", h, Le(h, 56, 4), Le(h, 60, 4));
+}
+
+// A VMDK descriptor's reference to another file: a parentFileNameHint (QEMU
+// looks for the word anywhere in the descriptor) or, when `extents_count`,
+// an extent line with a file name (`RW 2048 FLAT "disk-flat.vmdk" 0`).
+std::optional<std::string> DescriptorReference(std::string_view text, bool extents_count) {
+  text = text.substr(0, text.find('\0'));
+  if (std::size_t p = text.find("parentFileNameHint"); p != std::string_view::npos) {
+    std::string_view rest = text.substr(p);
+    std::size_t q1 = rest.find('"'), nl = rest.find('\n');
+    std::size_t q2 = q1 == std::string_view::npos ? q1 : rest.find('"', q1 + 1);
+    if (q2 != std::string_view::npos && q2 < nl) return fmt::format("a parent image '{}'", Printable(rest.substr(q1 + 1, q2 - q1 - 1)));
+    return std::string("a parent image");
+  }
+  if (!extents_count) return std::nullopt;
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    std::size_t pos = 0;
+    std::string_view access = NextWord(line, &pos);
+    if (access != "RW" && access != "RDONLY" && access != "NOACCESS") continue;
+    NextWord(line, &pos);  // sector count
+    NextWord(line, &pos);  // type
+    std::string_view rest = line.substr(pos);
+    std::size_t q1 = rest.find('"');
+    if (q1 == std::string_view::npos) continue;  // ZERO extents name no file
+    std::size_t q2 = rest.find('"', q1 + 1);
+    return fmt::format("an extent file '{}'", Printable(rest.substr(q1 + 1, q2 == std::string_view::npos ? q2 : q2 - q1 - 1)));
+  }
+  return std::nullopt;
+}
+
+// VMDK sparse extent (little-endian): u64 capacity at 12, u64 descriptor
+// offset at 28 and size at 36, in sectors. QEMU reads a parentFileNameHint
+// from the descriptor area at 0x200; with capacity 0 it opens the embedded
+// descriptor's extents instead of the file itself.
+std::optional<std::string> SparseVmdkReference(std::string_view h) {
+  if (h.size() < 44) return std::nullopt;
+  constexpr std::size_t kQemuDescSize = 20 * 512;
+  if (h.size() > 0x200)
+    if (auto r = DescriptorReference(h.substr(0x200, kQemuDescSize), false)) return r;
+  std::uint64_t desc_off = Le(h, 28, 8), desc_size = Le(h, 36, 8);
+  if (desc_off == 0 || desc_size == 0) return std::nullopt;
+  bool uses_extents = Le(h, 12, 8) == 0;
+  auto desc = desc_off <= kMax / kSector && desc_size <= kMax / kSector
+                  ? Slice(h, desc_off * kSector, desc_size * kSector)
+                  : std::nullopt;
+  if (!desc) {
+    if (h.size() < kHeaderBytes) return std::nullopt;  // the whole file is here: the descriptor does not exist
+    return fmt::format("a descriptor beyond the first {} KiB that cannot be checked", kHeaderBytes / 1024);
+  }
+  return DescriptorReference(*desc, uses_extents);
+}
+
+std::string_view FormatName(std::string_view h) {
+  if (h.substr(0, 4) == std::string_view("QFI\xfb", 4)) return Be(h, 4, 4) == 1 ? "qcow" : "qcow2";
+  if (h.substr(0, 4) == std::string_view("QED\0", 4)) return "qed";
+  return "vmdk";
+}
+
 }  // namespace
+
+std::optional<std::string> ExternalFileReference(std::string_view h) {
+  if (h.substr(0, 4) == std::string_view("QFI\xfb", 4)) return QcowReference(h);
+  if (h.substr(0, 4) == std::string_view("QED\0", 4)) return QedReference(h);
+  if (h.substr(0, 4) == "KDMV") return SparseVmdkReference(h);
+  if (h.substr(0, 21) == "# Disk DescriptorFile") {
+    if (h.size() >= kHeaderBytes && h.find('\0') == std::string_view::npos)
+      return fmt::format("a descriptor longer than {} KiB that cannot be checked", kHeaderBytes / 1024);
+    return DescriptorReference(h, true);
+  }
+  return std::nullopt;
+}
+
+Status CheckSelfContained(std::string_view header, std::string_view what, bool allow) {
+  if (allow) return Status::Ok();
+  auto ref = ExternalFileReference(header);
+  if (!ref) return Status::Ok();
+  return Status::Invalid(fmt::format(
+      "{} is a {} image with {}: QEMU would open that file on the host; flatten it first (e.g. `qemu-img convert "
+      "-O qcow2 in.img flat.qcow2`) or, if you check your images yourself, set IPFS_ALLOW_BACKING_FILE=yes",
+      what, FormatName(header), *ref));
+}
 
 ImageInfo DetectImage(std::string_view h) {
   ImageInfo info;

@@ -252,3 +252,126 @@ TEST_CASE("image_format: SizeMb rounds up to whole MiB") {
 }
 
 }  // namespace oneipfs
+
+namespace oneipfs {
+namespace {
+
+// Creates `file` in `dir` with qemu-img and returns ExternalFileReference of its header.
+std::optional<std::string> RefOf(const fs::path& dir, const std::string& args, const std::string& file) {
+  QemuImgCreate(dir, args);
+  return ExternalFileReference(Header(dir / file));
+}
+
+}  // namespace
+
+TEST_CASE("image_format: external file references of images made by qemu-img") {
+  REQUIRE_MESSAGE(HaveQemuImg(), "qemu-img is required (apt-get install qemu-utils)");
+  TempDir dir;
+  QemuImgCreate(dir.path, "-f raw base.raw 1M");
+  QemuImgCreate(dir.path, "-f vmdk base.vmdk 1M");
+
+  SUBCASE("self-contained images have none") {
+    CHECK_FALSE(RefOf(dir.path, "-f qcow2 plain.qcow2 1M", "plain.qcow2"));
+    CHECK_FALSE(RefOf(dir.path, "-f qcow2 -o compat=0.10 v2.qcow2 1M", "v2.qcow2"));
+    CHECK_FALSE(RefOf(dir.path, "-f vmdk sparse.vmdk 1M", "sparse.vmdk"));  // embedded descriptor names itself
+    CHECK_FALSE(RefOf(dir.path, "-f vmdk -o subformat=streamOptimized s.vmdk 1M", "s.vmdk"));
+    CHECK_FALSE(RefOf(dir.path, "-f vhdx d.vhdx 1M", "d.vhdx"));
+    CHECK_FALSE(ExternalFileReference(Header(dir.path / "base.raw")));
+  }
+  SUBCASE("qcow2 with a backing file (the issue's example) names it") {
+    auto ref = RefOf(dir.path, "-f qcow2 -b /etc/hostname -F raw x.qcow2", "x.qcow2");
+    REQUIRE(ref);
+    CHECK(*ref == "a backing file '/etc/hostname'");
+    ref = RefOf(dir.path, "-f qcow2 -o compat=0.10 -b base.raw -F raw x2.qcow2", "x2.qcow2");
+    REQUIRE(ref);
+    CHECK(*ref == "a backing file 'base.raw'");
+  }
+  SUBCASE("qcow2 with an external data file names it") {
+    auto ref = RefOf(dir.path, "-f qcow2 -o data_file=data.raw d.qcow2 1M", "d.qcow2");
+    REQUIRE(ref);
+    CHECK(*ref == "an external data file 'data.raw'");
+  }
+  SUBCASE("qed with a backing file") {
+    auto ref = RefOf(dir.path, "-f qed -b base.raw -F raw x.qed", "x.qed");
+    REQUIRE(ref);
+    CHECK(*ref == "a backing file 'base.raw'");
+    CHECK_FALSE(RefOf(dir.path, "-f qed plain.qed 1M", "plain.qed"));
+  }
+  SUBCASE("vmdk: a parent image, or extents in other files") {
+    auto ref = RefOf(dir.path, "-f vmdk -b base.vmdk -F vmdk child.vmdk", "child.vmdk");
+    REQUIRE(ref);
+    CHECK(ref->find("a parent image") == 0);
+    CHECK(ref->find("base.vmdk") != std::string::npos);
+    ref = RefOf(dir.path, "-f vmdk -o subformat=monolithicFlat flat.vmdk 1M", "flat.vmdk");
+    REQUIRE(ref);
+    CHECK(*ref == "an extent file 'flat-flat.vmdk'");
+    ref = RefOf(dir.path, "-f vmdk -o subformat=twoGbMaxExtentSparse split.vmdk 1M", "split.vmdk");
+    REQUIRE(ref);
+    CHECK(*ref == "an extent file 'split-s001.vmdk'");
+  }
+  SUBCASE("CheckSelfContained: one line naming the image, the file and the escape hatch") {
+    QemuImgCreate(dir.path, "-f qcow2 -b /etc/hostname -F raw x.qcow2");
+    std::string h = Header(dir.path / "x.qcow2");
+    Status st = CheckSelfContained(h, "/ipfs/bafyX", false);
+    CHECK(st.code() == Status::Code::kInvalid);
+    CHECK(st.message().find("/ipfs/bafyX is a qcow2 image with a backing file '/etc/hostname'") == 0);
+    CHECK(st.message().find("IPFS_ALLOW_BACKING_FILE=yes") != std::string::npos);
+    CHECK(st.message().find('\n') == std::string::npos);
+    CHECK(CheckSelfContained(h, "x", true).ok());
+    CHECK(CheckSelfContained(Header(dir.path / "base.raw"), "x", false).ok());
+  }
+}
+
+TEST_CASE("image_format: external file references in hand-built headers") {
+  SUBCASE("qcow v1 backing file") {
+    std::string h = Qcow2Header(1, 42, 512);
+    PutBe(h, 8, 200, 8);
+    PutBe(h, 16, 4, 4);
+    h.replace(200, 4, "base");
+    CHECK(ExternalFileReference(h) == std::optional<std::string>("a backing file 'base'"));
+    CHECK(CheckSelfContained(h, "img", false).message().find("img is a qcow image") == 0);
+  }
+  SUBCASE("backing file name beyond the header: still refused") {
+    std::string h = Qcow2Header(3, 42, 512);
+    PutBe(h, 8, 1 << 20, 8);
+    PutBe(h, 16, 10, 4);
+    auto ref = ExternalFileReference(h);
+    REQUIRE(ref);
+    CHECK(ref->find("a backing file (its name lies beyond") == 0);
+  }
+  SUBCASE("qcow2 v3 external data file bit without the name extension") {
+    std::string h = Qcow2Header(3, 42, 512);
+    PutBe(h, 72, 4, 8);
+    PutBe(h, 100, 112, 4);
+    CHECK(ExternalFileReference(h) == std::optional<std::string>("an external data file"));
+    PutBe(h, 72, 1, 8);  // dirty bit only
+    CHECK_FALSE(ExternalFileReference(h));
+  }
+  SUBCASE("non-printable names are masked") {
+    std::string h = Qcow2Header(3, 42, 512);
+    PutBe(h, 8, 200, 8);
+    PutBe(h, 16, 3, 4);
+    h.replace(200, 3, "a\nb");
+    CHECK(ExternalFileReference(h) == std::optional<std::string>("a backing file 'a?b'"));
+  }
+  SUBCASE("vmdk text descriptor: ZERO extents name no file") {
+    std::string d = "# Disk DescriptorFile\nversion=1\nNOACCESS 28 ZERO\n";
+    CHECK_FALSE(ExternalFileReference(d));
+    d += "RW 100 FLAT \"/dev/sda\" 0\n";
+    CHECK(ExternalFileReference(d) == std::optional<std::string>("an extent file '/dev/sda'"));
+  }
+  SUBCASE("vmdk sparse header with capacity 0: its embedded descriptor's extents are opened") {
+    std::string h(4096, '\0');
+    h.replace(0, 4, "KDMV");
+    PutLe(h, 4, 1, 4);
+    PutLe(h, 28, 1, 8);  // descriptor at sector 1
+    PutLe(h, 36, 2, 8);  // 2 sectors
+    std::string desc = "# Disk DescriptorFile\nRW 2048 FLAT \"/etc/shadow\" 0\n";
+    h.replace(512, desc.size(), desc);
+    CHECK(ExternalFileReference(h) == std::optional<std::string>("an extent file '/etc/shadow'"));
+    PutLe(h, 12, 2048, 8);  // with a capacity QEMU reads the file itself
+    CHECK_FALSE(ExternalFileReference(h));
+  }
+}
+
+}  // namespace oneipfs

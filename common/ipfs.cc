@@ -6,9 +6,19 @@
 // treat `timeout=` as a deadline for the whole command, so those calls do not
 // send it and use a client-side stall limit of N s instead (no byte moving for
 // N s aborts). Dropping the connection cancels the command in the daemon.
+//
+// Retries (see ipfs.h): a transient failure is retried after a backoff
+// that doubles, within the call's timeout. Transient means the request never
+// reached the daemon (connection refused), or, for calls that can safely run
+// twice, a connection reset or an HTTP 5xx that is not a command error. kubo
+// (go-ipfs-cmds) and js-ipfs answer their command errors ("file does not
+// exist", a bad argument) with 500 and a JSON body {"Message", "Code",
+// "Type": "error"}: those are final. Nothing is retried once a byte of an
+// upload was read from its source or a byte of the reply reached the caller.
 #include "common/ipfs.h"
 
 #include <algorithm>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -31,9 +41,24 @@ struct Spec {
   std::function<Status(std::string_view)> on_body;
   ByteSource upload;
   std::string upload_name;
+  // Running it twice has the effect of running it once (reads, mkdir -p,
+  // swarm connect, gc). Only those are retried after a reset or a 5xx.
+  bool idempotent = true;
 
   std::string What() const { return subject.empty() ? command : command + " " + subject; }
 };
+
+// A 5xx that is not the daemon's answer to the command: 502/503/504 (a proxy
+// or a daemon not ready), or a 500 without the JSON error body kubo and
+// js-ipfs give every command error.
+bool IsTransientHttp(long status, std::string_view body) {
+  if (status == 502 || status == 503 || status == 504) return true;
+  if (status != 500) return false;
+  std::string_view t = Trim(body);
+  if (t.empty() || t.front() != '{') return true;
+  auto j = ipfs_json::Parse(t);
+  return !j.ok() || !j->is_object() || Str(*j, "Message").empty();
+}
 
 class Caller {
  public:
@@ -41,14 +66,53 @@ class Caller {
 
   std::string Prefix(const Spec& s) const { return fmt::format("IPFS daemon at {}: {}", t_.Describe(), s.What()); }
 
-  // One request; transport failures, non-2xx replies and X-Stream-Error
+  // One call: transport failures, non-2xx replies and X-Stream-Error
   // trailers become a Status naming the daemon, the command and its object.
   // A Status produced by the caller's own callbacks is returned unchanged.
-  Result<HttpResponse> Send(Spec s) const {
+  // Transient failures are retried (see the top of this file).
+  Result<HttpResponse> Send(const Spec& s) const {
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    const auto budget = o_.timeout;  // 0: no limit
+    auto backoff = o_.retry_backoff;
+    const int attempts = std::max(1, o_.attempts);
+    for (int attempt = 1;; ++attempt) {
+      std::chrono::seconds left = budget;
+      if (attempt > 1 && budget.count() > 0) {
+        auto used = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start);
+        left = std::max(std::chrono::seconds(1), budget - used);
+      }
+      bool transient = false;
+      auto r = SendOnce(s, left, &transient);
+      if (r.ok() || !transient) return r;
+      bool time_left = budget.count() == 0 || Clock::now() - start + backoff < budget;
+      if (attempt >= attempts || !time_left) {
+        if (attempt == 1) return r;
+        return WithNote(r.status(), fmt::format(" (tried {} times)", attempt));
+      }
+      std::this_thread::sleep_for(backoff);
+      backoff *= 2;
+    }
+  }
+
+  static Status WithNote(const Status& st, const std::string& note) {
+    const std::string m = st.message() + note;
+    switch (st.code()) {
+      case Status::Code::kUnavailable: return Status::Unavailable(m);
+      case Status::Code::kTimeout: return Status::Timeout(m);
+      case Status::Code::kIo: return Status::Io(m);
+      case Status::Code::kNotFound: return Status::NotFound(m);
+      case Status::Code::kInvalid: return Status::Invalid(m);
+      default: return Status::Failed(m);
+    }
+  }
+
+  // One request with a call timeout of `n`; sets *transient when another
+  // attempt may succeed and is safe.
+  Result<HttpResponse> SendOnce(const Spec& s, std::chrono::seconds n, bool* transient) const {
     HttpRequest req;
     req.path = "/api/v0/" + s.command;
-    req.query = std::move(s.args);
-    const auto n = o_.timeout;
+    req.query = s.args;
     if (n.count() > 0) {
       if (s.transfer) {
         req.stall_timeout = n;
@@ -59,14 +123,17 @@ class Caller {
     }
     // A failure of our own callbacks comes back through Post unchanged.
     bool callback_failed = false;
+    bool moved = false;  // a byte went out of the upload source or into the sink
     if (s.on_body)
       req.on_body = [&](std::string_view chunk) {
+        moved = true;
         Status st = s.on_body(chunk);
         if (!st.ok()) callback_failed = true;
         return st;
       };
     if (s.upload)
       req.upload = [&](char* buf, std::size_t cap) {
+        moved = true;
         Result<std::size_t> got = s.upload(buf, cap);
         if (!got.ok()) callback_failed = true;
         return got;
@@ -77,6 +144,8 @@ class Caller {
     if (!r.ok()) {
       const Status& st = r.status();
       if (callback_failed) return st;  // the sink's / source's own reason
+      *transient = !moved && (st.code() == Status::Code::kUnavailable ||
+                              (st.code() == Status::Code::kIo && s.idempotent));
       switch (st.code()) {
         case Status::Code::kUnavailable:
           return Status::Unavailable(fmt::format("IPFS daemon at {} is not reachable ({})", t_.Describe(), st.message()));
@@ -91,6 +160,7 @@ class Caller {
     }
     HttpResponse& resp = *r;
     if (resp.status < 200 || resp.status >= 300) {
+      *transient = !moved && s.idempotent && IsTransientHttp(resp.status, resp.body);
       std::string msg = resp.body.empty() ? fmt::format("HTTP {}", resp.status) : ipfs_json::ErrorText(resp.body);
       if (resp.status == 404 && ipfs_json::LooksUnknownEndpoint(msg))
         return Status::Failed(
@@ -109,9 +179,9 @@ class Caller {
     return r;
   }
 
-  Result<Json> SendJson(Spec s) const {
+  Result<Json> SendJson(const Spec& s) const {
     std::string prefix = Prefix(s);
-    ASSIGN_OR_RETURN(HttpResponse r, Send(std::move(s)));
+    ASSIGN_OR_RETURN(HttpResponse r, Send(s));
     auto j = ipfs_json::Parse(r.body);
     if (!j.ok()) return j.status().Prefixed(prefix);
     return j;
@@ -122,7 +192,7 @@ class Caller {
     std::string prefix = Prefix(s);
     ipfs_json::NdjsonReader reader(on_line);
     s.on_body = [&](std::string_view chunk) { return reader.Feed(chunk).Prefixed(prefix); };
-    auto r = Send(std::move(s));
+    auto r = Send(s);
     if (!r.ok()) return r.status();
     return reader.Finish().Prefixed(prefix);
   }
@@ -131,6 +201,13 @@ class Caller {
   HttpTransport& t_;
   const IpfsOptions& o_;
 };
+
+// A call that must not run twice (MFS moves and removals, add): retried only
+// when the daemon was not reached at all.
+Spec NotRepeatable(Spec s) {
+  s.idempotent = false;
+  return s;
+}
 
 Spec Small(std::string command, std::string_view subject, Args args) {
   Spec s;
@@ -242,15 +319,16 @@ Status IpfsClient::FilesMkdir(std::string_view mfs_path) {
 Status IpfsClient::FilesCp(std::string_view from, std::string_view to) {
   Caller c(*transport_, options_);
   return c
-      .SendJson(Small("files/cp", fmt::format("{} {}", from, to),
-                      {{"arg", std::string(from)}, {"arg", std::string(to)}, {"parents", "true"}}))
+      .SendJson(NotRepeatable(Small("files/cp", fmt::format("{} {}", from, to),
+                                    {{"arg", std::string(from)}, {"arg", std::string(to)}, {"parents", "true"}})))
       .status();
 }
 
 Status IpfsClient::FilesMv(std::string_view from, std::string_view to) {
   Caller c(*transport_, options_);
   return c
-      .SendJson(Small("files/mv", fmt::format("{} {}", from, to), {{"arg", std::string(from)}, {"arg", std::string(to)}}))
+      .SendJson(NotRepeatable(
+          Small("files/mv", fmt::format("{} {}", from, to), {{"arg", std::string(from)}, {"arg", std::string(to)}})))
       .status();
 }
 
@@ -258,7 +336,7 @@ Status IpfsClient::FilesRm(std::string_view mfs_path, bool recursive) {
   Caller c(*transport_, options_);
   Args args = {{"arg", std::string(mfs_path)}};
   if (recursive) args.emplace_back("recursive", "true");
-  return c.SendJson(Small("files/rm", mfs_path, std::move(args))).status();
+  return c.SendJson(NotRepeatable(Small("files/rm", mfs_path, std::move(args)))).status();
 }
 
 Status IpfsClient::Cat(std::string_view path, std::uint64_t offset, std::optional<std::uint64_t> length,
@@ -315,6 +393,7 @@ Result<IpfsClient::Added> IpfsClient::Add(std::string_view name, const ByteSourc
                   {"hash", options_.hash},
                   {"progress", "true"}});
   s.transfer = true;
+  s.idempotent = false;  // the source cannot be rewound
   s.upload = source;
   s.upload_name = label;
   std::replace(s.upload_name.begin(), s.upload_name.end(), '/', '_');  // a part name, not a path
@@ -372,9 +451,10 @@ Result<std::string> IpfsClient::BlockGet(std::string_view cid) {
   return std::move(r.body);
 }
 
-Result<RepoStat> IpfsClient::GetRepoStat() {
+Result<RepoStat> IpfsClient::GetRepoStat(bool size_only) {
   Caller c(*transport_, options_);
   Spec s = Small("repo/stat", "", {});
+  if (size_only) s.args.emplace_back("size-only", "true");
   ASSIGN_OR_RETURN(Json j, c.SendJson(s));
   if (!ipfs_json::Find(j, "RepoSize")) return Missing(c, s, "RepoSize");
   RepoStat st;
@@ -400,7 +480,7 @@ Result<std::string> IpfsClient::Call(std::string_view command, std::vector<std::
   std::string subject;
   for (const auto& [k, v] : args)
     if (k == "arg") subject += (subject.empty() ? "" : " ") + v;
-  ASSIGN_OR_RETURN(HttpResponse r, c.Send(Small(std::string(command), subject, std::move(args))));
+  ASSIGN_OR_RETURN(HttpResponse r, c.Send(NotRepeatable(Small(std::string(command), subject, std::move(args)))));
   return std::move(r.body);
 }
 

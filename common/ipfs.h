@@ -10,7 +10,16 @@
 //  - returns Status::Unavailable when the daemon cannot be reached,
 //    Status::Timeout when it does not answer in time, Status::NotFound when
 //    the daemon says the path or MFS entry does not exist, and
-//    Status::Failed with the daemon's message otherwise.
+//    Status::Failed with the daemon's message otherwise;
+//  - retries transient failures, up to IpfsOptions::attempts in all with an
+//    exponential backoff, never past the call's timeout: connection refused
+//    (any call: the daemon never saw the request), and for calls that may
+//    safely run twice a reset connection or an HTTP 5xx that is not a command
+//    error (502/503/504, or 500 without the daemon's JSON error body). The
+//    daemon's own errors (kubo and js-ipfs answer "file does not exist", a bad
+//    argument, ... with 500 and {"Message": ...}) are never retried, nor is a
+//    call once a byte of its upload was read or of its reply was delivered.
+//    MFS cp/mv/rm, add and Call() count as not safe to repeat.
 // Messages name the daemon address and the object, so they can go straight to
 // oned: "IPFS daemon at http://127.0.0.1:5001: files/stat /ipfs/bafy...: <why>".
 //
@@ -39,6 +48,10 @@ struct IpfsOptions {
   bool raw_leaves = true;             // add: raw-leaves
   std::string chunker = "size-1048576";
   std::string hash = "sha2-256";
+  // Transient failures (see IpfsClient): attempts in all, and the pause
+  // before the second one (doubled before each further one).
+  int attempts = 3;
+  std::chrono::milliseconds retry_backoff{250};
 };
 
 struct FileStat {
@@ -58,9 +71,12 @@ struct DirEntry {
 
 struct RepoStat {
   std::uint64_t repo_size = 0;
-  std::uint64_t storage_max = 0;
-  std::uint64_t num_objects = 0;
-  std::string repo_path;
+  std::uint64_t storage_max = 0;  // see storage_max_limited()
+  std::uint64_t num_objects = 0;  // 0 from kubo with size_only
+  std::string repo_path;          // "" from kubo with size_only
+  // False when the daemon has no StorageMax: kubo reports math.MaxUint64
+  // (corerepo.NoLimit) and js-ipfs Number.MAX_SAFE_INTEGER (2^53 - 1).
+  bool storage_max_limited() const { return storage_max > 0 && storage_max < (std::uint64_t{1} << 53) - 1; }
 };
 
 struct PeerInfo {
@@ -129,7 +145,10 @@ class IpfsClient {
   // block/get: the raw bytes of one block (fetched from peers if needed).
   Result<std::string> BlockGet(std::string_view cid);
 
-  Result<RepoStat> GetRepoStat();
+  // repo/stat. `size_only` sends size-only=true: kubo then reports only
+  // RepoSize and StorageMax (RepoPath "", NumObjects 0) without walking every
+  // block of the repository; js-ipfs ignores the flag and reports everything.
+  Result<RepoStat> GetRepoStat(bool size_only = false);
   Status SwarmConnect(std::string_view multiaddr);
   Status RepoGc();  // drains the NDJSON stream; errors in it are failures
 

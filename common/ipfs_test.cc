@@ -59,7 +59,11 @@ class FakeTransport : public HttpTransport {
     REQUIRE_MESSAGE(!replies_.empty(), "unexpected request " << request.path);
     Reply r = replies_.front();
     replies_.pop_front();
-    if (!r.error.ok()) return r.error;
+    if (!r.error.ok()) {
+      // A connection that breaks mid-reply: part of the body, then the error.
+      if (request.on_body && !r.body.empty()) (void)request.on_body(r.body);
+      return r.error;
+    }
     HttpResponse resp;
     resp.status = r.status;
     resp.headers = r.headers;
@@ -83,12 +87,18 @@ class FakeTransport : public HttpTransport {
   std::size_t chunk_;
 };
 
+// One attempt per call unless `attempts` says otherwise: most cases check
+// exactly one exchange; the retry cases give several replies.
 struct Fixture {
-  explicit Fixture(std::deque<Reply> replies) {
+  explicit Fixture(std::deque<Reply> replies, int attempts = 1,
+                   std::chrono::milliseconds backoff = std::chrono::milliseconds(1),
+                   std::chrono::seconds timeout = std::chrono::seconds(30)) {
     auto t = std::make_unique<FakeTransport>(std::move(replies));
     fake = t.get();
     IpfsOptions o;
-    o.timeout = std::chrono::seconds(30);
+    o.timeout = timeout;
+    o.attempts = attempts;
+    o.retry_backoff = backoff;
     client = std::make_unique<IpfsClient>(std::move(t), o);
   }
   const HttpRequest& req(std::size_t i = 0) const { return fake->recorded.at(i).request; }
@@ -264,6 +274,61 @@ TEST_CASE("ipfs_test: requests and replies of every call") {
          CHECK(s->storage_max == 9999);
          CHECK(s->num_objects == 3);
        }},
+      // kubo core/commands/repo.go repoStatCmd: with size-only it emits
+      // corerepo.Stat{SizeStat: corerepo.RepoSize()}, so the other fields are
+      // Go zero values (RepoPath "", NumObjects 0), numbers as JSON numbers.
+      {"repo/stat size-only, kubo (StorageMax 10GB, the default config)",
+       Json200(R"({"RepoSize":4096,"StorageMax":10000000000,"NumObjects":0,"NumProviders":0,"NumValues":0,)"
+               R"("RepoPath":"","Version":""})"),
+       "/api/v0/repo/stat", With({{"size-only", "true"}}),
+       [](IpfsClient& c) {
+         auto s = c.GetRepoStat(true);
+         REQUIRE(s.ok());
+         CHECK(s->repo_size == 4096);
+         CHECK(s->storage_max == 10000000000ULL);
+         CHECK(s->storage_max_limited());
+         CHECK(s->repo_path.empty());
+       }},
+      // kubo corerepo/stat.go RepoSize: no Datastore.StorageMax in the config
+      // -> NoLimit = math.MaxUint64.
+      {"repo/stat size-only, kubo without StorageMax",
+       Json200(R"({"RepoSize":1,"StorageMax":18446744073709551615,"NumObjects":0,"RepoPath":"","Version":""})"),
+       "/api/v0/repo/stat", With({{"size-only", "true"}}),
+       [](IpfsClient& c) {
+         auto s = c.GetRepoStat(true);
+         REQUIRE(s.ok());
+         CHECK(s->storage_max == 18446744073709551615ULL);
+         CHECK_FALSE(s->storage_max_limited());
+       }},
+      // kubo without size-only: corerepo.RepoStat fills RepoPath from
+      // fsrepo.BestKnownPath() ($IPFS_PATH or ~/.ipfs of the daemon).
+      {"repo/stat full, kubo: RepoPath",
+       Json200(R"({"RepoSize":4096,"StorageMax":10000000000,"NumObjects":3,"NumProviders":0,"NumValues":9,)"
+               R"("RepoPath":"/var/lib/ipfs","Version":"fs-repo@15"})"),
+       "/api/v0/repo/stat", kT,
+       [](IpfsClient& c) {
+         auto s = c.GetRepoStat(false);
+         REQUIRE(s.ok());
+         CHECK(s->repo_path == "/var/lib/ipfs");
+         CHECK(s->num_objects == 3);
+       }},
+      // js-ipfs 0.66 (checked on the test daemon): size-only is ignored,
+      // every number is a string, StorageMax without a limit is
+      // Number.MAX_SAFE_INTEGER.
+      {"repo/stat size-only, js-ipfs ignores it",
+       Json200(R"({"NumObjects":"0","RepoSize":"1612","RepoPath":"/tmp/ipfs-fe","Version":"12",)"
+               R"("StorageMax":"9007199254740991"})"),
+       "/api/v0/repo/stat", With({{"size-only", "true"}}),
+       [](IpfsClient& c) {
+         auto s = c.GetRepoStat(true);
+         REQUIRE(s.ok());
+         CHECK(s->repo_size == 1612);
+         CHECK(s->repo_path == "/tmp/ipfs-fe");
+         CHECK_FALSE(s->storage_max_limited());
+       }},
+      {"repo/stat without RepoSize is an error", Json200(R"({"StorageMax":1})"), "/api/v0/repo/stat",
+       With({{"size-only", "true"}}),
+       [](IpfsClient& c) { CHECK(c.GetRepoStat(true).status().code() == Status::Code::kFailed); }},
       {"swarm/connect", Json200(R"({"Strings":["connect 12D3KooWabc success"]})"), "/api/v0/swarm/connect",
        With({{"arg", "/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWabc"}}),
        [](IpfsClient& c) { CHECK(c.SwarmConnect("/ip4/10.0.0.2/tcp/4001/p2p/12D3KooWabc").ok()); }},
@@ -657,6 +722,171 @@ TEST_CASE("ipfs_test: json helpers") {
   CHECK(seen == std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "{\"c\":3}"});
   NdjsonReader bad(nullptr);
   CHECK(bad.Feed("not json\n").code() == Status::Code::kFailed);
+}
+
+}  // namespace oneipfs
+
+// ---------------------------------------------------------------------------
+// Retries of transient failures. kubo (go-ipfs-cmds) and js-ipfs answer every
+// command error with a non-200 and {"Message", "Code", "Type": "error"}, 500
+// for ordinary errors such as kubo's "file does not exist" from files/stat
+// (docs: ipfs-daemon.md "Errors"); a 502/503/504 or a bodiless 500 comes from
+// something in front of the daemon or a daemon that is not ready.
+
+namespace oneipfs {
+namespace {
+
+const char* kRefused = "Failed to connect to fake port 5001: Connection refused";
+const char* kReset = "Recv failure: Connection reset by peer";
+const char* kVersionOk = R"({"Version":"0.29.0"})";
+
+}  // namespace
+
+TEST_CASE("ipfs_test: transient failures are retried, up to 3 attempts") {
+  SUBCASE("connection refused twice, then the daemon answers") {
+    Fixture f({Fails(Status::Unavailable(kRefused)), Fails(Status::Unavailable(kRefused)), Json200(kVersionOk)}, 3);
+    auto v = f.client->Version();
+    REQUIRE(v.ok());
+    CHECK(*v == "0.29.0");
+    CHECK(f.fake->recorded.size() == 3);
+    for (const auto& r : f.fake->recorded) CHECK(r.request.path == "/api/v0/version");
+  }
+  SUBCASE("connection refused three times: Unavailable, says how often it tried") {
+    Fixture f({Fails(Status::Unavailable(kRefused)), Fails(Status::Unavailable(kRefused)),
+               Fails(Status::Unavailable(kRefused)), Json200(kVersionOk)},
+              3);
+    auto v = f.client->Version();
+    CHECK(v.status().code() == Status::Code::kUnavailable);
+    CHECK(v.status().message() ==
+          std::string("IPFS daemon at http://fake:5001 is not reachable (") + kRefused + ") (tried 3 times)");
+    CHECK(f.fake->recorded.size() == 3);
+    CHECK(f.fake->pending() == 1);  // a fourth attempt was never made
+  }
+  SUBCASE("502 and 503 (a proxy, a daemon starting), then 200") {
+    Fixture f({Http(502, "<html>Bad Gateway</html>"), Http(503, ""),
+               Json200(R"({"Hash":"bafyx","Size":5,"CumulativeSize":5,"Type":"file"})")},
+              3);
+    auto s = f.client->Stat("/ipfs/bafyx");
+    REQUIRE(s.ok());
+    CHECK(s->size == 5);
+    CHECK(f.fake->recorded.size() == 3);
+  }
+  SUBCASE("504 three times: the last reply's error") {
+    Fixture f({Http(504, ""), Http(504, ""), Http(504, "")}, 3);
+    auto v = f.client->Version();
+    CHECK(v.status().code() == Status::Code::kFailed);
+    CHECK(v.status().message() == "IPFS daemon at http://fake:5001: version: HTTP 504 (tried 3 times)");
+    CHECK(f.fake->pending() == 0);
+  }
+  SUBCASE("500 without the daemon's JSON error body is retried") {
+    Fixture f({Http(500, "internal trouble\n"), Json200(kVersionOk)}, 3);
+    CHECK(f.client->Version().ok());
+    CHECK(f.fake->recorded.size() == 2);
+  }
+  SUBCASE("a reset connection on a read is retried") {
+    Fixture f({Fails(Status::Io(kReset)), Json200(kVersionOk)}, 3);
+    CHECK(f.client->Version().ok());
+    CHECK(f.fake->recorded.size() == 2);
+  }
+  SUBCASE("a retry sends the same request, with the time left as the daemon-side timeout") {
+    Fixture f({Http(503, ""), Json200(R"({"Hash":"bafyx","Size":5,"CumulativeSize":5,"Type":"file"})")}, 3);
+    REQUIRE(f.client->Stat("/ipfs/bafyx").ok());
+    REQUIRE(f.fake->recorded.size() == 2);
+    CHECK(f.req(1).path == f.req(0).path);
+    CHECK(f.req(1).query == f.req(0).query);  // 30 s budget, nothing spent yet: timeout=30s again
+    CHECK(f.req(1).total_timeout == std::chrono::seconds(35));
+  }
+  SUBCASE("the backoff doubles: 20 ms, then 40 ms") {
+    Fixture f({Fails(Status::Unavailable(kRefused)), Fails(Status::Unavailable(kRefused)), Json200(kVersionOk)}, 3,
+              std::chrono::milliseconds(20));
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK(f.client->Version().ok());
+    CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(60));
+  }
+}
+
+TEST_CASE("ipfs_test: what is never retried") {
+  SUBCASE("kubo's 500 command error (file does not exist): NotFound at once") {
+    // kubo files/stat on a missing MFS path: 500 {"Message":"file does not exist","Code":0,"Type":"error"}
+    Fixture f({Http(500, R"({"Message":"file does not exist","Code":0,"Type":"error"})"), Json200("{}")}, 3);
+    auto s = f.client->Stat("/one-ipfs/100/5-1");
+    CHECK(s.status().code() == Status::Code::kNotFound);
+    CHECK(s.status().message().find("tried") == std::string::npos);
+    CHECK(f.fake->recorded.size() == 1);
+  }
+  SUBCASE("a bad argument (kubo 400 / 500 with a Message)") {
+    Fixture f({Http(400, R"({"Message":"invalid path \"x\"","Code":1,"Type":"error"})"),
+               Http(500, R"({"Message":"cid too short","Code":0,"Type":"error"})"), Json200("{}")},
+              3);
+    CHECK(f.client->Stat("x").status().code() == Status::Code::kFailed);
+    CHECK(f.client->Stat("/ipfs/bad").status().code() == Status::Code::kFailed);
+    CHECK(f.fake->recorded.size() == 2);  // one request each
+  }
+  SUBCASE("a client-side timeout: the call's time is spent") {
+    Fixture f({Fails(Status::Timeout("Operation timed out")), Json200(kVersionOk)}, 3);
+    CHECK(f.client->Version().status().code() == Status::Code::kTimeout);
+    CHECK(f.fake->recorded.size() == 1);
+  }
+  SUBCASE("MFS moves and removals: not after a reset or a 5xx (they may have happened)") {
+    Fixture f({Fails(Status::Io(kReset)), Http(503, ""), Http(502, ""), Json200("{}")}, 3);
+    CHECK(f.client->FilesMv("/a", "/b").code() == Status::Code::kIo);
+    CHECK(f.client->FilesRm("/a", true).code() == Status::Code::kFailed);
+    CHECK(f.client->FilesCp("/ipfs/bafyx", "/b").code() == Status::Code::kFailed);
+    CHECK(f.fake->recorded.size() == 3);  // one request each
+    CHECK(f.fake->pending() == 1);
+  }
+  SUBCASE("...but after connection refused they are: the daemon never saw them") {
+    Fixture f({Fails(Status::Unavailable(kRefused)), Json200("")}, 3);
+    CHECK(f.client->FilesMv("/a", "/b").ok());
+    CHECK(f.fake->recorded.size() == 2);
+  }
+  SUBCASE("add, once its source was read (the fake sends the whole body before failing)") {
+    for (Reply first : {Fails(Status::Io(kReset)), Http(503, ""), Fails(Status::Unavailable(kRefused))}) {
+      Fixture f({first, Json200(R"({"Name":"x","Hash":"bafyx","Size":"3"})")}, 3);
+      std::string data = "abc";
+      bool done = false;
+      auto added = f.client->Add("x", [&](char* buf, std::size_t cap) -> Result<std::size_t> {
+        if (done) return std::size_t{0};
+        done = true;
+        std::size_t n = std::min(cap, data.size());
+        std::copy_n(data.data(), n, buf);
+        return n;
+      });
+      CHECK_FALSE(added.ok());
+      CHECK(f.fake->recorded.size() == 1);
+      CHECK(f.fake->pending() == 1);
+    }
+  }
+  SUBCASE("cat, once bytes of the reply reached the sink") {
+    Reply broken = Fails(Status::Io(kReset));
+    broken.body = "abc";
+    Fixture f({broken, Http(200, "abcdef")}, 3);
+    std::string got;
+    Status st = f.client->Cat("/ipfs/bafyx", 0, std::nullopt, [&](std::string_view c) {
+      got.append(c);
+      return Status::Ok();
+    });
+    CHECK(st.code() == Status::Code::kIo);
+    CHECK(got == "abc");  // not "abcabcdef"
+    CHECK(f.fake->recorded.size() == 1);
+  }
+  SUBCASE("cat before any byte arrived is retried") {
+    Fixture f({Fails(Status::Io(kReset)), Http(200, "abcdef")}, 3);
+    std::string got;
+    CHECK(f.client->Cat("/ipfs/bafyx", 0, std::nullopt, [&](std::string_view c) {
+      got.append(c);
+      return Status::Ok();
+    }).ok());
+    CHECK(got == "abcdef");
+  }
+  SUBCASE("no retry when the backoff would outlast the call's timeout") {
+    Fixture f({Fails(Status::Unavailable(kRefused)), Json200(kVersionOk)}, 3, std::chrono::milliseconds(2000),
+              std::chrono::seconds(1));
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK(f.client->Version().status().code() == Status::Code::kUnavailable);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1000));
+    CHECK(f.fake->recorded.size() == 1);
+  }
 }
 
 }  // namespace oneipfs

@@ -8,6 +8,7 @@
 
 #include "common/catalog.h"
 #include "common/host_ops.h"
+#include "common/image_format.h"
 #include "common/number.h"
 #include "common/one_cli.h"
 #include "common/source.h"
@@ -93,6 +94,12 @@ Status DeploySource(TmContext& ctx, DeployMode mode) {
         disk->id, ctx.args[2], src));
   auto content = ResolveSource(ctx.ipfs, src, ctx.log);
   if (!content.ok()) return content.status().Prefixed(fmt::format("cannot deploy {}", src));
+  // Nothing is written on the host for an image that would make QEMU open another file there.
+  auto header = ctx.ipfs.CatRange("/ipfs/" + content->cid, 0, kHeaderBytes);
+  Status safe = header.ok() ? CheckSelfContained(*header, "/ipfs/" + content->cid,
+                                                 ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE"))
+                            : header.status();
+  if (!safe.ok()) return safe.Prefixed(fmt::format("cannot deploy {}", src));
   ctx.log.Info(fmt::format("deploying {} (/ipfs/{}, {}) to {}:{}", content->described, content->cid,
                            HumanBytes(content->size), to.host, to.path));
   RETURN_IF_ERROR(DeployToHost(ctx, content->cid, content->size, to));

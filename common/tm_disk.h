@@ -26,6 +26,9 @@ namespace oneipfs {
 //  - the system datastore's host monitoring marker (<system ds>/.monitor)
 //    is written as ssh/clone writes it ("ssh" beside the ssh and local
 //    system TMs) or removed beside shared (qcow2/clone does).
+// Refuses (before writing anything on the host) content whose header makes
+// QEMU open another file (image_format.h CheckSelfContained), unless
+// IPFS_ALLOW_BACKING_FILE=yes.
 enum class DeployMode { kClone, kLn };
 Status DeploySource(TmContext& ctx, DeployMode mode);
 

@@ -6,7 +6,10 @@
 // (catalog.h) and the front-end daemon fetches every block before cp
 // answers. Files and URLs are streamed into the daemon with `add` (no
 // temporary copy). FORMAT is detected from the content (DRIVER overrides);
-// MD5/SHA1 in the image template are verified. An /ipns/ name is resolved
+// MD5/SHA1 in the image template are verified. An image whose header makes
+// QEMU open another file (qcow2 backing file, vmdk extent or parent
+// elsewhere: image_format.h) is refused before it is registered, unless
+// IPFS_ALLOW_BACKING_FILE=yes. An /ipns/ name is resolved
 // once and the result frozen, unless IPFS_IPNS_FOLLOW=yes: then SOURCE is
 // ipns://<name> and every deployment resolves it again (such an image is not
 // kept by the catalog and cannot be made persistent).
@@ -42,9 +45,12 @@ Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog
   const ImageDoc& img = ctx.action.image;
   ASSIGN_OR_RETURN(ResolvedContent r, ResolveIpfsRef(ctx.ipfs, ref, ctx.log));
   bool follow = ref.kind == PathRef::Kind::kIpns && ctx.config.GetBool("IPFS_IPNS_FOLLOW");
+  // The header (a ranged cat) decides the format and whether the image is
+  // self-contained, before anything is registered.
+  ASSIGN_OR_RETURN(std::string header, ctx.ipfs.CatRange(r.ipfs_path, 0, kHeaderBytes));
+  RETURN_IF_ERROR(CheckSelfContained(header, ref.original, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE")));
   if (follow) {
     // Checked now, resolved again at every deployment; not kept by the catalog.
-    ASSIGN_OR_RETURN(std::string header, ctx.ipfs.CatRange(r.ipfs_path, 0, kHeaderBytes));
     ctx.log.Info(fmt::format("IPFS_IPNS_FOLLOW: deployments will resolve /ipns/{} again", ref.root));
     return Registered{fmt::format("ipns://{}{}", ref.root, ref.subpath), ChooseFormat(img, header)};
   }
@@ -55,17 +61,11 @@ Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog
     return st;
   };
   std::string md5 = Tmpl(img, "MD5"), sha1 = Tmpl(img, "SHA1");
-  std::string header;
   if (!md5.empty() || !sha1.empty()) {
-    auto digest = DigestIpfs(ctx.ipfs, r.ipfs_path, true);
+    auto digest = DigestIpfs(ctx.ipfs, r.ipfs_path, false);
     if (!digest.ok()) return undo(digest.status());
     Status ok = VerifyChecksums(*digest, md5, sha1, ref.original);
     if (!ok.ok()) return undo(ok);
-    header = digest->header;
-  } else {
-    auto h = ctx.ipfs.CatRange(r.ipfs_path, 0, kHeaderBytes);
-    if (!h.ok()) return undo(h.status());
-    header = *h;
   }
   return Registered{entry.Source(), ChooseFormat(img, header)};
 }
@@ -75,6 +75,8 @@ Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, 
   if (!imported.ok()) return imported.status();
   const ImageDoc& img = ctx.action.image;
   RETURN_IF_ERROR(VerifyChecksums(*imported, Tmpl(img, "MD5"), Tmpl(img, "SHA1"), what));
+  // The added blocks stay unreferenced (not in the catalog): GC reclaims them.
+  RETURN_IF_ERROR(CheckSelfContained(imported->header, what, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE")));
   RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log));
   return Registered{entry.Source(), ChooseFormat(img, imported->header)};
 }
@@ -85,6 +87,17 @@ Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalo
                                                     getenv("HOME") ? getenv("HOME") : ""));
   int fd = ::open(f.real_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Io(fmt::format("cannot open '{}'", ref.original));
+  {
+    // Refuse an unsafe image before importing all of it (FromImport checks again what was imported).
+    std::string header(kHeaderBytes, '\0');
+    ssize_t n = ::pread(fd, header.data(), header.size(), 0);
+    header.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    Status safe = CheckSelfContained(header, ref.original, cfg.GetBool("IPFS_ALLOW_BACKING_FILE"));
+    if (!safe.ok()) {
+      ::close(fd);
+      return safe;
+    }
+  }
   ctx.log.Info(fmt::format("importing {} ({}) into IPFS", ref.original, HumanBytes(f.size)));
   auto imported = Import(ctx.ipfs, f.real_path.substr(f.real_path.rfind('/') + 1), FileSource(fd), f.size, ctx.log);
   ::close(fd);

@@ -3,26 +3,25 @@
 //  USED_MB  bytes referenced by this datastore's catalog entries (every
 //           version of every image; content shared by two images counts twice,
 //           as oned's per-image sizes do)
-//  FREE_MB  what the front-end daemon's repository can still take: the lower
-//           of the free space of the repository's file system (statvfs of
-//           repo/stat's RepoPath, when it is on this machine) and the room left
-//           under the daemon's StorageMax
+//  FREE_MB  free space of the file system holding the front-end daemon's
+//           repository (statvfs; where the repository is: capacity.h, from
+//           IPFS_REPO_PATH, the daemon's reply, or one plain repo/stat
+//           remembered under IPFS_TMPDIR). Not StorageMax - RepoSize: kubo's
+//           StorageMax is only its GC watermark. Only when the repository is
+//           not on this machine and the daemon has a StorageMax is that used,
+//           with an INFO line saying so.
 //  TOTAL_MB the repository's current size plus FREE_MB
+// RepoSize comes from `repo/stat?size-only=true` (kubo does not walk every
+// block for it). Every daemon call is bounded by IPFS_STAT_TIMEOUT.
 // For a system datastore (TYPE 1) there is nothing of ours to measure.
-#include <sys/statvfs.h>
-
-#include <algorithm>
-#include <optional>
-
 #include <fmt/format.h>
 
+#include "common/capacity.h"
 #include "common/catalog.h"
 #include "common/driver.h"
 
 namespace oneipfs {
 namespace {
-
-constexpr std::uint64_t kMiB = 1024 * 1024;
 
 Result<std::string> Monitor(DsContext& ctx) {
   const DatastoreDoc& ds = ctx.action.datastore;
@@ -30,19 +29,16 @@ Result<std::string> Monitor(DsContext& ctx) {
   ctx.ipfs.set_timeout(ctx.config.GetSeconds("IPFS_STAT_TIMEOUT"));
   Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
   ASSIGN_OR_RETURN(std::uint64_t used, catalog.DatastoreBytes(ds.id));
-  ASSIGN_OR_RETURN(RepoStat repo, ctx.ipfs.GetRepoStat());
-
-  std::optional<std::uint64_t> free;
-  struct statvfs vfs {};
-  if (!repo.repo_path.empty() && ::statvfs(repo.repo_path.c_str(), &vfs) == 0)
-    free = static_cast<std::uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-  if (repo.storage_max > 0) {
-    std::uint64_t room = repo.storage_max > repo.repo_size ? repo.storage_max - repo.repo_size : 0;
-    free = free ? std::min(*free, room) : room;
-  }
-  if (!free) return Status::Failed("the daemon reports neither StorageMax nor a local repository path");
-  std::uint64_t total = repo.repo_size + *free;
-  return fmt::format("USED_MB={}\nFREE_MB={}\nTOTAL_MB={}", (used + kMiB - 1) / kMiB, *free / kMiB, total / kMiB);
+  ASSIGN_OR_RETURN(RepoStat repo, ctx.ipfs.GetRepoStat(/*size_only=*/true));
+  ASSIGN_OR_RETURN(std::string repo_path,
+                   RepoPathFor(ctx.ipfs, repo, ctx.config.Get("IPFS_REPO_PATH"),
+                               RepoPathCacheFile(ctx.config.Get("IPFS_TMPDIR"), ctx.config.Get("IPFS_API"))));
+  ASSIGN_OR_RETURN(Capacity c, ComputeCapacity(used, repo, FreeBytesAt(repo_path), repo_path));
+  if (c.from_storage_max)
+    ctx.log.Info(fmt::format("the IPFS repository{} is not on this machine: FREE_MB is StorageMax - RepoSize, a soft "
+                             "limit; set IPFS_REPO_PATH to measure the file system",
+                             repo_path.empty() ? "" : " " + repo_path));
+  return fmt::format("USED_MB={}\nFREE_MB={}\nTOTAL_MB={}", c.used_mb, c.free_mb, c.total_mb);
 }
 
 }  // namespace

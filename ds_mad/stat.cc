@@ -5,7 +5,9 @@
 // files/stat (root block) plus a ranged read of the header, so a qcow2/vmdk
 // reports its virtual size and nothing is downloaded; local files and http(s)
 // URLs are sized the same way. Every daemon call is bounded by
-// IPFS_STAT_TIMEOUT (default 60 s).
+// IPFS_STAT_TIMEOUT (default 60 s). An image whose header makes QEMU open
+// another file (a qcow2 backing file, a vmdk extent or parent elsewhere,
+// image_format.h) is refused unless IPFS_ALLOW_BACKING_FILE=yes.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -38,21 +40,25 @@ Result<std::string> ReadLocalHeader(const std::string& path) {
 
 Result<std::uint64_t> SizeOf(DsContext& ctx, const PathRef& ref) {
   const Config& cfg = ctx.config;
+  const bool allow_backing = cfg.GetBool("IPFS_ALLOW_BACKING_FILE");
   switch (ref.kind) {
     case PathRef::Kind::kIpfs:
     case PathRef::Kind::kIpns: {
       ASSIGN_OR_RETURN(ResolvedContent r, ResolveIpfsRef(ctx.ipfs, ref, ctx.log));
       ASSIGN_OR_RETURN(std::string header, ctx.ipfs.CatRange(r.ipfs_path, 0, kHeaderBytes));
+      RETURN_IF_ERROR(CheckSelfContained(header, ref.original, allow_backing));
       return SizeMb(DetectImage(header), r.size);
     }
     case PathRef::Kind::kLocal: {
       ASSIGN_OR_RETURN(LocalFile f, CheckLocalImagePath(ref.original, cfg.Get("RESTRICTED_DIRS"),
                                                         cfg.Get("SAFE_DIRS"), getenv("HOME") ? getenv("HOME") : ""));
       ASSIGN_OR_RETURN(std::string header, ReadLocalHeader(f.real_path));
+      RETURN_IF_ERROR(CheckSelfContained(header, ref.original, allow_backing));
       return SizeMb(DetectImage(header), f.size);
     }
     case PathRef::Kind::kUrl: {
       ASSIGN_OR_RETURN(UrlProbe p, ProbeUrl(ref.original, kHeaderBytes, cfg.GetSeconds("IPFS_STAT_TIMEOUT")));
+      RETURN_IF_ERROR(CheckSelfContained(p.header, ref.original, allow_backing));
       ImageInfo info = DetectImage(p.header);
       if (!p.size && !info.virtual_size)
         return Status::Failed(fmt::format("{} does not announce its size (no Content-Length)", ref.original));

@@ -4,7 +4,9 @@
 //                   [--no-round-trip] [HOST...]
 //
 // Front end: ipfs.conf, the daemon at IPFS_API (reachable with the configured
-// auth, its version), its API on loopback only, every action installed and
+// auth, its version), its kind (kubo/js-ipfs) and whether kubo < 0.43 runs
+// with automatic GC (kubo #10842), StorageMax against the registered content,
+// its API on loopback only, every action installed and
 // executable under DIR/{datastore,tm}/ipfs, oned.conf registration.
 // Each HOST (default: every host `onehost list -x` knows, when onehost is on
 // PATH): ssh reachable, the helper present with our version, the host's IPFS

@@ -37,6 +37,8 @@ for c in "front end +IPFS daemon" "front end +API on loopback only" "front end +
 done
 assert_contains "$OUT" "0 failed"
 assert_contains "$(row PASS node1 "round trip")" "read back intact"
+assert_contains "$(row PASS "front end" "daemon kind")" "js-ipfs 0."
+assert_contains "$(row PASS "front end" StorageMax)" "no StorageMax; the catalog references"
 # PASS, or WARN when this loaded machine takes over 2 s for one ssh command
 assert_contains "$(row '(PASS|WARN)' node1 ssh)" "reachable, a command takes"
 

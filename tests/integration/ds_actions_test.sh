@@ -57,6 +57,13 @@ used=$(sed -n 's/^USED_MB=//p' <<<"$OUT"); free=$(sed -n 's/^FREE_MB=//p' <<<"$O
 assert_eq "$(wc -l <<<"$OUT")" "3"
 ((used >= 3 + 3 + 8)) && ((free > 0)) && ((total >= free)) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL monitor: $OUT" >&2; exit 1; }
 ONE_VERSION=6.6 run_ds monitor "$fx/monitor.xml" 100 --argv; assert_success "argv form"
+# FREE_MB is the free space of the file system holding the repository (df),
+# whether the path comes from the daemon or from IPFS_REPO_PATH.
+near() { (( $1 - $2 < 64 && $2 - $1 < 64 )) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL $3: $1 vs $2" >&2; exit 1; }; }
+avail() { df -Pm "$1" | awk 'NR == 2 { print $4 }'; }
+near "$free" "$(avail "$IPFSD_REPO_fe")" "FREE_MB vs df of the daemon's repository"
+IPFS_REPO_PATH=/dev/shm run_ds monitor "$fx/monitor.xml" 100; assert_success "IPFS_REPO_PATH"
+near "$(sed -n 's/^FREE_MB=//p' <<<"$OUT")" "$(avail /dev/shm)" "FREE_MB vs df of IPFS_REPO_PATH"
 
 t_case "image snapshots: delete, revert, flatten on the entry's saved snapshots"
 other=$(ipfs_add fe "$fx/vm.xml")
