@@ -30,6 +30,17 @@ std::optional<std::uint64_t> SectorsToBytes(std::uint64_t sectors) {
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
 // Next whitespace-separated word of `line` starting at *pos.
+// The first line of *text (without its newline); *text moves past it.
+std::string_view PopLine(std::string_view* text) {
+  std::size_t nl = text->find('\n');
+  std::string_view line = text->substr(0, nl);
+  *text = nl == std::string_view::npos ? std::string_view() : text->substr(nl + 1);
+  return line;
+}
+
+// The access word that starts a vmdk descriptor's extent line.
+bool IsExtentAccess(std::string_view w) { return w == "RW" || w == "RDONLY" || w == "NOACCESS"; }
+
 std::string_view NextWord(std::string_view line, std::size_t* pos) {
   std::size_t i = *pos;
   while (i < line.size() && IsSpace(line[i])) ++i;
@@ -48,13 +59,9 @@ std::optional<std::uint64_t> DescriptorSectors(std::string_view text) {
   std::uint64_t sectors = 0;
   bool any = false;
   while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-
+    std::string_view line = PopLine(&text);
     std::size_t pos = 0;
-    std::string_view access = NextWord(line, &pos);
-    if (access != "RW" && access != "RDONLY" && access != "NOACCESS") continue;
+    if (!IsExtentAccess(NextWord(line, &pos))) continue;
     std::string_view count = NextWord(line, &pos);
     std::string_view type = NextWord(line, &pos);
     if (count.empty() || type.empty()) continue;
@@ -137,12 +144,9 @@ std::optional<std::string> DescriptorReference(std::string_view text, bool exten
   }
   if (!extents_count) return std::nullopt;
   while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    std::string_view line = PopLine(&text);
     std::size_t pos = 0;
-    std::string_view access = NextWord(line, &pos);
-    if (access != "RW" && access != "RDONLY" && access != "NOACCESS") continue;
+    if (!IsExtentAccess(NextWord(line, &pos))) continue;
     NextWord(line, &pos);  // sector count
     NextWord(line, &pos);  // type
     std::string_view rest = line.substr(pos);

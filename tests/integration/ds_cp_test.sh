@@ -25,11 +25,7 @@ http_serve "$T_ROOT"
 ID=10
 cp_of() { # PATH [extra xml_set pairs...] ; uses a new image id each time
   ID=$((ID + 1))
-  cp "$fx/cp.xml" "$T_ROOT/cp.xml"
-  xml_set "$T_ROOT/cp.xml" IMAGE/ID "$ID"
-  xml_set "$T_ROOT/cp.xml" IMAGE/PATH "$1"; shift
-  xml_set "$T_ROOT/cp.xml" DATASTORE/TEMPLATE/SAFE_DIRS "$T_ROOT"
-  while (($#)); do xml_set "$T_ROOT/cp.xml" "$1" "$2"; shift 2; done
+  doc_from cp "$@" IMAGE/ID "$ID"
   run_ds cp "$T_ROOT/cp.xml" "$ID" ${ARGV_FORM:+--argv}
 }
 source_of() { echo "${OUT%% *}"; }

@@ -18,9 +18,7 @@ dir_cid=$(curl -sS -X POST -F "file=@$T_ROOT/dir/disk.qcow2;filename=dir/disk.qc
   python3 -c 'import sys,json; l=[json.loads(x) for x in sys.stdin]; print([x["Hash"] for x in l if x["Name"]=="dir"][0])')
 
 stat_of() { # PATH [--argv] -> sets OUT/ERR/RC
-  cp "$fx/stat.xml" "$T_ROOT/stat.xml"
-  xml_set "$T_ROOT/stat.xml" IMAGE/PATH "$1"
-  xml_set "$T_ROOT/stat.xml" DATASTORE/TEMPLATE/SAFE_DIRS "$T_ROOT"
+  doc_from stat "$1"
   run_ds stat "$T_ROOT/stat.xml" 901 ${2:-}
 }
 

@@ -21,22 +21,8 @@ flat_cid=$(ipfs_add fe "$T_ROOT/flat.vmdk")
 plain_cid=$(ipfs_add fe "$T_ROOT/plain.qcow2")
 
 ID=300
-stat_of() { # PATH [XPATH VALUE]...
-  cp "$fx/stat.xml" "$T_ROOT/stat.xml"
-  xml_set "$T_ROOT/stat.xml" IMAGE/PATH "$1"; shift
-  xml_set "$T_ROOT/stat.xml" DATASTORE/TEMPLATE/SAFE_DIRS "$T_ROOT"
-  while (($#)); do xml_set "$T_ROOT/stat.xml" "$1" "$2"; shift 2; done
-  run_ds stat "$T_ROOT/stat.xml" 901
-}
-cp_of() { # PATH [XPATH VALUE]...
-  ID=$((ID + 1))
-  cp "$fx/cp.xml" "$T_ROOT/cp.xml"
-  xml_set "$T_ROOT/cp.xml" IMAGE/ID "$ID"
-  xml_set "$T_ROOT/cp.xml" IMAGE/PATH "$1"; shift
-  xml_set "$T_ROOT/cp.xml" DATASTORE/TEMPLATE/SAFE_DIRS "$T_ROOT"
-  while (($#)); do xml_set "$T_ROOT/cp.xml" "$1" "$2"; shift 2; done
-  run_ds cp "$T_ROOT/cp.xml" "$ID"
-}
+stat_of() { doc_from stat "$@"; run_ds stat "$T_ROOT/stat.xml" 901; }  # PATH [XPATH VALUE]...
+cp_of() { ID=$((ID + 1)); doc_from cp "$@" IMAGE/ID "$ID"; run_ds cp "$T_ROOT/cp.xml" "$ID"; }
 entries() { ipfs_rpc fe files/ls "arg=$IPFS_CATALOG/100&long=true" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("Entries") or []))' 2>/dev/null || echo 0; }
 
 t_case "stat refuses a qcow2 with a backing file (IPFS path and front-end file)"

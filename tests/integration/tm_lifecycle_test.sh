@@ -23,18 +23,13 @@ xfr() {
   [[ -x $ONE_REMOTES/tm/ipfs/$action ]] || action=${action%%.*}
   run_tm "$action" "$@"
 }
-register() { # ID FILE -> SOURCE in $SRC
-  cp "$fx/cp.xml" "$T_ROOT/cp.xml"; xml_set "$T_ROOT/cp.xml" IMAGE/ID "$1"; xml_set "$T_ROOT/cp.xml" IMAGE/PATH "$2"
-  xml_set "$T_ROOT/cp.xml" DATASTORE/TEMPLATE/SAFE_DIRS "$T_ROOT"
-  run_ds cp "$T_ROOT/cp.xml" "$1"; assert_success "register $2"; SRC=${OUT%% *}
-}
 
 # Images: 6 MiB of random data with a 4 MiB run of zeros (sparse on hosts),
 # and a persistent datablock.
 { head -c 3M /dev/urandom; head -c 4M /dev/zero; head -c 3M /dev/urandom; } > "$T_ROOT/os.img"
 head -c 2M /dev/urandom > "$T_ROOT/data.img"
-register 5 "$T_ROOT/os.img"; OS=$SRC
-register 6 "$T_ROOT/data.img"; DATA=$SRC
+register_file 5 "$T_ROOT/os.img"; OS=$SRC
+register_file 6 "$T_ROOT/data.img"; DATA=$SRC
 os_cid=$(ipfs_add fe "$T_ROOT/os.img")
 
 t_case "prolog: CLONE.ssh and LN.ssh lines (the fixture file, SOURCEs swapped for real ones)"
@@ -63,7 +58,7 @@ run_tm resize "node1:$DS/0/42/disk.0" 16 42 100; assert_success
 assert_eq "$(stat -c %s "$(on node1 $DS/0/42/disk.0)")" "$((16 * 1048576))"
 run_tm resize "node1:$DS/0/42/disk.0" 8 42 100; assert_fail_one_line "no shrinking"; assert_contains "$ERR" "shrink"
 qemu-img create -q -f qcow2 "$T_ROOT/q.qcow2" 32M
-register 7 "$T_ROOT/q.qcow2"; Q=$SRC
+register_file 7 "$T_ROOT/q.qcow2"; Q=$SRC
 run_tm clone "$Q" "node1:$DS/0/42/disk.5" 42 100; assert_success
 run_tm resize "node1:$DS/0/42/disk.5" 64 42 100; assert_success "qcow2 resize"
 assert_contains "$(qemu-img info "$(on node1 $DS/0/42/disk.5)")" "virtual size: 64 MiB"

@@ -33,6 +33,9 @@
 #   run_tm ACTION ARGS...       as one_tm runs transfer actions -> OUT ERR RC (stdin: $TM_STDIN file)
 #   run_raw TEXT CMD ARGS...    any command with TEXT on stdin -> OUT ERR RC
 #   xml_set FILE PATH VALUE     set IMAGE/... or DATASTORE/... (TEMPLATE children are created)
+#   doc_from FIXTURE PATH [XPATH VALUE]...  tests/fixtures/FIXTURE.xml with IMAGE/PATH, SAFE_DIRS=$T_ROOT
+#                               and the pairs -> $T_ROOT/FIXTURE.xml
+#   register_file ID FILE       ds cp of FILE as image ID (must succeed) -> SOURCE in $SRC
 #   t_case, assert_*, t_done    checks; t_done fails a test that checked nothing
 set -euo pipefail
 
@@ -376,6 +379,19 @@ for i, p in enumerate(parts):
 node.text = value
 tree.write(path)
 PY
+}
+
+doc_from() { # FIXTURE PATH [XPATH VALUE]...
+  local doc="$T_ROOT/$1.xml"
+  cp "$ONEIPFS_SOURCE_DIR/tests/fixtures/$1.xml" "$doc"
+  xml_set "$doc" IMAGE/PATH "$2"
+  xml_set "$doc" DATASTORE/TEMPLATE/SAFE_DIRS "$T_ROOT"
+  shift 2
+  while (($#)); do xml_set "$doc" "$1" "$2"; shift 2; done
+}
+register_file() { # ID FILE -> SOURCE in $SRC
+  doc_from cp "$2" IMAGE/ID "$1"
+  run_ds cp "$T_ROOT/cp.xml" "$1"; assert_success "register $2"; SRC=${OUT%% *}
 }
 
 # --- checks ----------------------------------------------------------------------

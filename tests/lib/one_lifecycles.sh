@@ -34,11 +34,6 @@ on() { local h="HOST_DS_$1"; echo "${!h}/${2#/var/lib/one//datastores/}"; }  # h
 for h in node1 node2 node3 frontend; do mkdir -p "$(on $h $DS/0)" "$(on $h $DS/1)"; done
 fx="$ONEIPFS_SOURCE_DIR/tests/fixtures"
 
-register() { # ID FILE -> SOURCE in $SRC
-  cp "$fx/cp.xml" "$T_ROOT/cp.xml"; xml_set "$T_ROOT/cp.xml" IMAGE/ID "$1"; xml_set "$T_ROOT/cp.xml" IMAGE/PATH "$2"
-  xml_set "$T_ROOT/cp.xml" DATASTORE/TEMPLATE/SAFE_DIRS "$T_ROOT"
-  run_ds cp "$T_ROOT/cp.xml" "$1"; assert_success "register $2"; SRC=${OUT%% *}
-}
 # The current content of a catalog SOURCE, on stdout.
 catalog_read() {
   local dir=${1#mfs:} top
@@ -54,7 +49,7 @@ catalog_versions() { ipfs_rpc fe files/ls "arg=${1#mfs:}" | python3 -c '
 import json, sys
 print(sum(1 for x in (json.load(sys.stdin).get("Entries") or []) if x["Name"].isdigit()))'; }
 
-ds_doc() { # API: the image datastore 100 as `onedatastore show -x 100` prints it
+image_ds_doc() { # API: the image datastore 100 as `onedatastore show -x 100` prints it
   cat >"$T_ROOT/ds.xml" <<XML
 <DATASTORE><ID>100</ID><NAME>ipfs-images</NAME><DS_MAD><![CDATA[ipfs]]></DS_MAD><TM_MAD><![CDATA[ipfs]]></TM_MAD><TYPE>0</TYPE><TEMPLATE><DS_MAD><![CDATA[ipfs]]></DS_MAD><TM_MAD><![CDATA[ipfs]]></TM_MAD><TM_MAD_SYSTEM><![CDATA[ssh,shared]]></TM_MAD_SYSTEM><IPFS_API><![CDATA[$1]]></IPFS_API><IPFS_TIMEOUT><![CDATA[60]]></IPFS_TIMEOUT></TEMPLATE></DATASTORE>
 XML
@@ -104,7 +99,7 @@ mv_lines() { # OP FROM_HOST FROM_DIR TO_HOST TO_DIR: a migrate/stop/resume trans
 # Images: 10 MiB with a 4 MiB run of zeros, and a 2 MiB persistent datablock.
 { head -c 3M /dev/urandom; head -c 4M /dev/zero; head -c 3M /dev/urandom; } >"$T_ROOT/os.img"
 head -c 2M /dev/urandom >"$T_ROOT/data.img"
-register 5 "$T_ROOT/os.img"; OS=$SRC
+register_file 5 "$T_ROOT/os.img"; OS=$SRC
 os_cid=$(ipfs_add fe "$T_ROOT/os.img")
 
 VM=40
@@ -117,9 +112,9 @@ new_saveas() { # -> NEW: a fresh mkfs save_as reservation (a new image id each t
 }
 for ver in 6.10.5 7.0.0; do
   one_tree "$ver"
-  ds_doc "$IPFSD_API_fe"
+  image_ds_doc "$IPFSD_API_fe"
   VM=$((VM + 1)); SYS=$DS/1/$VM
-  IMG=$((IMG + 1)); register "$IMG" "$T_ROOT/data.img"; DATA=$SRC
+  IMG=$((IMG + 1)); register_file "$IMG" "$T_ROOT/data.img"; DATA=$SRC
   printf 'ONEGATE_ENDPOINT="http://127.0.0.1:1"\n' >"$ONE_LOCATION/var/vms/context.sh"
   printf 'token\n' >"$ONE_LOCATION/var/vms/token.txt"
 
