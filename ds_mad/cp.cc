@@ -75,7 +75,7 @@ Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, 
   if (!imported.ok()) return imported.status();
   const ImageDoc& img = ctx.action.image;
   RETURN_IF_ERROR(VerifyChecksums(*imported, Tmpl(img, "MD5"), Tmpl(img, "SHA1"), what));
-  RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log));
+  RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, imported->hold.get()));
   return Registered{entry.Source(), ChooseFormat(img, imported->header)};
 }
 

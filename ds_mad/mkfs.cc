@@ -134,7 +134,7 @@ Result<std::string> Mkfs(DsContext& ctx) {
     ::close(fd);
   }
   if (!imported.ok()) return imported.status().Prefixed(what);
-  Status st = StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log);
+  Status st = StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, imported->hold.get());
   if (!st.ok()) return st.Prefixed(what);
   return entry.Source();
 }
