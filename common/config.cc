@@ -41,6 +41,7 @@ const std::vector<std::pair<std::string, std::string>>& Config::Defaults() {
       // catalog and naming
       {"IPFS_CATALOG", "/one-ipfs"},
       {"IPFS_IPNS_FOLLOW", "no"},
+      {"IPFS_MFS_LOCK", ""},
       // OpenNebula
       {"ONE_VERSION", ""},
       {"RESTRICTED_DIRS", ""},

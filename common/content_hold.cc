@@ -1,9 +1,14 @@
 #include "common/content_hold.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -108,6 +113,36 @@ void ReleaseOrWarn(ContentHold& hold, const Log& log) {
   if (!st.ok())
     log.Warn(fmt::format("the temporary pin /ipfs/{} stays (one-ipfs-fsck --repair removes it): {}", root,
                          st.message()));
+}
+
+MfsWriteLock& MfsWriteLock::operator=(MfsWriteLock&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+MfsWriteLock::~MfsWriteLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing drops the flock
+}
+
+Result<MfsWriteLock> MfsWriteLock::Take(const std::string& path, std::chrono::seconds wait) {
+  MfsWriteLock lock;
+  if (path.empty()) return lock;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return Status::Io(fmt::format("cannot open the MFS lock file {}: {}", path, std::strerror(errno)));
+  lock.fd_ = fd;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    if (::flock(fd, LOCK_SH | LOCK_NB) == 0) return lock;
+    if (errno != EWOULDBLOCK && errno != EINTR)
+      return Status::Io(fmt::format("cannot lock {}: {}", path, std::strerror(errno)));
+    if (std::chrono::steady_clock::now() >= deadline)
+      return Status::Timeout(fmt::format("the MFS lock {} stayed taken (a GC running?) for {} s", path, wait.count()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 Result<std::optional<HoldName>> IdentifyHold(IpfsClient& ipfs, std::string_view root) {

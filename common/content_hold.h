@@ -80,6 +80,31 @@ class ContentHold {
 // only a WARN (the pin is left for one-ipfs-fsck), never the action's failure.
 void ReleaseOrWarn(ContentHold& hold, const Log& log);
 
+// MfsWriteLock: a shared flock(2) on the file IPFS_MFS_LOCK (IpfsOptions::
+// mfs_lock), held by every catalog mutation for its duration. Why: on
+// js-ipfs and kubo < 0.43 an MFS write running while `repo gc` sweeps loses
+// the MFS directory nodes it just wrote (kubo issue #10842; js-ipfs reads the
+// MFS root before it takes its GC lock), and no pin can cover nodes whose CID
+// is not known yet. There, run GC only under the exclusive lock:
+//   flock <IPFS_MFS_LOCK> ipfs repo gc
+// (and not the daemon's automatic GC). Empty path (the default): no lock.
+class MfsWriteLock {
+ public:
+  MfsWriteLock() = default;
+  MfsWriteLock(MfsWriteLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  MfsWriteLock& operator=(MfsWriteLock&& o) noexcept;
+  MfsWriteLock(const MfsWriteLock&) = delete;
+  MfsWriteLock& operator=(const MfsWriteLock&) = delete;
+  ~MfsWriteLock();
+  // Takes the shared lock on `path` (created if missing), waiting at most
+  // `wait` for an exclusive holder (a GC) to finish. Empty path: no lock.
+  static Result<MfsWriteLock> Take(const std::string& path, std::chrono::seconds wait);
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
 // Whether the recursive pin `root` is a hold (either kind): reads the root
 // node only. nullopt when it is not one of ours.
 Result<std::optional<HoldName>> IdentifyHold(IpfsClient& ipfs, std::string_view root);

@@ -2,7 +2,11 @@
 // them, and one-ipfs-fsck's checks (fsck.h), against a routing fake daemon
 // that answers each command with canned replies. Each canned reply says which
 // daemon behaviour it stands for.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <algorithm>
 #include <cstring>
@@ -43,7 +47,7 @@ struct Seen {
 // repeats), or a function of the request.
 class RoutingFake : public HttpTransport {
  public:
-  std::string Describe() const override { return "http://fake:5001"; }
+  std::string Describe() const override { return address; }
   Result<HttpResponse> Post(const HttpRequest& request) override {
     Seen s;
     s.command = request.path.substr(std::string("/api/v0/").size());
@@ -86,15 +90,17 @@ class RoutingFake : public HttpTransport {
     for (const auto& s : seen) out.push_back(s.command);
     return out;
   }
+  std::string address = "http://fake:5001";
   std::map<std::string, std::deque<Canned>> queues;
   std::map<std::string, std::function<Canned(const Seen&)>> fns;
   std::vector<Seen> seen;
 };
 
 struct Daemon {
-  Daemon() {
+  explicit Daemon(std::string address = "http://fake:5001") {
     auto t = std::make_unique<RoutingFake>();
     fake = t.get();
+    fake->address = std::move(address);
     IpfsOptions o;
     o.timeout = std::chrono::seconds(30);
     client = std::make_unique<IpfsClient>(std::move(t), o);
@@ -263,6 +269,32 @@ TEST_CASE("gc_guard: a failed fetch releases the hold") {
   auto hold = ContentHold::Acquire(*d.client, kCid, log);
   CHECK_FALSE(hold.ok());
   CHECK(d.fake->Commands().back() == "pin/rm");
+}
+
+TEST_CASE("gc_guard: catalog writes take IPFS_MFS_LOCK shared; a GC holding it exclusively makes them wait") {
+  char dir[] = "/tmp/one-ipfs-mfslock.XXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  std::string path = std::string(dir) + "/mfs.lock";
+  {
+    auto none = MfsWriteLock::Take("", std::chrono::seconds(1));
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->held());
+    auto a = MfsWriteLock::Take(path, std::chrono::seconds(1));
+    REQUIRE(a.ok());
+    CHECK(a->held());
+    auto b = MfsWriteLock::Take(path, std::chrono::seconds(1));  // shared: two writers at once
+    REQUIRE(b.ok());
+    int gc = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    CHECK(::flock(gc, LOCK_EX | LOCK_NB) != 0);  // `flock FILE ipfs repo gc` waits for them
+    ::close(gc);
+  }
+  int gc = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(::flock(gc, LOCK_EX | LOCK_NB) == 0);  // released with the locks
+  auto waited = MfsWriteLock::Take(path, std::chrono::seconds(1));
+  CHECK(waited.status().code() == Status::Code::kTimeout);
+  ::close(gc);
+  std::remove(path.c_str());
+  ::rmdir(dir);
 }
 
 TEST_CASE("gc_guard: hold names") {

@@ -42,6 +42,7 @@ struct IpfsOptions {
   bool raw_leaves = true;             // add: raw-leaves
   std::string chunker = "size-1048576";
   std::string hash = "sha2-256";
+  std::string mfs_lock;  // IPFS_MFS_LOCK: the flock catalog writes hold (content_hold.h)
 };
 
 struct FileStat {
@@ -85,6 +86,7 @@ class IpfsClient {
   // shorter one: it runs inside oned's 90 s synchronous API call).
   void set_timeout(std::chrono::seconds t) { options_.timeout = t; }
   std::chrono::seconds timeout() const { return options_.timeout; }
+  const std::string& mfs_lock() const { return options_.mfs_lock; }
 
   Result<std::string> Version();  // "0.66.1" / "0.29.0"
   Result<PeerInfo> Id();
