@@ -188,6 +188,11 @@ std::size_t FsckReport::open() const {
 Result<FsckReport> RunFsck(IpfsClient& ipfs, std::string_view catalog_root, const FsckOptions& options,
                            const Log& log) {
   FsckReport report;
+  // Repairs write the MFS: like every catalog write, under IPFS_MFS_LOCK.
+  MfsWriteLock lock;
+  if (options.repair) {
+    ASSIGN_OR_RETURN(lock, MfsWriteLock::Take(ipfs.mfs_lock(), ipfs.timeout()));
+  }
   Checker c(ipfs, options, log, report);
   std::string root(catalog_root);
   auto datastores = ipfs.FilesLs(root);

@@ -17,7 +17,8 @@
 //    Repair: unpin it. Holds of running processes are not findings.
 //  - kPrune: with `prune_history` = N, versions older than the last N of an
 //    entry (snapshots are never pruned). Repair: remove them.
-// Nothing is changed without `repair`. Each finding says what it is and, with
+// Nothing is changed without `repair`; with it, the run holds IPFS_MFS_LOCK
+// (catalog.h). Each finding says what it is and, with
 // `repair`, whether the repair worked.
 #pragma once
 

@@ -28,7 +28,7 @@ run_tm clone "$P" "node3:$DS/0/30/disk.0" 30 100; assert_success "deploy node3: 
 cp "$T_ROOT/pers.img" "$T_ROOT/old"  # the current content
 
 current_cid() {
-  ipfs_rpc fe files/ls "arg=${P#mfs:}&long=true" | python3 -c '
+  curl -sS -m 40 -X POST "$IPFSD_API_fe/api/v0/files/ls?arg=${P#mfs:}&long=true&timeout=30s" | python3 -c '
 import json, sys
 e = [x for x in (json.load(sys.stdin).get("Entries") or []) if x["Name"].isdigit()]
 print(max(e, key=lambda x: int(x["Name"]))["Hash"] if e else "")'
