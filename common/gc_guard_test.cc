@@ -297,6 +297,21 @@ TEST_CASE("gc_guard: catalog writes take IPFS_MFS_LOCK shared; a GC holding it e
   ::rmdir(dir);
 }
 
+TEST_CASE("gc_guard: dag/get of a hold's name: kubo's dag-json string and js-ipfs's bare text") {
+  Daemon d;
+  d.fake->queues["dag/get"] = {
+      Ok200("\"one-ipfs-hold-1-2-0000000a-fe\"\n"),  // kubo: dag-json
+      Ok200("one-ipfs-hold-1-2-0000000a-fe"),        // js-ipfs 0.66 (observed)
+      Ok200(R"({"Data":{},"Links":[]})"),            // not a string
+  };
+  for (int i = 0; i < 2; ++i) {
+    auto n = d.client->DagGetString("bafyx/one-ipfs-hold");
+    REQUIRE(n.ok());
+    CHECK(*n == "one-ipfs-hold-1-2-0000000a-fe");
+  }
+  CHECK_FALSE(d.client->DagGetString("bafyx/one-ipfs-hold").ok());
+}
+
 TEST_CASE("gc_guard: hold names") {
   std::string n = NewHoldName();
   auto h = ParseHoldName(n);

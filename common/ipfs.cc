@@ -374,9 +374,16 @@ Result<std::string> IpfsClient::DagPutJson(std::string_view json) {
 Result<std::string> IpfsClient::DagGetString(std::string_view path) {
   Caller c(*transport_, options_);
   Spec s = Small("dag/get", path, {{"arg", std::string(path)}});
-  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
-  if (!j.is_string()) return Status::Failed(c.Prefix(s) + ": not a string");
-  return j.get<std::string>();
+  std::string prefix = c.Prefix(s);
+  ASSIGN_OR_RETURN(HttpResponse r, c.Send(std::move(s)));
+  // kubo answers dag-json ("\"text\""); js-ipfs 0.66 the bare text.
+  std::string_view body = Trim(r.body);
+  if (!body.empty() && body.front() == '"') {
+    auto j = ipfs_json::Parse(body);
+    if (j.ok() && j->is_string()) return j->get<std::string>();
+  }
+  if (body.empty() || body.front() == '{' || body.front() == '[') return Status::Failed(prefix + ": not a string");
+  return std::string(body);
 }
 
 Result<std::vector<DirEntry>> IpfsClient::LsLinks(std::string_view cid) {

@@ -65,7 +65,7 @@ for r in 2 1; do
   assert_success "mvds from $(host_of "$r"): $(cat "$T_ROOT/mvds.err")"
   DUR[$(host_of "$r")]=$((($(date +%s%N) - t0) / 1000000))
   check_current "run $r"
-  assert_eq "$(current_cid)" "$(ipfs_add fe "$T_ROOT/new")" "run $r saved the new content"
+  assert_file_eq "$T_ROOT/back" "$T_ROOT/new" "run $r saved the new content"
 done
 echo "mvds takes ${DUR[node1]} ms through the helper, ${DUR[node3]} ms through the fallback"
 
@@ -107,7 +107,7 @@ assert_contains "$OUT" "[repaired]"
 assert_not_contains "$OUT" "NOT repaired"
 run_raw "" "$FSCK" --no-oned; assert_success "fsck after repair: $OUT $ERR"
 assert_contains "$OUT" "0 problem(s)"
-assert_eq "$(holds)" 0 "no pins left"
+assert_eq "$(holds)" 0 "no pins left ($(ipfs_rpc fe pin/ls type=recursive); fsck said: $OUT)"
 ipfs_gc fe
 check_current "after repair and gc"
 
