@@ -46,13 +46,13 @@ install: build
 	@echo "one-ipfs installed:"
 	@echo "  $(DESTDIR)$(REMOTES)/datastore/ipfs, $(DESTDIR)$(REMOTES)/tm/ipfs   the drivers"
 	@echo "  $(DESTDIR)$(REMOTES)/etc/datastore/ipfs/ipfs.conf   settings (an edited one is kept)"
-	@echo "  $(DESTDIR)$(BINDIR)/one-ipfs-register, one-ipfs-doctor;  $(DESTDIR)$(DATADIR)   templates, oned.conf blocks"
+	@echo "  $(DESTDIR)$(BINDIR)/one-ipfs-register, one-ipfs-doctor, one-ipfs-fsck;  $(DESTDIR)$(DATADIR)   templates, oned.conf blocks"
 	@echo "oned.conf was not changed: run one-ipfs-register, restart oned, onehost sync --force, one-ipfs-doctor"
 
 # Removes the driver directories (ours alone); keeps the operator's ipfs.conf.
 uninstall:
 	@rm -rf "$(DESTDIR)$(REMOTES)/datastore/ipfs" "$(DESTDIR)$(REMOTES)/tm/ipfs" "$(DESTDIR)$(DATADIR)"
-	@rm -f "$(DESTDIR)$(BINDIR)/one-ipfs-register" "$(DESTDIR)$(BINDIR)/one-ipfs-doctor"
+	@rm -f "$(DESTDIR)$(BINDIR)/one-ipfs-register" "$(DESTDIR)$(BINDIR)/one-ipfs-doctor" "$(DESTDIR)$(BINDIR)/one-ipfs-fsck"
 	@rm -f "$(DESTDIR)$(REMOTES)/etc/datastore/ipfs/ipfs.conf.new"
 	@echo "one-ipfs removed from $(DESTDIR)$(REMOTES) (kept $(REMOTES)/etc/datastore/ipfs/ipfs.conf)"
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/content_hold.h"
 #include "common/number.h"
 
 namespace oneipfs {
@@ -51,7 +52,10 @@ CatalogEntry Catalog::EntryFor(std::string_view ds_id, std::string_view image_id
   return CatalogEntry{fmt::format("{}/{}/{}-{}", root_, ds_id, image_id, regtime.empty() ? "0" : regtime)};
 }
 
-Status Catalog::Reserve(const CatalogEntry& e) { return ipfs_.FilesMkdir(e.dir); }
+Status Catalog::Reserve(const CatalogEntry& e) {
+  ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
+  return ipfs_.FilesMkdir(e.dir);
+}
 
 Result<std::vector<CatalogVersion>> Catalog::Versions(const CatalogEntry& e) {
   ASSIGN_OR_RETURN(auto entries, ipfs_.FilesLs(e.dir));
@@ -66,6 +70,7 @@ Result<std::vector<CatalogVersion>> Catalog::Versions(const CatalogEntry& e) {
 }
 
 Result<std::uint64_t> Catalog::AddVersion(const CatalogEntry& e, std::string_view cid) {
+  ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
   std::uint64_t next = 1;
   auto versions = Versions(e);
   if (versions.ok()) {
@@ -96,6 +101,7 @@ Result<std::vector<CatalogVersion>> Catalog::Snapshots(const CatalogEntry& e) {
 }
 
 Status Catalog::PutSnapshot(const CatalogEntry& e, std::uint64_t id, std::string_view cid) {
+  ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
   std::string path = fmt::format("{}/snap-{}", e.dir, id);
   Status rm = ipfs_.FilesRm(path, false);
   if (!rm.ok() && rm.code() != Status::Code::kNotFound) return rm;
@@ -103,14 +109,17 @@ Status Catalog::PutSnapshot(const CatalogEntry& e, std::uint64_t id, std::string
 }
 
 Status Catalog::RemoveSnapshot(const CatalogEntry& e, std::uint64_t id) {
+  ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
   return ipfs_.FilesRm(fmt::format("{}/snap-{}", e.dir, id), false);
 }
 
 Status Catalog::RemoveVersion(const CatalogEntry& e, std::uint64_t number) {
+  ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
   return ipfs_.FilesRm(fmt::format("{}/{}", e.dir, number), false);
 }
 
 Result<bool> Catalog::Remove(const CatalogEntry& e) {
+  ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
   Status st = ipfs_.FilesRm(e.dir, true);
   if (st.ok()) return true;
   if (st.code() == Status::Code::kNotFound) return false;

@@ -11,10 +11,33 @@
 // copied in with files/cp, so no data is copied). The highest number is the
 // image's current content; lower ones are its history (each save-back adds
 // one). A fresh save_as reservation is an empty directory until cpds fills
-// version 1. MFS entries are GC roots in kubo and js-ipfs, so every version of
-// every registered image survives `repo gc`, and two images with the same
-// content share blocks. Removing an image removes exactly its own entry: no
-// pins are involved, so content another image or the operator needs stays.
+// version 1.
+//
+// GC rule: pins guard content while it comes in, MFS keeps it afterwards.
+//  - Every operation that brings content into the front-end daemon (cp, clone,
+//    mkfs, mvds/cpds save-back, fsck's repair) holds a temporary pin on a root
+//    of its own for its whole duration (content_hold.h): `add` with pin=true
+//    under a unique wrapper directory, or `pin/add` of a unique hold node that
+//    links the content (pin/add fetches every block while kubo holds its GC
+//    lock). Only once every block is local and pinned is the content linked
+//    into the catalog (one files/cp), and only then is the temporary pin
+//    released. The host helper's `add` does the same on the host's daemon; the
+//    front end releases that pin once it holds every block.
+//  - The content's own CID is never pinned or unpinned by us, so content
+//    shared by two images or pinned by the operator is never unpinned, and
+//    removing an image removes exactly its own entry. MFS entries are GC
+//    roots in kubo and js-ipfs, so every version of every registered image
+//    survives `repo gc`, and two images with the same content share blocks.
+//  - A process killed while it holds leaves only its temporary pin (never a
+//    partial version): one-ipfs-fsck lists it and removes it with --repair.
+//  - MFS writes and GC: on js-ipfs and kubo < 0.43 an MFS write (files/cp,
+//    files/rm, files/mkdir) running while a `repo gc` sweeps loses the MFS
+//    directory nodes it just wrote (kubo issue #10842; js-ipfs reads the MFS
+//    root before taking its GC lock), and pins cannot cover nodes whose CID
+//    is not known yet. So every mutation here holds a shared flock on
+//    IPFS_MFS_LOCK when set (MfsWriteLock, content_hold.h); GC on such
+//    daemons must run as `flock IPFS_MFS_LOCK ipfs repo gc`, never as the
+//    daemon's automatic GC. kubo >= 0.43 locks MFS writes against GC itself.
 //
 // The SOURCE contains a ':', so oned passes it to the transfer driver
 // verbatim. ParseSource also accepts the "<frontend>:" prefixed form.

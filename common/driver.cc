@@ -45,6 +45,7 @@ IpfsOptions IpfsOptionsFrom(const Config& config) {
   o.raw_leaves = config.GetBool("IPFS_RAW_LEAVES");
   o.chunker = config.Get("IPFS_CHUNKER");
   o.hash = config.Get("IPFS_HASH");
+  o.mfs_lock = config.Get("IPFS_MFS_LOCK");
   return o;
 }
 

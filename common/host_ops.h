@@ -15,18 +15,26 @@
 // (temporary name, byte count checked, fsync, rename); a failure leaves
 // nothing at `path`.
 //
-// SaveFromHost makes the front-end daemon hold a host file: the helper adds
-// it to the host daemon and the front end fetches every block from that peer
-// (or, without helper/daemon, the front end reads it through ssh into `add`).
-// The caller records the returned CID (catalog) and only then may the host
-// copy go away.
+// SaveFromHost makes the front-end daemon hold every block of a host file
+// under a temporary pin (content_hold.h), returned in SavedContent::hold:
+//  - helper: it adds the file to the host daemon under a hold of the host's
+//    own (printed as "hold"), the front end pins the CID under its hold, which
+//    fetches every block from that peer, checks the size, and then tells the
+//    helper to release the host's hold (`one-ipfs-host release <root>`);
+//  - no helper or no host daemon: the front end reads the file through ssh
+//    into `add` under its hold (add with pin=true: complete when it returns).
+// The caller links the CID into the catalog and only then releases `hold`;
+// only after that may the host copy go away. A failure leaves nothing
+// recorded and nothing pinned.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/content_hold.h"
 #include "common/remote.h"
 #include "common/status.h"
 #include "common/tm.h"
@@ -36,15 +44,12 @@ namespace oneipfs {
 struct SavedContent {
   std::string cid;
   std::uint64_t bytes = 0;
+  std::shared_ptr<ContentHold> hold;  // every block local and pinned until released
 };
 
 Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst);
 
-// `protect` runs once the front end can name the content (before the blocks
-// are all fetched), so the caller can reference it in the catalog and keep it
-// from garbage collection; it returns a rollback run if the fetch then fails.
-using Protect = std::function<Result<std::function<void()>>(const std::string& cid)>;
-Result<SavedContent> SaveFromHost(TmContext& ctx, const HostPath& src, const Protect& protect);
+Result<SavedContent> SaveFromHost(TmContext& ctx, const HostPath& src);
 
 // Runs a fixed shell script on a host: sh -c SCRIPT one-ipfs ARGS...
 // Non-zero exit is Failed with the script's last stderr line.

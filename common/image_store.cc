@@ -10,25 +10,22 @@
 namespace oneipfs {
 
 Status StoreNewImage(IpfsClient& ipfs, Catalog& catalog, const CatalogEntry& entry, std::string_view cid,
-                     const Log& log, BlocksAt blocks) {
+                     const Log& log, ContentHold* held, BlocksAt blocks) {
+  ContentHold own;
+  if ((!held || !held->held()) && blocks == BlocksAt::kMaybePeers) {
+    auto hold = ContentHold::Acquire(ipfs, cid, log);
+    if (!hold.ok())
+      return hold.status().Prefixed(fmt::format("the front-end daemon could not fetch all of /ipfs/{}", cid));
+    own = std::move(*hold);
+  }
   auto version = catalog.AddVersion(entry, cid);
   if (!version.ok()) {
     (void)catalog.Remove(entry);
     return version.status();
   }
-  if (blocks == BlocksAt::kAllLocal) return Status::Ok();
-  auto last = std::chrono::steady_clock::now();
-  Status fetched = ipfs.FetchAll(cid, [&](std::uint64_t blocks) {
-    auto now = std::chrono::steady_clock::now();
-    if (now - last >= std::chrono::seconds(5)) {
-      last = now;
-      log.Info(fmt::format("fetching /ipfs/{}: {} blocks so far", cid, blocks));
-    }
-  });
-  if (!fetched.ok()) {
-    (void)catalog.Remove(entry);
-    return fetched.Prefixed(fmt::format("the front-end daemon could not fetch all of /ipfs/{}", cid));
-  }
+  // Linked: the catalog keeps it now; the temporary pin can go.
+  if (held) ReleaseOrWarn(*held, log);
+  ReleaseOrWarn(own, log);
   return Status::Ok();
 }
 

@@ -1,10 +1,11 @@
 // image_store.h: steps shared by the datastore actions that register content.
 //
-// StoreNewImage puts `cid` into a fresh catalog entry as version 1 and then
-// makes the front-end daemon hold every block of it (refs -r fetches what is
-// missing from peers), logging progress. The entry is created first so that
-// a garbage collection running meanwhile cannot take fetched blocks away. On
-// any failure the entry is removed again: nothing is left half-registered.
+// StoreNewImage makes the front-end daemon hold every block of `cid` under a
+// temporary pin (content_hold.h: fetched from peers when missing, logging
+// progress), or uses the caller's `held` hold (an import), then links it
+// into a fresh catalog entry as version 1 and only then releases the
+// temporary pin: the content is never without a GC root. On any failure the
+// entry is removed again: nothing is left half-registered.
 //
 // DigestIpfs reads content back through `cat` to compute MD5/SHA1 (only when
 // the template asks for a checksum). ChooseFormat applies the DRIVER override.
@@ -15,6 +16,7 @@
 
 #include "common/action.h"
 #include "common/catalog.h"
+#include "common/content_hold.h"
 #include "common/importer.h"
 #include "common/ipfs.h"
 #include "common/log.h"
@@ -23,11 +25,13 @@
 namespace oneipfs {
 
 // kAllLocal: the caller has just stored every block in this daemon itself
-// (mkfs's zero DAG), so the refs -r walk is skipped: on js-ipfs it would read
-// every leaf again, once per link, however often the leaf repeats.
+// and closes the GC window itself (mkfs puts the zero DAG again once linked):
+// no hold and no walk of the DAG (on js-ipfs a walk or a recursive pin reads
+// every leaf again, once per link, however often the leaf repeats).
 enum class BlocksAt { kMaybePeers, kAllLocal };
 Status StoreNewImage(IpfsClient& ipfs, Catalog& catalog, const CatalogEntry& entry, std::string_view cid,
-                     const Log& log, BlocksAt blocks = BlocksAt::kMaybePeers);
+                     const Log& log, ContentHold* held = nullptr,
+                     BlocksAt blocks = BlocksAt::kMaybePeers);
 
 Result<Imported> DigestIpfs(IpfsClient& ipfs, std::string_view ipfs_path, bool need_header);
 

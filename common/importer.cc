@@ -61,7 +61,8 @@ Result<Imported> Import(IpfsClient& ipfs, std::string_view name, const ByteSourc
     }
     return n;
   };
-  ASSIGN_OR_RETURN(auto added, ipfs.Add(name, tee));
+  ASSIGN_OR_RETURN(auto added, ipfs.Add(name, tee, nullptr, NewHoldName()));
+  out.hold = std::make_shared<ContentHold>(ContentHold::Adopt(ipfs, added.held_root));
   digests.Finish();
   out.cid = added.cid;
   out.md5 = digests.md5();

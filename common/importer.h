@@ -3,8 +3,10 @@
 // Import() pulls from a ByteSource straight into `add` (no temporary copy),
 // computing MD5/SHA1 and keeping the first kHeaderBytes on the way, and logs
 // progress as INFO lines (at most every 5 s, with the percentage when the
-// total is known). The content is added unpinned: the caller makes it
-// reachable by putting it in the catalog.
+// total is known). The add is pinned under a hold (content_hold.h): the
+// returned `hold` keeps every block from garbage collection until the caller
+// has linked the content into the catalog and released it (or dropped the
+// last copy of `hold`, which releases it too).
 //
 // Sources:
 //  - FileSource(fd): a local file.
@@ -15,10 +17,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/content_hold.h"
 #include "common/ipfs.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -30,6 +34,7 @@ struct Imported {
   std::uint64_t bytes = 0;
   std::string header;  // first kHeaderBytes
   std::string md5, sha1;
+  std::shared_ptr<ContentHold> hold;
 };
 
 Result<Imported> Import(IpfsClient& ipfs, std::string_view name, const ByteSource& source,

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -44,6 +45,7 @@ struct Spec {
   // Running it twice has the effect of running it once (reads, mkdir -p,
   // swarm connect, gc). Only those are retried after a reset or a 5xx.
   bool idempotent = true;
+  std::chrono::seconds limit{0};  // > 0: replaces the client's timeout for this call
 
   std::string What() const { return subject.empty() ? command : command + " " + subject; }
 };
@@ -73,7 +75,7 @@ class Caller {
   Result<HttpResponse> Send(const Spec& s) const {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    const auto budget = o_.timeout;  // 0: no limit
+    const auto budget = s.limit.count() > 0 ? s.limit : o_.timeout;  // 0: no limit
     auto backoff = o_.retry_backoff;
     const int attempts = std::max(1, o_.attempts);
     for (int attempt = 1;; ++attempt) {
@@ -382,11 +384,13 @@ Result<std::string> IpfsClient::CatRange(std::string_view path, std::uint64_t of
   return out;
 }
 
-Result<IpfsClient::Added> IpfsClient::Add(std::string_view name, const ByteSource& source, const Progress& progress) {
+Result<IpfsClient::Added> IpfsClient::Add(std::string_view name, const ByteSource& source, const Progress& progress,
+                                          std::string_view hold_name) {
   Caller c(*transport_, options_);
   std::string label(name.empty() ? "file" : name);
+  const bool hold = !hold_name.empty();
   Spec s = Small("add", label,
-                 {{"pin", "false"},
+                 {{"pin", hold ? "true" : "false"},
                   {"cid-version", std::to_string(options_.cid_version)},
                   {"raw-leaves", options_.raw_leaves ? "true" : "false"},
                   {"chunker", options_.chunker},
@@ -395,13 +399,25 @@ Result<IpfsClient::Added> IpfsClient::Add(std::string_view name, const ByteSourc
   s.transfer = true;
   s.idempotent = false;  // the source cannot be rewound
   s.upload = source;
-  s.upload_name = label;
+  s.upload_name = hold ? std::string(hold_name) : label;
   std::replace(s.upload_name.begin(), s.upload_name.end(), '/', '_');  // a part name, not a path
+  // Both daemons make an implicit directory of the first path component.
+  if (hold) s.upload_name = std::string(kHoldDir) + "/" + s.upload_name;
   std::string prefix = c.Prefix(s);
   Added added;
+  std::string last_hash;
   RETURN_IF_ERROR(c.SendNdjson(std::move(s), [&](const Json& j) -> Status {
     if (!j.is_object()) return Status::Ok();
-    if (std::string h = Str(j, "Hash"); !h.empty()) added.cid = std::move(h);  // the last one is the root
+    if (std::string h = Str(j, "Hash"); !h.empty()) {
+      std::string n = Str(j, "Name");
+      if (!hold) {
+        added.cid = std::move(h);  // the last one is the root
+      } else if (n.find('/') != std::string::npos) {
+        added.cid = std::move(h);  // "one-ipfs-hold/<hold_name>": the file
+      } else {
+        added.held_root = std::move(h);  // "one-ipfs-hold": the pinned wrapper
+      }
+    }
     if (ipfs_json::Find(j, "Bytes")) {
       added.bytes = Num(j, "Bytes");
       if (progress) progress(added.bytes);
@@ -409,7 +425,107 @@ Result<IpfsClient::Added> IpfsClient::Add(std::string_view name, const ByteSourc
     return Status::Ok();
   }));
   if (added.cid.empty()) return Status::Failed(prefix + ": the reply named no CID");
+  if (hold && added.held_root.empty()) return Status::Failed(prefix + ": the reply named no pinned wrapper directory");
   return added;
+}
+
+Result<std::string> IpfsClient::DagPutJson(std::string_view json) {
+  Caller c(*transport_, options_);
+  Spec s = Small("dag/put", "", {{"store-codec", "dag-cbor"}, {"input-codec", "dag-json"}, {"pin", "false"}});
+  std::string body(json);
+  std::size_t pos = 0;
+  s.upload = [body, pos](char* buf, std::size_t cap) mutable -> Result<std::size_t> {
+    std::size_t n = std::min(cap, body.size() - pos);
+    std::memcpy(buf, body.data() + pos, n);
+    pos += n;
+    return n;
+  };
+  s.upload_name = "hold.json";
+  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
+  const Json* cid = ipfs_json::Find(j, "Cid");
+  if (cid && cid->is_object()) {
+    std::string v = Str(*cid, "/");
+    if (!v.empty()) return v;
+  }
+  return Missing(c, s, "Cid");
+}
+
+Result<std::string> IpfsClient::DagGetString(std::string_view path) {
+  Caller c(*transport_, options_);
+  Spec s = Small("dag/get", path, {{"arg", std::string(path)}});
+  std::string prefix = c.Prefix(s);
+  ASSIGN_OR_RETURN(HttpResponse r, c.Send(std::move(s)));
+  // kubo answers dag-json ("\"text\""); js-ipfs 0.66 the bare text.
+  std::string_view body = Trim(r.body);
+  if (!body.empty() && body.front() == '"') {
+    auto j = ipfs_json::Parse(body);
+    if (j.ok() && j->is_string()) return j->get<std::string>();
+  }
+  if (body.empty() || body.front() == '{' || body.front() == '[') return Status::Failed(prefix + ": not a string");
+  return std::string(body);
+}
+
+Result<std::vector<DirEntry>> IpfsClient::LsLinks(std::string_view cid) {
+  Caller c(*transport_, options_);
+  Spec s = Small("ls", cid, {{"arg", std::string(cid)}, {"resolve-type", "false"}, {"size", "false"}});
+  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
+  std::vector<DirEntry> out;
+  const Json* objects = ipfs_json::Find(j, "Objects");
+  if (!objects || !objects->is_array()) return out;
+  for (const auto& o : *objects) {
+    const Json* links = ipfs_json::Find(o, "Links");
+    if (!links || !links->is_array()) continue;
+    for (const auto& l : *links) {
+      if (!l.is_object()) continue;
+      DirEntry d;
+      d.name = Str(l, "Name");
+      d.cid = Str(l, "Hash");
+      d.size = Num(l, "Size");
+      out.push_back(std::move(d));
+    }
+  }
+  return out;
+}
+
+Status IpfsClient::PinAdd(std::string_view cid, bool recursive, std::chrono::seconds limit) {
+  Caller c(*transport_, options_);
+  Spec s = Small("pin/add", cid, {{"arg", std::string(cid)}, {"recursive", recursive ? "true" : "false"}});
+  s.limit = limit;
+  return c.SendJson(std::move(s)).status();
+}
+
+Result<bool> IpfsClient::PinRm(std::string_view cid) {
+  Caller c(*transport_, options_);
+  Status st = c.SendJson(Small("pin/rm", cid, {{"arg", std::string(cid)}, {"recursive", "true"}})).status();
+  if (st.ok()) return true;
+  if (ipfs_json::LooksNotPinned(st.message())) return false;
+  return st;
+}
+
+Result<std::vector<std::string>> IpfsClient::PinLsRecursive() {
+  Caller c(*transport_, options_);
+  Spec s = Small("pin/ls", "", {{"type", "recursive"}});
+  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
+  return ipfs_json::PinKeys(j);
+}
+
+Result<bool> IpfsClient::PinnedRecursively(std::string_view cid) {
+  Caller c(*transport_, options_);
+  Spec s = Small("pin/ls", cid, {{"arg", std::string(cid)}, {"type", "recursive"}});
+  auto j = c.SendJson(s);
+  if (!j.ok()) {
+    if (ipfs_json::LooksNotPinned(j.status().message())) return false;
+    return j.status();
+  }
+  return !ipfs_json::PinKeys(*j).empty();
+}
+
+Status IpfsClient::RefsLocal(std::string_view cid, std::chrono::seconds limit) {
+  Caller c(*transport_, options_);
+  Spec s = Small("refs", cid,
+                 {{"arg", std::string(cid)}, {"recursive", "true"}, {"unique", "true"}, {"offline", "true"}});
+  s.limit = limit;
+  return c.SendNdjson(std::move(s), [](const Json&) { return Status::Ok(); });
 }
 
 Status IpfsClient::FetchAll(std::string_view cid, const Progress& progress_blocks) {

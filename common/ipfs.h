@@ -42,6 +42,9 @@
 
 namespace oneipfs {
 
+// The top-level directory name under which a held `add` is sent.
+inline constexpr std::string_view kHoldDir = "one-ipfs-hold";
+
 struct IpfsOptions {
   std::chrono::seconds timeout{300};  // per call (daemon side and client side)
   int cid_version = 1;                // add: cid-version
@@ -52,6 +55,7 @@ struct IpfsOptions {
   // before the second one (doubled before each further one).
   int attempts = 3;
   std::chrono::milliseconds retry_backoff{250};
+  std::string mfs_lock;  // IPFS_MFS_LOCK: the flock catalog writes hold (content_hold.h)
 };
 
 struct FileStat {
@@ -98,6 +102,7 @@ class IpfsClient {
   // shorter one: it runs inside oned's 90 s synchronous API call).
   void set_timeout(std::chrono::seconds t) { options_.timeout = t; }
   std::chrono::seconds timeout() const { return options_.timeout; }
+  const std::string& mfs_lock() const { return options_.mfs_lock; }
 
   Result<std::string> Version();  // "0.66.1" / "0.29.0"
   Result<PeerInfo> Id();
@@ -123,14 +128,46 @@ class IpfsClient {
   // Convenience: up to `length` bytes from `offset` into a string.
   Result<std::string> CatRange(std::string_view path, std::uint64_t offset, std::uint64_t length);
 
-  // add: streams `source` as one file, pin=false, with the configured CID
-  // parameters; returns the root CID (last NDJSON line with a Hash) and the
-  // byte count the daemon reported through progress.
+  // add: streams `source` as one file with the configured CID parameters;
+  // returns the file's CID and the byte count the daemon reported through
+  // progress.
+  // With an empty `hold_name`: pin=false (the doctor's probe; nothing is kept).
+  // With a `hold_name` (unique per operation, see content_hold.h): pin=true,
+  // which makes kubo hold its GC lock for the whole add, and the file is sent
+  // as "one-ipfs-hold/<hold_name>", so what the daemon pins is the directory
+  // {<hold_name>: file}, a root no one else can have pinned; `held_root` is
+  // its CID. The file's own CID is never pinned by this (kubo and js-ipfs
+  // both pin only top-level entries).
   struct Added {
     std::string cid;
     std::uint64_t bytes = 0;
+    std::string held_root;  // the pinned wrapper directory (hold_name set)
   };
-  Result<Added> Add(std::string_view name, const ByteSource& source, const Progress& progress = nullptr);
+  Result<Added> Add(std::string_view name, const ByteSource& source, const Progress& progress = nullptr,
+                    std::string_view hold_name = {});
+
+  // dag/put of a dag-json document stored as dag-cbor; returns its CID.
+  Result<std::string> DagPutJson(std::string_view json);
+  // dag/get of a path that names a string (e.g. <cid>/one-ipfs-hold).
+  Result<std::string> DagGetString(std::string_view path);
+  // ls of a directory root, links only (no child is fetched): names and CIDs.
+  Result<std::vector<DirEntry>> LsLinks(std::string_view cid);
+
+  // pin/add. Recursive: the daemon fetches every missing block while it holds
+  // its pin (GC) lock, so a concurrent `repo gc` waits. `limit` bounds the
+  // call (daemon-side timeout), zero = the client's timeout.
+  Status PinAdd(std::string_view cid, bool recursive, std::chrono::seconds limit = std::chrono::seconds(0));
+  // pin/rm (recursive pins). false when it was not pinned (kubo: "not
+  // pinned or pinned indirectly"; js-ipfs: "... is not pinned"): not an error.
+  Result<bool> PinRm(std::string_view cid);
+  // pin/ls?type=recursive: the roots of every recursive pin.
+  Result<std::vector<std::string>> PinLsRecursive();
+  // pin/ls?arg=<cid>&type=recursive: whether `cid` itself is pinned recursively.
+  Result<bool> PinnedRecursively(std::string_view cid);
+  // refs -r offline (kubo: `offline=true` never asks the network; js-ipfs
+  // ignores it, so the call is also bounded by `limit`): Ok when every block
+  // of `cid` is in the repository; Failed/Timeout/NotFound otherwise.
+  Status RefsLocal(std::string_view cid, std::chrono::seconds limit);
 
   // Make the daemon hold every block of `cid` locally (refs -r, which fetches
   // what is missing from peers). Does not pin.

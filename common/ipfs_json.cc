@@ -107,6 +107,21 @@ bool LooksNotFound(std::string_view message) {
   return ContainsAny(message, {"does not exist", "not found", "no link named", "no such file"});
 }
 
+bool LooksNotPinned(std::string_view message) {
+  return ContainsAny(message, {"not pinned"});
+}
+
+std::vector<std::string> PinKeys(const Json& reply) {
+  std::vector<std::string> out;
+  if (!reply.is_object()) return out;
+  if (const Json* keys = Find(reply, "Keys"); keys && keys->is_object()) {
+    for (auto it = keys->begin(); it != keys->end(); ++it) out.push_back(it.key());
+  } else if (std::string c = Str(reply, "Cid"); !c.empty()) {
+    out.push_back(c);
+  }
+  return out;
+}
+
 bool LooksTimedOut(std::string_view message) {
   return ContainsAny(message, {"context deadline exceeded", "request timed out", "timeouterror"});
 }

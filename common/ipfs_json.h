@@ -40,6 +40,14 @@ std::string ErrorText(std::string_view body);
 bool LooksNotFound(std::string_view message);
 // The daemon's words for its own deadline (kubo / js-ipfs `timeout=`).
 bool LooksTimedOut(std::string_view message);
+// The daemon's words for "this CID is not pinned" (pin/rm, pin/ls?arg=):
+// kubo "not pinned or pinned indirectly" / "path '<cid>' is not pinned",
+// js-ipfs "Failed to remove pin: <cid> is not pinned".
+bool LooksNotPinned(std::string_view message);
+// The CIDs of a pin/ls reply: kubo and js-ipfs {"Keys":{"<cid>":{"Type":..}}}
+// (kubo with stream=true: one {"Cid":..,"Type":..} object per line is also
+// accepted here for a single object). Empty for "Keys": null / {}.
+std::vector<std::string> PinKeys(const Json& reply);
 // A 404 for the endpoint itself (kubo "404 page not found", hapi "Not Found").
 bool LooksUnknownEndpoint(std::string_view message);
 

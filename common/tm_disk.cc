@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "common/catalog.h"
+#include "common/content_hold.h"
 #include "common/host_ops.h"
 #include "common/image_format.h"
 #include "common/number.h"
@@ -149,12 +150,9 @@ Status SyncSnapshots(TmContext& ctx, Catalog& catalog, const CatalogEntry& entry
   }
   for (std::uint64_t id : on_host) {
     HostPath snap{disk.host, fmt::format("{}.snap/{}", disk.path, id)};
-    Protect protect = [&](const std::string& cid) -> Result<std::function<void()>> {
-      RETURN_IF_ERROR(catalog.PutSnapshot(entry, id, cid));
-      return std::function<void()>([&catalog, &entry, id] { (void)catalog.RemoveSnapshot(entry, id); });
-    };
-    ASSIGN_OR_RETURN(SavedContent saved, SaveFromHost(ctx, snap, protect));
-    (void)saved;
+    ASSIGN_OR_RETURN(SavedContent saved, SaveFromHost(ctx, snap));
+    RETURN_IF_ERROR(catalog.PutSnapshot(entry, id, saved.cid));
+    ReleaseOrWarn(*saved.hold, ctx.log);
   }
   ASSIGN_OR_RETURN(auto kept, catalog.Snapshots(entry));
   for (const auto& k : kept)
@@ -182,17 +180,21 @@ Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string&
         fmt::format("cannot save {}:{} into {}; the disk is left in place", from.host, from.path, source));
   if (snap_id >= 0) from.path += fmt::format(".snap/{}", snap_id);
 
-  std::uint64_t version = 0;
-  Protect protect = [&](const std::string& cid) -> Result<std::function<void()>> {
-    ASSIGN_OR_RETURN(version, catalog.AddVersion(*entry, cid));
-    return std::function<void()>([&catalog, &entry, &version] { (void)catalog.RemoveVersion(*entry, version); });
-  };
-  auto saved = SaveFromHost(ctx, from, protect);
+  // Staged: the new version is linked into the entry (one files/cp) only
+  // once the front end holds every block under its temporary pin, so a
+  // failure or a kill at any point leaves the current version either the old
+  // one or the complete new one (a kill leaves at most the pin: fsck).
+  auto saved = SaveFromHost(ctx, from);
   if (!saved.ok())
     return saved.status().Prefixed(fmt::format("cannot save {}:{} into {}; the disk is left in place", from.host,
                                                from.path, source));
+  auto version = catalog.AddVersion(*entry, saved->cid);
+  if (!version.ok())
+    return version.status().Prefixed(fmt::format("cannot save {}:{} into {}; the disk is left in place", from.host,
+                                                 from.path, source));
+  ReleaseOrWarn(*saved->hold, ctx.log);
   ctx.log.Info(fmt::format("saved {}:{} ({}) as version {} of {} (/ipfs/{})", from.host, from.path,
-                           HumanBytes(saved->bytes), version, source, saved->cid));
+                           HumanBytes(saved->bytes), *version, source, saved->cid));
   if (with_snapshots) {
     Status st = SyncSnapshots(ctx, catalog, *entry, from);
     if (!st.ok())

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/catalog.h"
+#include "common/content_hold.h"
 #include "common/driver.h"
 #include "common/image_format.h"
 #include "common/image_store.h"
@@ -28,11 +29,15 @@ Result<std::string> Clone(DsContext& ctx) {
   if (!content.ok()) return content.status().Prefixed(what);
   std::string format = img.format;
   if (ParseCatalogSource(StripHostPrefix(img.path))) {
+    // Held while it is linked: the original may be removed meanwhile.
+    auto hold = ContentHold::Acquire(ctx.ipfs, content->cid, ctx.log);
+    if (!hold.ok()) return hold.status().Prefixed(what);
     auto v = catalog.AddVersion(entry, content->cid);
     if (!v.ok()) {
       (void)catalog.Remove(entry);
       return v.status().Prefixed(what);
     }
+    ReleaseOrWarn(*hold, ctx.log);
     ctx.log.Info(fmt::format("{} shares /ipfs/{} with {} (nothing copied)", entry.Source(), content->cid, img.path));
   } else {
     Status st = StoreNewImage(ctx.ipfs, catalog, entry, content->cid, ctx.log);

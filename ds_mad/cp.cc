@@ -77,7 +77,7 @@ Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, 
   RETURN_IF_ERROR(VerifyChecksums(*imported, Tmpl(img, "MD5"), Tmpl(img, "SHA1"), what));
   // The added blocks stay unreferenced (not in the catalog): GC reclaims them.
   RETURN_IF_ERROR(CheckSelfContained(imported->header, what, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE")));
-  RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log));
+  RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, imported->hold.get()));
   return Registered{entry.Source(), ChooseFormat(img, imported->header)};
 }
 

@@ -157,7 +157,17 @@ Result<std::string> Mkfs(DsContext& ctx) {
     ::close(fd);
   }
   if (!imported.ok()) return imported.status().Prefixed(what);
-  Status st = StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, blocks);
+  Status st = StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, imported->hold.get(), blocks);
+  if (st.ok() && blocks == BlocksAt::kAllLocal) {
+    // The zero DAG had no hold (a recursive pin would walk every link): a GC
+    // between its dag/put and the catalog link may have taken some of its few
+    // distinct blocks. They are linked now, so putting them again (constant
+    // time, same CIDs) leaves them all present and kept.
+    auto again = PutZeroFile(ctx.ipfs, mb * kMiB, *ZeroDagChunk(IpfsOptionsFrom(ctx.config)));
+    if (!again.ok()) st = again.status();
+    else if (*again != imported->cid) st = Status::Failed(fmt::format("the zero DAG came back as /ipfs/{}", *again));
+    if (!st.ok()) (void)catalog.Remove(entry);
+  }
   if (!st.ok()) return st.Prefixed(what);
   return entry.Source();
 }

@@ -21,9 +21,13 @@
 //       {"helper":..., "daemon":..., "peer":..., "connected":[...],
 //        "connect_errors":[...], "bytes":..., "sha1":...} ("-": no read).
 //   one-ipfs-host add <path>
-//       add a disk file to the host daemon; prints one JSON line
-//       {"cid":..., "bytes":..., "peer":..., "addresses":[...]} so the front
-//       end can connect to this daemon and fetch the blocks.
+//       add a disk file to the host daemon under a temporary pin
+//       (content_hold.h); prints one JSON line {"cid":..., "bytes":...,
+//       "peer":..., "addresses":[...], "hold":...} so the front end can
+//       connect to this daemon and fetch the blocks. The pin ("hold") stays
+//       until the front end has every block and runs `release`.
+//   one-ipfs-host release <hold root>
+//       unpin a hold made by `add` ("not pinned" is not an error).
 //
 // Exit status: 0 ok; 3 the host's IPFS daemon cannot be reached (the front
 // end then streams over ssh instead); 1 any other failure, with one plain
@@ -61,6 +65,7 @@ const char* kUsage =
     "Usage: one-ipfs-host version\n"
     "       one-ipfs-host fetch <cid> <bytes> <dst> [<peer multiaddr>...]\n"
     "       one-ipfs-host add <path>\n"
+    "       one-ipfs-host release <hold root>\n"
     "       one-ipfs-host probe <cid>|- [<peer multiaddr>...]\n"
     "Runs on a hypervisor host; talks to the host's own IPFS daemon at IPFS_HOST_API\n"
     "(default /ip4/127.0.0.1/tcp/5001). Exit 3 when that daemon is not reachable.\n";
@@ -174,8 +179,21 @@ int Add(const std::vector<std::string>& a, const Log& log) {
   if (!added.ok()) return Fail(added.status().Prefixed(fmt::format("adding {}", path)));
   if (added->bytes != static_cast<std::uint64_t>(sb.st_size))
     return Fail(Status::Io(fmt::format("{} changed while it was added", path)));
-  nlohmann::json out = {{"cid", added->cid}, {"bytes", added->bytes}, {"peer", id->id}, {"addresses", id->addresses}};
+  // The host's hold stays pinned until the front end has fetched every block
+  // and runs `release`.
+  std::string hold = added->hold ? added->hold->Detach() : std::string();
+  nlohmann::json out = {{"cid", added->cid},   {"bytes", added->bytes}, {"peer", id->id},
+                        {"addresses", id->addresses}, {"hold", hold}};
   std::cout << out.dump() << "\n";
+  return 0;
+}
+
+int Release(const std::vector<std::string>& a) {
+  if (a.size() != 3) return Fail(Status::Invalid("release needs <hold root>"));
+  auto ipfs = HostClient();
+  if (!ipfs.ok()) return Fail(ipfs.status());
+  auto r = (*ipfs)->PinRm(a[2]);
+  if (!r.ok()) return Fail(r.status());
   return 0;
 }
 
@@ -223,6 +241,7 @@ int main(int argc, char** argv) {
   if (a.size() >= 2 && a[1] == "fetch") return Fetch(a, log);
   if (a.size() >= 2 && a[1] == "add") return Add(a, log);
   if (a.size() >= 2 && a[1] == "probe") return Probe(a);
+  if (a.size() >= 2 && a[1] == "release") return Release(a);
   std::cerr << kUsage;
   return 1;
 }

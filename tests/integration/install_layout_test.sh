@@ -15,7 +15,7 @@ for a in clone ln mvds cpds delete mv premigrate postmigrate failmigrate resize 
   assert_exists "$r/tm/ipfs/$a"
 done
 assert_exists "$r/etc/datastore/ipfs/ipfs.conf"
-for f in usr/bin/one-ipfs-register usr/bin/one-ipfs-doctor usr/share/one-ipfs/oned.conf.ipfs \
+for f in usr/bin/one-ipfs-register usr/bin/one-ipfs-doctor usr/bin/one-ipfs-fsck usr/share/one-ipfs/oned.conf.ipfs \
          usr/share/one-ipfs/ipfs.conf.default usr/share/one-ipfs/templates/image-ds-ipfs.tmpl \
          usr/share/one-ipfs/templates/system-ds-ssh.tmpl usr/share/one-ipfs/templates/system-ds-shared.tmpl; do
   assert_exists "$T_ROOT/root/$f"
@@ -50,7 +50,7 @@ t_case "uninstall removes the drivers and keeps the configuration"
 mk uninstall DESTDIR="$T_ROOT/root"
 assert_missing "$r/datastore/ipfs"; assert_missing "$r/tm/ipfs"
 assert_exists "$r/etc/datastore/ipfs/ipfs.conf"
-assert_missing "$T_ROOT/root/usr/bin/one-ipfs-doctor"; assert_missing "$T_ROOT/root/usr/share/one-ipfs"
+assert_missing "$T_ROOT/root/usr/bin/one-ipfs-doctor"; assert_missing "$T_ROOT/root/usr/bin/one-ipfs-fsck"; assert_missing "$T_ROOT/root/usr/share/one-ipfs"
 
 t_case "make deb: the same files as make install, dependencies declared, ipfs.conf a conffile"
 mk deb

@@ -1,0 +1,112 @@
+// content_hold.h: temporary pins that keep content from garbage collection
+// while an operation brings it into a daemon (the rule is in catalog.h).
+//
+// A hold is a pin on a root that only this operation can have made, so
+// releasing it never unpins content that another image, another operation or
+// the operator pinned (the content's own CID is never pinned or unpinned):
+//  - Acquire(cid): a dag-cbor node {"one-ipfs-hold": <name>, "content": <cid>}
+//    (dag/put), pinned directly at once (bounded; put again if a GC took the
+//    tiny node first), then every block is fetched (refs -r, with progress)
+//    and the pin is made recursive (pin/add, which in kubo holds the GC lock
+//    and fetches whatever a GC took meanwhile). On success every block of
+//    `cid` is local and pinned.
+//  - Adopt(root): the wrapper directory {<name>: file} that IpfsClient::Add
+//    pinned for a `hold_name` (add with pin=true: kubo holds its GC lock for
+//    the whole add).
+// <name> is "one-ipfs-hold-<unix time>-<pid>-<random>-<host>": unique, and it
+// tells one-ipfs-fsck whose hold it is and whether its process still runs.
+// Release() (also run by the destructor) unpins the root; "not pinned" is
+// not an error. A process killed while it holds leaves a recursive pin that
+// one-ipfs-fsck lists and removes with --repair.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/ipfs.h"
+#include "common/log.h"
+#include "common/status.h"
+
+namespace oneipfs {
+
+inline constexpr std::string_view kHoldPrefix = "one-ipfs-hold-";
+
+// A fresh hold name for this process.
+std::string NewHoldName();
+
+struct HoldName {
+  std::uint64_t started = 0;  // unix seconds
+  long pid = 0;
+  std::string host;
+};
+// Parses a name made by NewHoldName; nullopt for anything else.
+std::optional<HoldName> ParseHoldName(std::string_view name);
+
+class ContentHold {
+ public:
+  ContentHold() = default;
+  ContentHold(ContentHold&& o) noexcept : ipfs_(o.ipfs_), root_(std::move(o.root_)) { o.root_.clear(); }
+  ContentHold& operator=(ContentHold&& o) noexcept;
+  ContentHold(const ContentHold&) = delete;
+  ContentHold& operator=(const ContentHold&) = delete;
+  ~ContentHold() { (void)Release(); }
+
+  // Fetches and pins every block of `cid` under a new hold (see above).
+  static Result<ContentHold> Acquire(IpfsClient& ipfs, std::string_view cid, const Log& log);
+  // Takes over a pin made by IpfsClient::Add with a hold name.
+  static ContentHold Adopt(IpfsClient& ipfs, std::string root);
+
+  // Unpins the hold's root (once). Ok when it was already gone.
+  Status Release();
+  // Gives the pin up without releasing it (it outlives this process: the
+  // host helper's add, released later by the front end). Returns the root.
+  std::string Detach() {
+    std::string r = std::move(root_);
+    root_.clear();
+    return r;
+  }
+  bool held() const { return !root_.empty(); }
+  const std::string& root() const { return root_; }
+
+ private:
+  IpfsClient* ipfs_ = nullptr;
+  std::string root_;
+};
+
+// Release() for when the content is already linked elsewhere: a failure is
+// only a WARN (the pin is left for one-ipfs-fsck), never the action's failure.
+void ReleaseOrWarn(ContentHold& hold, const Log& log);
+
+// MfsWriteLock: a shared flock(2) on the file IPFS_MFS_LOCK (IpfsOptions::
+// mfs_lock), held by every catalog mutation for its duration. Why: on
+// js-ipfs and kubo < 0.43 an MFS write running while `repo gc` sweeps loses
+// the MFS directory nodes it just wrote (kubo issue #10842; js-ipfs reads the
+// MFS root before it takes its GC lock), and no pin can cover nodes whose CID
+// is not known yet. There, run GC only under the exclusive lock:
+//   flock <IPFS_MFS_LOCK> ipfs repo gc
+// (and not the daemon's automatic GC). Empty path (the default): no lock.
+class MfsWriteLock {
+ public:
+  MfsWriteLock() = default;
+  MfsWriteLock(MfsWriteLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  MfsWriteLock& operator=(MfsWriteLock&& o) noexcept;
+  MfsWriteLock(const MfsWriteLock&) = delete;
+  MfsWriteLock& operator=(const MfsWriteLock&) = delete;
+  ~MfsWriteLock();
+  // Takes the shared lock on `path` (created if missing), waiting at most
+  // `wait` for an exclusive holder (a GC) to finish. Empty path: no lock.
+  static Result<MfsWriteLock> Take(const std::string& path, std::chrono::seconds wait);
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// Whether the recursive pin `root` is a hold (either kind): reads the root
+// node only. nullopt when it is not one of ours.
+Result<std::optional<HoldName>> IdentifyHold(IpfsClient& ipfs, std::string_view root);
+
+}  // namespace oneipfs

@@ -1,0 +1,481 @@
+// gc_guard_test.cc: temporary pins (content_hold.h), the pin/* calls behind
+// them, and one-ipfs-fsck's checks (fsck.h), against a routing fake daemon
+// that answers each command with canned replies. Each canned reply says which
+// daemon behaviour it stands for.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <map>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/content_hold.h"
+#include "common/fsck.h"
+#include "common/ipfs.h"
+#include "common/ipfs_json.h"
+
+namespace oneipfs {
+namespace {
+
+struct Canned {
+  long status = 200;
+  std::string body;
+  Status error;  // non-ok: the transport fails with it
+};
+Canned Ok200(std::string body) { return Canned{200, std::move(body), Status::Ok()}; }
+Canned Err500(std::string message) {
+  return Canned{500, fmt::format(R"({{"Message":"{}","Code":0,"Type":"error"}})", message), Status::Ok()};
+}
+
+struct Seen {
+  std::string command;  // without /api/v0/
+  std::map<std::string, std::string> args;  // last value per key
+  std::vector<std::string> arg;             // every "arg"
+  std::string uploaded, upload_name;
+};
+
+// Routes by command: each command has a queue of replies (the last one
+// repeats), or a function of the request.
+class RoutingFake : public HttpTransport {
+ public:
+  std::string Describe() const override { return address; }
+  Result<HttpResponse> Post(const HttpRequest& request) override {
+    Seen s;
+    s.command = request.path.substr(std::string("/api/v0/").size());
+    for (const auto& [k, v] : request.query) {
+      s.args[k] = v;
+      if (k == "arg") s.arg.push_back(v);
+    }
+    if (request.upload) {
+      char buf[64];
+      for (;;) {
+        auto n = request.upload(buf, sizeof buf);
+        if (!n.ok()) return n.status();
+        if (*n == 0) break;
+        s.uploaded.append(buf, *n);
+      }
+      s.upload_name = request.upload_name;
+    }
+    seen.push_back(s);
+    Canned c;
+    if (auto f = fns.find(s.command); f != fns.end()) {
+      c = f->second(s);
+    } else {
+      auto& q = queues[s.command];
+      REQUIRE_MESSAGE(!q.empty(), "unexpected request " << s.command);
+      c = q.front();
+      if (q.size() > 1) q.pop_front();
+    }
+    if (!c.error.ok()) return c.error;
+    HttpResponse resp;
+    resp.status = c.status;
+    if (request.on_body && c.status >= 200 && c.status < 300) {
+      RETURN_IF_ERROR(request.on_body(c.body));
+    } else {
+      resp.body = c.body;
+    }
+    return resp;
+  }
+  std::vector<std::string> Commands() const {
+    std::vector<std::string> out;
+    for (const auto& s : seen) out.push_back(s.command);
+    return out;
+  }
+  std::string address = "http://fake:5001";
+  std::map<std::string, std::deque<Canned>> queues;
+  std::map<std::string, std::function<Canned(const Seen&)>> fns;
+  std::vector<Seen> seen;
+};
+
+struct Daemon {
+  explicit Daemon(std::string address = "http://fake:5001") {
+    auto t = std::make_unique<RoutingFake>();
+    fake = t.get();
+    fake->address = std::move(address);
+    IpfsOptions o;
+    o.timeout = std::chrono::seconds(30);
+    client = std::make_unique<IpfsClient>(std::move(t), o);
+  }
+  RoutingFake* fake;
+  std::unique_ptr<IpfsClient> client;
+};
+
+const char* kCid = "bafkreigchcv6eevbsxk46s5762xevya5ttu7xouecjy7zhl3rgo7gfrh4y";
+const char* kHold = "bafyreigstnj7zvj4gdovu32csl2ljruuegyecywxeilsyosyim2ml2fh4q";
+
+}  // namespace
+
+TEST_CASE("gc_guard: pin/add of kubo (core/commands/pin: {\"Pins\":[...]}) and its arguments") {
+  Daemon d;
+  // kubo `pin add` answers {"Pins":["<cid>"]} once every block is fetched.
+  d.fake->queues["pin/add"] = {Ok200(fmt::format(R"({{"Pins":["{}"]}})", kHold))};
+  REQUIRE(d.client->PinAdd(kHold, true).ok());
+  REQUIRE(d.client->PinAdd(kHold, false, std::chrono::seconds(20)).ok());
+  CHECK(d.fake->seen[0].args.at("recursive") == "true");
+  CHECK(d.fake->seen[0].args.at("timeout") == "30s");
+  CHECK(d.fake->seen[1].args.at("recursive") == "false");
+  CHECK(d.fake->seen[1].args.at("timeout") == "20s");  // the bounded direct pin
+}
+
+TEST_CASE("gc_guard: pin/rm: kubo's and js-ipfs's \"not pinned\" are not errors, other failures are") {
+  Daemon d;
+  d.fake->queues["pin/rm"] = {
+      // kubo: boxo pinner ErrNotPinned, HTTP 500.
+      Err500("not pinned or pinned indirectly"),
+      // js-ipfs 0.66 (observed on the test daemon).
+      Err500(fmt::format("Failed to remove pin: {} is not pinned", kHold)),
+      // kubo success: {"Pins":["<cid>"]}.
+      Ok200(fmt::format(R"({{"Pins":["{}"]}})", kHold)),
+  };
+  auto a = d.client->PinRm(kHold);
+  REQUIRE(a.ok());
+  CHECK_FALSE(*a);
+  auto b = d.client->PinRm(kHold);
+  REQUIRE(b.ok());
+  CHECK_FALSE(*b);
+  auto c = d.client->PinRm(kHold);
+  REQUIRE(c.ok());
+  CHECK(*c);
+  CHECK(d.fake->seen[0].args.at("recursive") == "true");
+
+  Daemon e;
+  e.fake->queues["pin/rm"] = {Err500("context canceled")};
+  CHECK_FALSE(e.client->PinRm(kHold).ok());
+}
+
+TEST_CASE("gc_guard: pin/ls replies of kubo") {
+  Daemon d;
+  d.fake->queues["pin/ls"] = {
+      // kubo `pin ls --type=recursive` (names present since pin names exist).
+      Ok200(fmt::format(R"({{"Keys":{{"{}":{{"Type":"recursive","Name":""}},"{}":{{"Type":"recursive"}}}}}})", kCid,
+                        kHold)),
+      // kubo `pin ls <cid>` of a pinned CID.
+      Ok200(fmt::format(R"({{"Keys":{{"{}":{{"Type":"recursive"}}}}}})", kCid)),
+      // kubo `pin ls <cid>` of a CID that is not pinned: HTTP 500.
+      Err500(fmt::format("path '{}' is not pinned", kCid)),
+      // kubo with no pins at all: "Keys": {} (older kubo: null).
+      Ok200(R"({"Keys":null})"),
+  };
+  auto all = d.client->PinLsRecursive();
+  REQUIRE(all.ok());
+  CHECK(all->size() == 2);
+  CHECK(d.fake->seen[0].args.at("type") == "recursive");
+  auto yes = d.client->PinnedRecursively(kCid);
+  REQUIRE(yes.ok());
+  CHECK(*yes);
+  auto no = d.client->PinnedRecursively(kCid);
+  REQUIRE(no.ok());
+  CHECK_FALSE(*no);
+  auto none = d.client->PinLsRecursive();
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
+TEST_CASE("gc_guard: add under a hold pins the wrapper directory, returns the file's CID") {
+  Daemon d;
+  // kubo/js-ipfs add of "one-ipfs-hold/<name>": progress, the file, then the
+  // implicit directory (the only root either daemon pins).
+  d.fake->queues["add"] = {Ok200(fmt::format(
+      "{{\"Name\":\"one-ipfs-hold/n\",\"Bytes\":3}}\n{{\"Name\":\"one-ipfs-hold/n\",\"Hash\":\"{}\",\"Size\":3}}\n"
+      "{{\"Name\":\"one-ipfs-hold\",\"Hash\":\"{}\",\"Size\":60}}\n",
+      kCid, kHold))};
+  std::string data = "abc";
+  bool done = false;
+  auto added = d.client->Add("disk.0", [&](char* buf, std::size_t) -> Result<std::size_t> {
+    if (done) return std::size_t{0};
+    done = true;
+    std::memcpy(buf, data.data(), 3);
+    return std::size_t{3};
+  }, nullptr, "one-ipfs-hold-1-2-0000000a-fe");
+  REQUIRE(added.ok());
+  CHECK(added->cid == kCid);
+  CHECK(added->held_root == kHold);
+  CHECK(added->bytes == 3);
+  CHECK(d.fake->seen[0].args.at("pin") == "true");
+  CHECK(d.fake->seen[0].upload_name == "one-ipfs-hold/one-ipfs-hold-1-2-0000000a-fe");
+
+  // A reply without the wrapper line would leave nothing to release: refused.
+  Daemon e;
+  e.fake->queues["add"] = {Ok200(fmt::format("{{\"Name\":\"one-ipfs-hold/n\",\"Hash\":\"{}\"}}\n", kCid))};
+  done = false;
+  auto bad = e.client->Add("x", [&](char*, std::size_t) -> Result<std::size_t> { return std::size_t{0}; }, nullptr,
+                           "one-ipfs-hold-1-2-0000000a-fe");
+  CHECK_FALSE(bad.ok());
+}
+
+TEST_CASE("gc_guard: Acquire puts a hold node, pins it directly, fetches, pins recursively; Release unpins it") {
+  Daemon d;
+  // dag/put: kubo and js-ipfs answer {"Cid":{"/":"<cid>"}}.
+  d.fake->queues["dag/put"] = {Ok200(fmt::format(R"({{"Cid":{{"/":"{}"}}}})", kHold))};
+  d.fake->queues["pin/add"] = {Ok200(fmt::format(R"({{"Pins":["{}"]}})", kHold))};
+  d.fake->queues["refs"] = {Ok200(fmt::format("{{\"Ref\":\"{}\",\"Err\":\"\"}}\n", kCid))};
+  d.fake->queues["pin/rm"] = {Ok200(fmt::format(R"({{"Pins":["{}"]}})", kHold))};
+  Log log("test");
+  {
+    auto hold = ContentHold::Acquire(*d.client, kCid, log);
+    REQUIRE(hold.ok());
+    CHECK(hold->root() == kHold);
+    CHECK(d.fake->Commands() == std::vector<std::string>{"dag/put", "pin/add", "refs", "pin/add"});
+    // The hold node names the content as a link and carries the hold name.
+    auto doc = nlohmann::json::parse(d.fake->seen[0].uploaded);
+    CHECK(doc["content"]["/"] == kCid);
+    CHECK(ParseHoldName(doc["one-ipfs-hold"].get<std::string>()).has_value());
+    CHECK(d.fake->seen[0].args.at("store-codec") == "dag-cbor");
+    CHECK(d.fake->seen[1].args.at("recursive") == "false");
+    CHECK(d.fake->seen[3].args.at("recursive") == "true");
+    CHECK(d.fake->seen[3].arg == std::vector<std::string>{kHold});
+    REQUIRE(hold->Release().ok());
+    CHECK(d.fake->seen.back().command == "pin/rm");
+    CHECK(d.fake->seen.back().arg == std::vector<std::string>{kHold});
+  }
+  // Released once: the destructor does not unpin again.
+  CHECK(d.fake->seen.back().command == "pin/rm");
+  CHECK(d.fake->seen.size() == 5);
+}
+
+TEST_CASE("gc_guard: Acquire puts the hold node again when the direct pin times out (a GC took it)") {
+  Daemon d;
+  d.fake->queues["dag/put"] = {Ok200(fmt::format(R"({{"Cid":{{"/":"{}"}}}})", kHold))};
+  int pins = 0;
+  d.fake->fns["pin/add"] = [&](const Seen&) {
+    // kubo/js-ipfs with timeout=: the daemon's own deadline message.
+    if (++pins == 1) return Err500("context deadline exceeded");
+    return Ok200(fmt::format(R"({{"Pins":["{}"]}})", kHold));
+  };
+  d.fake->queues["refs"] = {Ok200("")};
+  d.fake->queues["pin/rm"] = {Ok200("{}")};
+  Log log("test");
+  auto hold = ContentHold::Acquire(*d.client, kCid, log);
+  REQUIRE(hold.ok());
+  CHECK(d.fake->Commands() == std::vector<std::string>{"dag/put", "pin/add", "dag/put", "pin/add", "refs", "pin/add"});
+}
+
+TEST_CASE("gc_guard: a failed fetch releases the hold") {
+  Daemon d;
+  d.fake->queues["dag/put"] = {Ok200(fmt::format(R"({{"Cid":{{"/":"{}"}}}})", kHold))};
+  d.fake->queues["pin/add"] = {Ok200("{}")};
+  d.fake->queues["refs"] = {Err500("block was not found locally (offline)")};
+  d.fake->queues["pin/rm"] = {Ok200("{}")};
+  Log log("test");
+  auto hold = ContentHold::Acquire(*d.client, kCid, log);
+  CHECK_FALSE(hold.ok());
+  CHECK(d.fake->Commands().back() == "pin/rm");
+}
+
+TEST_CASE("gc_guard: catalog writes take IPFS_MFS_LOCK shared; a GC holding it exclusively makes them wait") {
+  char dir[] = "/tmp/one-ipfs-mfslock.XXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  std::string path = std::string(dir) + "/mfs.lock";
+  {
+    auto none = MfsWriteLock::Take("", std::chrono::seconds(1));
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->held());
+    auto a = MfsWriteLock::Take(path, std::chrono::seconds(1));
+    REQUIRE(a.ok());
+    CHECK(a->held());
+    auto b = MfsWriteLock::Take(path, std::chrono::seconds(1));  // shared: two writers at once
+    REQUIRE(b.ok());
+    int gc = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    CHECK(::flock(gc, LOCK_EX | LOCK_NB) != 0);  // `flock FILE ipfs repo gc` waits for them
+    ::close(gc);
+  }
+  int gc = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(::flock(gc, LOCK_EX | LOCK_NB) == 0);  // released with the locks
+  auto waited = MfsWriteLock::Take(path, std::chrono::seconds(1));
+  CHECK(waited.status().code() == Status::Code::kTimeout);
+  ::close(gc);
+  std::remove(path.c_str());
+  ::rmdir(dir);
+}
+
+TEST_CASE("gc_guard: dag/get of a hold's name: kubo's dag-json string and js-ipfs's bare text") {
+  Daemon d;
+  d.fake->queues["dag/get"] = {
+      Ok200("\"one-ipfs-hold-1-2-0000000a-fe\"\n"),  // kubo: dag-json
+      Ok200("one-ipfs-hold-1-2-0000000a-fe"),        // js-ipfs 0.66 (observed)
+      Ok200(R"({"Data":{},"Links":[]})"),            // not a string
+  };
+  for (int i = 0; i < 2; ++i) {
+    auto n = d.client->DagGetString("bafyx/one-ipfs-hold");
+    REQUIRE(n.ok());
+    CHECK(*n == "one-ipfs-hold-1-2-0000000a-fe");
+  }
+  CHECK_FALSE(d.client->DagGetString("bafyx/one-ipfs-hold").ok());
+}
+
+TEST_CASE("gc_guard: hold names") {
+  std::string n = NewHoldName();
+  auto h = ParseHoldName(n);
+  REQUIRE(h.has_value());
+  CHECK(h->pid == static_cast<long>(::getpid()));
+  CHECK(h->started > 1700000000);
+  CHECK_FALSE(h->host.empty());
+  auto dashed = ParseHoldName("one-ipfs-hold-1767225600-42-0badf00d-front-end-1");
+  REQUIRE(dashed.has_value());
+  CHECK(dashed->host == "front-end-1");
+  CHECK(dashed->pid == 42);
+  CHECK_FALSE(ParseHoldName("one-ipfs-hold-x-42-0badf00d-h"));
+  CHECK_FALSE(ParseHoldName("one-ipfs-hold-1-42-short-h"));
+  CHECK_FALSE(ParseHoldName("disk.0"));
+  CHECK(NewHoldName() != n);
+}
+
+namespace {
+
+// A catalog for fsck: MFS listings by path, refs by CID, pins.
+struct FsckDaemon : Daemon {
+  std::map<std::string, std::string> ls;       // MFS path -> files/ls body
+  std::map<std::string, std::string> missing;  // CID -> refs error
+  std::vector<std::string> pins;               // recursive pins
+  std::map<std::string, std::string> holds;    // pin -> hold name (dag/get <pin>/one-ipfs-hold)
+  std::vector<std::string> removed, unpinned;
+
+  FsckDaemon() {
+    fake->fns["files/ls"] = [this](const Seen& s) {
+      auto it = ls.find(s.arg.at(0));
+      // kubo files/ls of a missing path: "file does not exist".
+      return it == ls.end() ? Err500("file does not exist") : Ok200(it->second);
+    };
+    fake->fns["refs"] = [this](const Seen& s) {
+      // The check is offline; a repair fetches (online) and finds nobody.
+      auto it = missing.find(s.arg.at(0));
+      if (!s.args.count("offline") && it != missing.end()) return Err500("context deadline exceeded");
+      // kubo refs -r --offline on a missing block: "block was not found locally (offline)".
+      return it == missing.end() ? Ok200("") : Err500(it->second);
+    };
+    fake->fns["pin/ls"] = [this](const Seen&) {
+      nlohmann::json keys = nlohmann::json::object();
+      for (const auto& p : pins) keys[p] = {{"Type", "recursive"}};
+      return Ok200(nlohmann::json{{"Keys", keys}}.dump());
+    };
+    fake->fns["dag/get"] = [this](const Seen& s) {
+      std::string pin = s.arg.at(0).substr(0, s.arg.at(0).find('/'));
+      auto it = holds.find(pin);
+      // kubo dag get <dag-pb>/one-ipfs-hold: no such link.
+      return it == holds.end() ? Err500("no link named \\\"one-ipfs-hold\\\"") : Ok200(nlohmann::json(it->second).dump());
+    };
+    fake->fns["ls"] = [](const Seen&) { return Ok200(R"({"Objects":[{"Hash":"x","Links":[]}]})"); };
+    fake->fns["files/rm"] = [this](const Seen& s) {
+      removed.push_back(s.arg.at(0));
+      return Ok200("");
+    };
+    fake->fns["pin/rm"] = [this](const Seen& s) {
+      unpinned.push_back(s.arg.at(0));
+      return Ok200("{}");
+    };
+  }
+  static std::string Entries(std::vector<std::tuple<std::string, std::string, int>> e) {
+    nlohmann::json list = nlohmann::json::array();
+    for (auto& [name, hash, type] : e) list.push_back({{"Name", name}, {"Hash", hash}, {"Size", 10}, {"Type", type}});
+    return nlohmann::json{{"Entries", list}}.dump();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("fsck: a healthy catalog has no findings and nothing is changed") {
+  FsckDaemon d;
+  d.ls["/one-ipfs"] = FsckDaemon::Entries({{"100", "d", 1}});
+  d.ls["/one-ipfs/100"] = FsckDaemon::Entries({{"5-1", "e", 1}, {"6-2", "e2", 1}});
+  d.ls["/one-ipfs/100/5-1"] = FsckDaemon::Entries({{"1", "A", 0}, {"2", "B", 0}, {"snap-0", "S", 0}});
+  d.ls["/one-ipfs/100/6-2"] = FsckDaemon::Entries({});  // a save-as reservation
+  FsckOptions o;
+  o.oned_entries = std::set<std::string>{"/one-ipfs/100/5-1", "/one-ipfs/100/6-2"};
+  Log log("test");
+  auto r = RunFsck(*d.client, "/one-ipfs", o, log);
+  REQUIRE(r.ok());
+  CHECK(r->findings.empty());
+  CHECK(r->entries == 2);
+  CHECK(r->versions == 2);
+  CHECK(d.removed.empty());
+}
+
+TEST_CASE("fsck: finds every kind of problem and changes nothing without repair") {
+  FsckDaemon d;
+  d.ls["/one-ipfs"] = FsckDaemon::Entries({{"100", "d", 1}});
+  d.ls["/one-ipfs/100"] = FsckDaemon::Entries({{"5-1", "e", 1}, {"7-3", "o", 1}});
+  d.ls["/one-ipfs/100/5-1"] = FsckDaemon::Entries(
+      {{"1", "A", 0}, {"2", "B", 0}, {"3", "C", 0}, {".staging-4", "D", 0}, {"snap-0", "S", 0}});
+  d.missing["C"] = "block was not found locally (offline)";
+  d.pins = {"P1", "P2", "P3", "OPERATOR"};
+  d.holds["P1"] = "one-ipfs-hold-1000-111-00000001-fe";  // pid 111 is gone
+  d.holds["P2"] = fmt::format("one-ipfs-hold-{}-222-00000002-fe", ::time(nullptr) - 60);  // pid 222 runs
+  d.holds["P3"] = "one-ipfs-hold-1000-333-00000003-other-host";  // another host, old
+  FsckOptions o;
+  o.oned_entries = std::set<std::string>{"/one-ipfs/100/5-1"};
+  o.prune_history = 2;
+  o.this_host = "fe";
+  o.pid_alive = [](long pid) { return pid == 222; };
+  Log log("test");
+  auto r = RunFsck(*d.client, "/one-ipfs", o, log);
+  REQUIRE(r.ok());
+  std::map<std::string, std::string> got;
+  for (const auto& f : r->findings) got[f.subject] = std::string(FsckKindName(f.kind));
+  CHECK(got["/one-ipfs/100/7-3"] == "orphan");
+  CHECK(got["/one-ipfs/100/5-1/.staging-4"] == "stale");
+  CHECK(got["/one-ipfs/100/5-1/1"] == "history");
+  CHECK(got["/one-ipfs/100/5-1/3"] == "not-local");
+  CHECK(got["/ipfs/P1"] == "stale-pin");
+  CHECK(got["/ipfs/P3"] == "stale-pin");
+  CHECK(got.count("/ipfs/P2") == 0);
+  CHECK(got.count("/ipfs/OPERATOR") == 0);  // not ours: never touched
+  CHECK(r->findings.size() == 6);
+  CHECK(r->holds_running == 1);
+  CHECK(r->open() == 6);
+  CHECK(d.removed.empty());
+  CHECK(d.unpinned.empty());
+  CHECK(FormatFsckReport(*r, false).find("6 problem(s)") != std::string::npos);
+}
+
+TEST_CASE("fsck: --repair removes leftovers, unpins stale holds, keeps the current version it cannot fetch") {
+  FsckDaemon d;
+  d.ls["/one-ipfs"] = FsckDaemon::Entries({{"100", "d", 1}});
+  d.ls["/one-ipfs/100"] = FsckDaemon::Entries({{"5-1", "e", 1}, {"7-3", "o", 1}});
+  d.ls["/one-ipfs/100/5-1"] =
+      FsckDaemon::Entries({{"1", "A", 0}, {"2", "B", 0}, {"3", "C", 0}, {".staging-4", "D", 0}});
+  d.missing["B"] = "block was not found locally (offline)";
+  d.missing["C"] = "block was not found locally (offline)";
+  d.pins = {"P1"};
+  d.holds["P1"] = "one-ipfs-hold-1000-111-00000001-fe";
+  // Repair fetches under a hold: dag/put then a fetch that fails (nobody has it).
+  d.fake->queues["dag/put"] = {Ok200(R"({"Cid":{"/":"H"}})")};
+  d.fake->queues["pin/add"] = {Ok200("{}")};
+  FsckOptions o;
+  o.repair = true;
+  o.oned_entries = std::set<std::string>{"/one-ipfs/100/5-1"};
+  o.this_host = "fe";
+  o.pid_alive = [](long) { return false; };
+  Log log("test");
+  auto r = RunFsck(*d.client, "/one-ipfs", o, log);
+  REQUIRE(r.ok());
+  std::set<std::string> removed(d.removed.begin(), d.removed.end());
+  CHECK(removed.count("/one-ipfs/100/7-3"));         // orphan
+  CHECK(removed.count("/one-ipfs/100/5-1/.staging-4"));  // stale
+  CHECK(removed.count("/one-ipfs/100/5-1/2"));       // a broken history version
+  CHECK_FALSE(removed.count("/one-ipfs/100/5-1/3"));  // the current content stays
+  CHECK(std::find(d.unpinned.begin(), d.unpinned.end(), "P1") != d.unpinned.end());
+  CHECK(r->open() == 1);
+  CHECK(FormatFsckReport(*r, true).find("NOT repaired") != std::string::npos);
+}
+
+TEST_CASE("fsck: oneimage list -x SOURCEs name the entries") {
+  auto set = ParseImagePoolEntries(
+      "<IMAGE_POOL><IMAGE><ID>5</ID><SOURCE>mfs:/one-ipfs/100/5-1</SOURCE></IMAGE>"
+      "<IMAGE><ID>6</ID><SOURCE>fe:mfs:/one-ipfs/100/6-2</SOURCE></IMAGE>"
+      "<IMAGE><ID>7</ID><SOURCE>/ipfs/bafyx</SOURCE></IMAGE><IMAGE><ID>8</ID></IMAGE></IMAGE_POOL>");
+  REQUIRE(set.ok());
+  CHECK(*set == std::set<std::string>{"/one-ipfs/100/5-1", "/one-ipfs/100/6-2"});
+  CHECK_FALSE(ParseImagePoolEntries("<HOST_POOL/>").ok());
+  CHECK_FALSE(ParseImagePoolEntries("not xml").ok());
+}
+
+}  // namespace oneipfs

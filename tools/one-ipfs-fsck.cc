@@ -1,0 +1,153 @@
+// one-ipfs-fsck: check (and with --repair, repair) the one-ipfs catalog.
+//
+//   one-ipfs-fsck [--repair] [--prune-history N] [--timeout SECONDS]
+//                 [--hold-age SECONDS] [--no-oned] [--remotes DIR]
+//
+// Lists catalog entries whose content is not fully in the front-end daemon,
+// entries no image in oned names (from `oneimage list -x`, when the command
+// is available; otherwise that check is skipped and a note says so; --no-oned
+// skips it too), stale names inside entries, temporary pins left by killed
+// actions, and with --prune-history N the versions beyond the last N of each
+// image (saved snapshots are kept). See common/fsck.h for each check and its
+// repair. Nothing is changed without --repair.
+// Exit 0: nothing found (or everything repaired); 1: problems remain;
+// 2: bad usage; 3: the catalog could not be read.
+// Settings (IPFS_API, IPFS_API_AUTH, IPFS_CATALOG) come from ipfs.conf
+// ($ONE_IPFS_CONF or DIR/etc/datastore/ipfs/ipfs.conf) and the environment.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/config.h"
+#include "common/doctor.h"
+#include "common/driver.h"
+#include "common/fsck.h"
+#include "common/number.h"
+#include "common/remote.h"
+
+namespace oneipfs {
+namespace {
+
+const char* kUsage =
+    "Usage: one-ipfs-fsck [--repair] [--prune-history N] [--timeout SECONDS] [--hold-age SECONDS]\n"
+    "                     [--no-oned] [--remotes DIR]\n"
+    "Checks the one-ipfs catalog: content not fully local, entries of images oned no longer has,\n"
+    "stale names, temporary pins of killed actions, and (--prune-history N) old versions.\n"
+    "Changes nothing without --repair. Exit 1 when problems remain.\n";
+
+struct Options {
+  FsckOptions fsck;
+  bool use_oned = true;
+  std::string remotes;
+};
+
+Result<Options> ParseArgs(int argc, char** argv) {
+  const char* loc = std::getenv("ONE_LOCATION");
+  Options o;
+  o.remotes = loc && *loc ? std::string(loc) + "/var/remotes" : "/var/lib/one/remotes";
+  std::vector<std::string> a(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto number = [&]() -> Result<std::uint64_t> {
+      if (i + 1 >= a.size()) return Status::Invalid(fmt::format("{} needs a value", a[i]));
+      auto n = ParseCount(a[i + 1]);
+      if (!n) return Status::Invalid(fmt::format("{}: '{}' is not a number", a[i], a[i + 1]));
+      ++i;
+      return *n;
+    };
+    if (a[i] == "--repair") {
+      o.fsck.repair = true;
+    } else if (a[i] == "--prune-history") {
+      ASSIGN_OR_RETURN(auto n, number());
+      if (n == 0) return Status::Invalid("--prune-history must keep at least 1 version");
+      o.fsck.prune_history = n;
+    } else if (a[i] == "--timeout") {
+      ASSIGN_OR_RETURN(auto n, number());
+      o.fsck.local_timeout = std::chrono::seconds(n);
+    } else if (a[i] == "--hold-age") {
+      ASSIGN_OR_RETURN(auto n, number());
+      o.fsck.hold_max_age = std::chrono::seconds(n);
+    } else if (a[i] == "--no-oned") {
+      o.use_oned = false;
+    } else if (a[i] == "--remotes") {
+      if (i + 1 >= a.size()) return Status::Invalid("--remotes needs a value");
+      o.remotes = a[++i];
+    } else {
+      return Status::Invalid(fmt::format("unknown argument {}", a[i]));
+    }
+  }
+  return o;
+}
+
+// The catalog entries oned's images name; nullopt (with the reason in
+// `why`) when oneimage is not available or fails.
+std::optional<std::set<std::string>> OnedEntries(std::string& why) {
+  auto local = MakeLocalRunner();
+  RemoteCommand cmd;
+  cmd.argv = {"oneimage", "list", "-x"};
+  cmd.timeout = std::chrono::seconds(120);
+  auto r = local->Run("", cmd);
+  if (!r.ok()) {
+    why = r.status().message();
+    return std::nullopt;
+  }
+  if (r->exit_code == 127) {
+    why = "the oneimage command is not available";
+    return std::nullopt;
+  }
+  if (r->exit_code != 0) {
+    why = fmt::format("`oneimage list -x` exited {}", r->exit_code);
+    return std::nullopt;
+  }
+  auto set = ParseImagePoolEntries(r->out);
+  if (!set.ok()) {
+    why = set.status().message();
+    return std::nullopt;
+  }
+  return *set;
+}
+
+int Run(int argc, char** argv) {
+  auto opts = ParseArgs(argc, argv);
+  if (!opts.ok()) {
+    std::cerr << "one-ipfs-fsck: " << opts.status().message() << "\n" << kUsage;
+    return 2;
+  }
+  auto config = Config::Load({DefaultConfPath(std::getenv, opts->remotes), {}, std::getenv});
+  if (!config.ok()) {
+    std::cerr << "one-ipfs-fsck: " << config.status().message() << "\n";
+    return 3;
+  }
+  auto client = MakeIpfsClient(*config);
+  if (!client.ok()) {
+    std::cerr << "one-ipfs-fsck: " << client.status().message() << "\n";
+    return 3;
+  }
+  std::string why;
+  if (opts->use_oned) {
+    opts->fsck.oned_entries = OnedEntries(why);
+  } else {
+    why = "--no-oned";
+  }
+  Log log("one-ipfs-fsck");
+  auto report = RunFsck(**client, config->Get("IPFS_CATALOG"), opts->fsck, log);
+  if (!report.ok()) {
+    std::cerr << "one-ipfs-fsck: " << report.status().message() << "\n";
+    return 3;
+  }
+  if (!opts->fsck.oned_entries)
+    for (auto& n : report->notes)
+      if (n.starts_with("orphaned entries not checked")) n += " (" + why + ")";
+  std::cout << FormatFsckReport(*report, opts->fsck.repair);
+  return report->open() == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace oneipfs
+
+int main(int argc, char** argv) {
+  if (oneipfs::HandleHelpVersion("one-ipfs-fsck", oneipfs::kUsage, argc, argv)) return 0;
+  return oneipfs::Run(argc, argv);
+}
