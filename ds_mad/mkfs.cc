@@ -135,7 +135,7 @@ Result<std::string> Mkfs(DsContext& ctx) {
       auto started = std::chrono::steady_clock::now();
       auto root = PutZeroFile(ctx.ipfs, mb * kMiB, *chunk);
       if (!root.ok()) return root.status().Prefixed(what);
-      imported = Imported{*root, mb * kMiB, {}, {}, {}};
+      imported = Imported{*root, mb * kMiB, {}, {}, {}, nullptr};
       blocks = BlocksAt::kAllLocal;
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       ctx.log.Info(fmt::format("stored {} of zeros as /ipfs/{} without streaming them ({:.2f} s)",
