@@ -18,6 +18,7 @@
 #include "common/ipfs.h"
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 
 #include <fmt/format.h>
@@ -322,6 +323,29 @@ Status IpfsClient::FilesCp(std::string_view from, std::string_view to) {
       .SendJson(NotRepeatable(Small("files/cp", fmt::format("{} {}", from, to),
                                     {{"arg", std::string(from)}, {"arg", std::string(to)}, {"parents", "true"}})))
       .status();
+}
+
+Status IpfsClient::FilesWrite(std::string_view mfs_path, std::string_view data) {
+  Caller c(*transport_, options_);
+  Spec s = Small("files/write", mfs_path,
+                 {{"arg", std::string(mfs_path)}, {"create", "true"}, {"parents", "true"}, {"truncate", "true"}});
+  s.idempotent = false;
+  std::string copy(data);
+  std::size_t at = 0;
+  s.upload = [copy, at](char* buf, std::size_t cap) mutable -> Result<std::size_t> {
+    std::size_t n = std::min(cap, copy.size() - at);
+    std::memcpy(buf, copy.data() + at, n);
+    at += n;
+    return n;
+  };
+  s.upload_name = "data";
+  return c.SendJson(std::move(s)).status();
+}
+
+Result<std::string> IpfsClient::FilesRead(std::string_view mfs_path) {
+  Caller c(*transport_, options_);
+  ASSIGN_OR_RETURN(HttpResponse r, c.Send(Small("files/read", mfs_path, {{"arg", std::string(mfs_path)}})));
+  return std::move(r.body);
 }
 
 Status IpfsClient::FilesMv(std::string_view from, std::string_view to) {

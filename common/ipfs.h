@@ -114,6 +114,11 @@ class IpfsClient {
   Status FilesCp(std::string_view from, std::string_view to);   // parents=true
   Status FilesMv(std::string_view from, std::string_view to);
   Status FilesRm(std::string_view mfs_path, bool recursive);    // NotFound if missing
+  // files/write of a small text (create, parents, truncate: the file then
+  // holds exactly `data`) and files/read of a whole small file. The same
+  // parameters in kubo (core/commands/files.go) and js-ipfs 0.66.
+  Status FilesWrite(std::string_view mfs_path, std::string_view data);
+  Result<std::string> FilesRead(std::string_view mfs_path);
 
   // cat: bytes [offset, offset+length) (length nullopt = to the end) go to
   // `sink`. Reading to the end verifies the byte count against
