@@ -12,6 +12,8 @@
 #   T_ROOT                      scratch directory of this run
 #   ipfsd_start NAME            daemon -> IPFSD_API_<NAME> (URL), IPFSD_MADDR_<NAME>,
 #                               IPFSD_SWARM_<NAME>, IPFSD_PID_<NAME>, IPFSD_REPO_<NAME>, IPFSD_ID_<NAME>
+#                               (IPFSD_ROUTING=none: a new daemon without content
+#                               routing, Routing.Type, as hosts set up for p2p)
 #   ipfsd_stop|ipfsd_kill|ipfsd_restart NAME
 #   ipfs_rpc NAME CMD [QUERY]   POST /api/v0/CMD?QUERY, prints the body
 #   ipfs_add NAME FILE [BASE]   prints the CIDv1 (raw leaves, 1 MiB chunks, unpinned; base32 by default)
@@ -105,10 +107,12 @@ _ipfsd_ports() {
   local name=$1 v; v=$(_var "$1")
   local repo="$T_ROOT/ipfs-$name" api swarm
   free_port api; free_port swarm
-  python3 - "$repo/config" "$api" "$swarm" <<'PY'
+  python3 - "$repo/config" "$api" "$swarm" "${IPFSD_ROUTING:-}" <<'PY'
 import json, sys
-path, api, swarm = sys.argv[1], sys.argv[2], sys.argv[3]
+path, api, swarm, routing = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 c = json.load(open(path))
+if routing:
+    c.setdefault("Routing", {})["Type"] = routing
 c["Addresses"]["API"] = f"/ip4/127.0.0.1/tcp/{api}"
 c["Addresses"]["Swarm"] = [f"/ip4/127.0.0.1/tcp/{swarm}"]
 c["Addresses"]["Gateway"] = ""
