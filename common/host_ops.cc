@@ -160,14 +160,23 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
   bool recorded_fetching = false;
   if (p2p) {
     // Records are hints: trouble reading or writing them never stops a deploy.
+    // "Fetching" first, then the list: of concurrent deploys of one image,
+    // the later ones see the earlier ones and pull from them.
+    const std::int64_t started = UnixNow();
+    const std::int64_t ttl = ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800);
+    if (auto me = providers.Identity(dst.host); me.ok() && *me) {
+      ProviderRecord r = **me;
+      r.time = started;
+      r.fetching = true;
+      recorded_fetching = providers.Put(cid, r).ok();
+    }
     auto records = providers.List(cid, UnixNow());
     if (!records.ok())
       ctx.log.Info(fmt::format("cannot read the provider records of /ipfs/{} ({}); fetching from the front end",
                                cid, records.status().message()));
-    auto chosen = records.ok() ? ChooseProviderAddresses(*records, dst.host, UnixNow(),
-                                                         ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800),
-                                                         static_cast<std::size_t>(max_peers))
-                               : std::vector<std::string>{};
+    std::vector<std::string> chosen;
+    if (records.ok() && !FrontendFirst(*records, dst.host, started, UnixNow(), ttl))
+      chosen = ChooseProviderAddresses(*records, dst.host, UnixNow(), ttl, static_cast<std::size_t>(max_peers));
     for (const auto& a : chosen) {
       args.push_back("--peer");
       args.push_back(a);
@@ -178,13 +187,6 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
       ctx.log.Info(fmt::format("/ipfs/{}: {} asks other hosts first ({} address(es)), the front end after {} s "
                                "without progress",
                                cid, dst.host, chosen.size(), stall));
-    // "Fetching" lets concurrent deploys of the same image find this host.
-    if (auto me = providers.Identity(dst.host); me.ok() && *me) {
-      ProviderRecord r = **me;
-      r.time = UnixNow();
-      r.fetching = true;
-      recorded_fetching = providers.Put(cid, r).ok();
-    }
   }
   args.push_back("--cache-mb");
   args.push_back(std::to_string(p2p ? cache_mb : 0));

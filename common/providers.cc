@@ -62,6 +62,16 @@ std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> rec
   return out;
 }
 
+bool FrontendFirst(const std::vector<ProviderRecord>& records, std::string_view self_host, std::int64_t self_time,
+                   std::int64_t now, std::int64_t ttl_s) {
+  for (const auto& r : records) {
+    if (r.host == self_host || now - r.time > ttl_s || r.addresses.empty()) continue;
+    if (!r.fetching) return false;                                      // a holder serves
+    if (r.time < self_time || (r.time == self_time && r.host < self_host)) return false;  // an earlier fetcher
+  }
+  return true;
+}
+
 bool SafeProviderName(std::string_view name) {
   if (name.empty() || name.size() > 255 || name[0] == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {

@@ -54,6 +54,14 @@ Result<ProviderRecord> ParseProviderRecord(std::string_view json);
 std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> records, std::string_view self_host,
                                                  std::int64_t now, std::int64_t ttl_s, std::size_t max_peers);
 
+// Concurrent deploys of one CID (each host records "fetching" before it
+// reads the records): true when `self_host` should pull from the front end
+// at once, i.e. no other fresh record holds the CID and no other fresh
+// fetcher started before it (earliest time, then host name, wins). The
+// others connect to the fetchers and get the blocks as they arrive there.
+bool FrontendFirst(const std::vector<ProviderRecord>& records, std::string_view self_host, std::int64_t self_time,
+                   std::int64_t now, std::int64_t ttl_s);
+
 // Host names and CIDs become MFS path segments: only [A-Za-z0-9._-], not
 // starting with '.', at most 255 bytes.
 bool SafeProviderName(std::string_view name);

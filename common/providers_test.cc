@@ -115,6 +115,19 @@ TEST_CASE("providers: the peer-selection policy") {
   CHECK(once[0] == "/ip4/1.2.3.4/tcp/1/p2p/P");
 }
 
+TEST_CASE("providers: who pulls from the front end at once") {
+  const std::int64_t now = 10000, ttl = 600;
+  CHECK(FrontendFirst({}, "h2", now, now, ttl));                                  // nobody else
+  CHECK(FrontendFirst({Rec("h2", "P2", now, true)}, "h2", now, now, ttl));        // only itself
+  CHECK_FALSE(FrontendFirst({Rec("h1", "P1", now - 50)}, "h2", now, now, ttl));   // a holder
+  CHECK(FrontendFirst({Rec("h1", "P1", now - ttl - 1)}, "h2", now, now, ttl));    // a stale holder counts for nothing
+  CHECK_FALSE(FrontendFirst({Rec("h1", "P1", now - 1, true)}, "h2", now, now, ttl));  // an earlier fetcher
+  CHECK(FrontendFirst({Rec("h3", "P3", now + 1, true)}, "h2", now, now, ttl));    // a later fetcher
+  // Same second: the smaller host name pulls, the other waits on it.
+  CHECK_FALSE(FrontendFirst({Rec("h1", "P1", now, true)}, "h2", now, now, ttl));
+  CHECK(FrontendFirst({Rec("h3", "P3", now, true)}, "h2", now, now, ttl));
+}
+
 TEST_CASE("providers: safe names") {
   CHECK(SafeProviderName("node-1.example.com"));
   CHECK(SafeProviderName("bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"));
