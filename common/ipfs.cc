@@ -494,6 +494,11 @@ Status IpfsClient::SwarmConnect(std::string_view multiaddr) {
   return c.SendJson(Small("swarm/connect", multiaddr, {{"arg", std::string(multiaddr)}})).status();
 }
 
+Status IpfsClient::SwarmDisconnect(std::string_view multiaddr) {
+  Caller c(*transport_, options_);
+  return c.SendJson(Small("swarm/disconnect", multiaddr, {{"arg", std::string(multiaddr)}})).status();
+}
+
 Status IpfsClient::RepoGc() {
   Caller c(*transport_, options_);
   return c.SendNdjson(Small("repo/gc", "", {}), [](const Json&) { return Status::Ok(); });

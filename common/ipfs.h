@@ -155,6 +155,9 @@ class IpfsClient {
   // block of the repository; js-ipfs ignores the flag and reports everything.
   Result<RepoStat> GetRepoStat(bool size_only = false);
   Status SwarmConnect(std::string_view multiaddr);
+  // swarm/disconnect of "/p2p/<peer id>": closes every connection to that
+  // peer (kubo core/commands/swarm.go and js-ipfs 0.66 both take it).
+  Status SwarmDisconnect(std::string_view multiaddr);
   Status RepoGc();  // drains the NDJSON stream; errors in it are failures
 
   // For tests and the doctor: a raw call returning the body.

@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -174,17 +175,18 @@ Result<FetchArgs> ParseFetchArgs(const std::vector<std::string>& a) {
   return f;
 }
 
-// Connects the host daemon to the front end, once, from whichever thread
-// gets there first (the watchdog after a stall, or the fetch itself).
+// Connects the host daemon to the front end from whichever thread needs it
+// (the watchdog after each stall, or the fetch itself); the INFO line comes
+// once. KeepOut() disconnects it while peers serve, so its bitswap does not send blocks
+// that peers are serving: wants go to every connected peer.
 class FrontendLink {
  public:
   FrontendLink(std::vector<std::string> addrs, const Log& log) : addrs_(std::move(addrs)), log_(log) {}
   void Connect(std::string_view why) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (done_) return;
-    done_ = true;
     if (addrs_.empty()) return;
-    log_.Info(fmt::format("{}: connecting to the front end", why));
+    if (!used_) log_.Info(fmt::format("{}: connecting to the front end", why));
+    used_ = true;
     auto client = HostClient();
     if (!client.ok()) return;
     (*client)->set_timeout(std::chrono::seconds(15));  // bounded: a dropped SYN must not hold the deploy
@@ -193,16 +195,30 @@ class FrontendLink {
       if (!st.ok()) log_.Info(fmt::format("cannot connect to the front end at {}: {}", a, st.message()));
     }
   }
+  // Closes connections to the front end's peer ids (left from earlier
+  // deploys); errors (not connected) do not matter.
+  void KeepOut(IpfsClient& ipfs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> done;
+    for (const auto& a : addrs_) {
+      size_t at = a.rfind("/p2p/");
+      if (at == std::string::npos) continue;
+      std::string id = a.substr(at);
+      if (std::find(done.begin(), done.end(), id) != done.end()) continue;
+      done.push_back(id);
+      (void)ipfs.SwarmDisconnect(id);
+    }
+  }
   bool used() {
     std::lock_guard<std::mutex> lock(mu_);
-    return done_ && !addrs_.empty();
+    return used_;
   }
 
  private:
   std::vector<std::string> addrs_;
   const Log& log_;
   std::mutex mu_;
-  bool done_ = false;
+  bool used_ = false;
 };
 
 std::int64_t UnixNow() {
@@ -231,7 +247,10 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   FrontendLink frontend(args->frontend, log);
   if (args->peers.empty()) frontend.Connect("no other host holds /ipfs/" + cid);
   else if (host->connected.empty()) frontend.Connect("no host that holds /ipfs/" + cid + " could be connected");
-  else log.Info(fmt::format("fetching /ipfs/{} from {} peer address(es) first", cid, host->connected.size()));
+  else {
+    frontend.KeepOut(*ipfs);
+    log.Info(fmt::format("fetching /ipfs/{} from {} peer address(es) first", cid, host->connected.size()));
+  }
 
   HostCache cache(*ipfs, log);
   if (args->cache_bytes > 0) {
@@ -255,10 +274,12 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
       stop_cv.wait_for(lock, std::chrono::milliseconds(250));
       if (stop) break;
       if (now_ms() - last_progress_ms.load() > args->stall_s * 1000) {
+        // Again after every further stall: a concurrent deploy on this host
+        // may have closed the connection meanwhile.
         lock.unlock();
         frontend.Connect(fmt::format("no progress from peers for {} s", args->stall_s));
         lock.lock();
-        break;
+        last_progress_ms = now_ms();
       }
     }
   });

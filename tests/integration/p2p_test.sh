@@ -8,14 +8,14 @@
 #    longer caches.
 source "$(dirname "$0")/../lib/harness.sh"
 
-ipfsd_start fe
+IPFSD_QUIET=1 ipfsd_start fe
 # Hosts' daemons as README "Peer-to-peer distribution" sets them up: no
 # content routing, so they talk only to the peers one-ipfs connects them to
 # (with the DHT, js-ipfs and kubo find the front end as a provider by
 # themselves and it serves every block again).
-IPFSD_ROUTING=none host_start node1
-IPFSD_ROUTING=none host_start node2
-IPFSD_ROUTING=none host_start node3
+IPFSD_QUIET=1 host_start node1
+IPFSD_QUIET=1 host_start node2
+IPFSD_QUIET=1 host_start node3
 ds_env
 export IPFS_P2P_STALL=3
 DS=/var/lib/one//datastores
