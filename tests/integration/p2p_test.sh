@@ -31,6 +31,13 @@ peers_of() { ipfs_rpc "host-$1" swarm/peers; }
 free_port closed  # nothing listens here: a front end hosts cannot reach
 no_fe_swarm="/ip4/127.0.0.1/tcp/$closed/p2p/$IPFSD_ID_fe"
 
+t_case "doctor: host-to-host peering rows"
+run_raw "" "$ONEIPFS_BUILD_DIR/tools/one-ipfs-doctor" --remotes "$ONE_REMOTES" node1 node2 node3
+for h in node1 node2 node3; do
+  assert_ne "$(printf '%s\n' "$OUT" | grep -E "^PASS +$h +host peering " || true)" "" "PASS host peering row of $h: $OUT"
+done
+assert_contains "$OUT" "connects to node2 at /ip4/127.0.0.1/tcp/${IPFSD_SWARM_host_node2##*/}"
+
 head -c 8M /dev/urandom > "$T_ROOT/a.img"
 a=$(key "$(ipfs_add fe "$T_ROOT/a.img")")
 
