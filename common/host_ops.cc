@@ -158,10 +158,12 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
 
   std::vector<std::string> args = {"fetch", cid, std::to_string(bytes), dst.path};
   bool recorded_fetching = false;
+  bool leading = false;
   if (p2p) {
     // Records are hints: trouble reading or writing them never stops a deploy.
-    // "Fetching" first, then the list: of concurrent deploys of one image,
-    // the later ones see the earlier ones and pull from them.
+    // "Fetching" first, then the list and the lead (providers.h TakeLead):
+    // of concurrent deploys of one image, one pulls from the front end, the
+    // others from the fetchers.
     const std::int64_t started = UnixNow();
     const std::int64_t ttl = ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800);
     if (auto me = providers.Identity(dst.host); me.ok() && *me) {
@@ -175,8 +177,14 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
       ctx.log.Info(fmt::format("cannot read the provider records of /ipfs/{} ({}); fetching from the front end",
                                cid, records.status().message()));
     std::vector<std::string> chosen;
-    if (records.ok() && !FrontendFirst(*records, dst.host, started, UnixNow(), ttl))
-      chosen = ChooseProviderAddresses(*records, dst.host, UnixNow(), ttl, static_cast<std::size_t>(max_peers));
+    if (records.ok()) {
+      bool held = std::any_of(records->begin(), records->end(), [&](const ProviderRecord& p) {
+        return !p.fetching && p.host != dst.host && !p.addresses.empty();
+      });
+      // Nobody holds it: exactly one concurrent deploy leads (front end at once).
+      if (held || !(leading = providers.TakeLead(cid)))
+        chosen = ChooseProviderAddresses(*records, dst.host, UnixNow(), ttl, static_cast<std::size_t>(max_peers));
+    }
     for (const auto& a : chosen) {
       args.push_back("--peer");
       args.push_back(a);
@@ -194,6 +202,7 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
   RemoteCommand cmd;
   cmd.argv = HelperArgv(ctx, args);
   auto run = ctx.remote.Run(dst.host, cmd);
+  if (leading) providers.ReleaseLead(cid);
   if (!run.ok()) {
     if (recorded_fetching) (void)providers.Remove(cid, dst.host);
     return run.status();

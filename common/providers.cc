@@ -62,16 +62,6 @@ std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> rec
   return out;
 }
 
-bool FrontendFirst(const std::vector<ProviderRecord>& records, std::string_view self_host, std::int64_t self_time,
-                   std::int64_t now, std::int64_t ttl_s) {
-  for (const auto& r : records) {
-    if (r.host == self_host || now - r.time > ttl_s || r.addresses.empty()) continue;
-    if (!r.fetching) return false;                                      // a holder serves
-    if (r.time < self_time || (r.time == self_time && r.host < self_host)) return false;  // an earlier fetcher
-  }
-  return true;
-}
-
 bool SafeProviderName(std::string_view name) {
   if (name.empty() || name.size() > 255 || name[0] == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -134,6 +124,21 @@ Result<std::vector<std::string>> ProviderStore::CidsOf(std::string_view host) {
       if (h.name == host) out.push_back(c.name);
   }
   return out;
+}
+
+bool ProviderStore::TakeLead(std::string_view cid) {
+  if (!SafeProviderName(cid)) return true;
+  std::string dir = fmt::format("{}/{}", root_, cid);
+  (void)ipfs_.FilesMkdir(dir);  // parents; exists already after a "fetching" record
+  auto made = ipfs_.Call("files/mkdir", {{"arg", dir + "/.lead"}, {"parents", "false"}});
+  if (made.ok()) return true;
+  // Only "it exists" makes this deploy a follower; any other trouble: lead.
+  return ipfs_.Stat(dir + "/.lead").status().code() != Status::Code::kOk;
+}
+
+void ProviderStore::ReleaseLead(std::string_view cid) {
+  if (!SafeProviderName(cid)) return;
+  (void)ipfs_.FilesRm(fmt::format("{}/{}/.lead", root_, cid), true);
 }
 
 Result<std::optional<ProviderRecord>> ProviderStore::Identity(std::string_view host) {

@@ -5,6 +5,7 @@
 //
 //   <IPFS_CATALOG>/.providers/<cid>/<host>   one small JSON record per host
 //   <IPFS_CATALOG>/.providers/.hosts/<host>  the host daemon's identity
+//   <IPFS_CATALOG>/.providers/<cid>/.lead    a deploy pulls it from the front end
 //
 // A record is {"host":..., "peer":<peer id>, "addresses":[<multiaddr>...],
 // "time":<unix seconds>, "state":"held"|"fetching"}. The dot names keep it
@@ -54,14 +55,6 @@ Result<ProviderRecord> ParseProviderRecord(std::string_view json);
 std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> records, std::string_view self_host,
                                                  std::int64_t now, std::int64_t ttl_s, std::size_t max_peers);
 
-// Concurrent deploys of one CID (each host records "fetching" before it
-// reads the records): true when `self_host` should pull from the front end
-// at once, i.e. no other fresh record holds the CID and no other fresh
-// fetcher started before it (earliest time, then host name, wins). The
-// others connect to the fetchers and get the blocks as they arrive there.
-bool FrontendFirst(const std::vector<ProviderRecord>& records, std::string_view self_host, std::int64_t self_time,
-                   std::int64_t now, std::int64_t ttl_s);
-
 // Host names and CIDs become MFS path segments: only [A-Za-z0-9._-], not
 // starting with '.', at most 255 bytes.
 bool SafeProviderName(std::string_view name);
@@ -81,6 +74,14 @@ class ProviderStore {
   // The last identity (peer, addresses) seen for a host; nullopt if none.
   Result<std::optional<ProviderRecord>> Identity(std::string_view host);
   Status PutIdentity(const ProviderRecord& r);
+  // Of concurrent deploys of one CID that no host holds yet, exactly one
+  // pulls from the front end at once: the one whose files/mkdir (without
+  // parents: fails when it exists, in kubo and js-ipfs alike) of
+  // <cid>/.lead succeeds. The others pull from the fetchers. ReleaseLead
+  // removes it when that deploy ends; one left by a crashed deploy only
+  // makes later fetchers wait IPFS_P2P_STALL before the front end.
+  bool TakeLead(std::string_view cid);
+  void ReleaseLead(std::string_view cid);
 
  private:
   IpfsClient& ipfs_;

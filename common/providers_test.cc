@@ -115,17 +115,30 @@ TEST_CASE("providers: the peer-selection policy") {
   CHECK(once[0] == "/ip4/1.2.3.4/tcp/1/p2p/P");
 }
 
-TEST_CASE("providers: who pulls from the front end at once") {
-  const std::int64_t now = 10000, ttl = 600;
-  CHECK(FrontendFirst({}, "h2", now, now, ttl));                                  // nobody else
-  CHECK(FrontendFirst({Rec("h2", "P2", now, true)}, "h2", now, now, ttl));        // only itself
-  CHECK_FALSE(FrontendFirst({Rec("h1", "P1", now - 50)}, "h2", now, now, ttl));   // a holder
-  CHECK(FrontendFirst({Rec("h1", "P1", now - ttl - 1)}, "h2", now, now, ttl));    // a stale holder counts for nothing
-  CHECK_FALSE(FrontendFirst({Rec("h1", "P1", now - 1, true)}, "h2", now, now, ttl));  // an earlier fetcher
-  CHECK(FrontendFirst({Rec("h3", "P3", now + 1, true)}, "h2", now, now, ttl));    // a later fetcher
-  // Same second: the smaller host name pulls, the other waits on it.
-  CHECK_FALSE(FrontendFirst({Rec("h1", "P1", now, true)}, "h2", now, now, ttl));
-  CHECK(FrontendFirst({Rec("h3", "P3", now, true)}, "h2", now, now, ttl));
+TEST_CASE("providers: one lead per CID") {
+  // kubo core/commands/files.go mkdir without parents on an existing path:
+  // error 500 {"Message":"file already exists"}; files/stat then answers.
+  HttpResponse exists;
+  exists.status = 500;
+  exists.body = R"({"Message":"file already exists","Code":0,"Type":"error"})";
+  std::deque<HttpResponse> replies = {
+      Ok(""), Ok(""),                                                         // mkdir -p, mkdir: the lead
+      Ok(""), exists, Ok(R"({"Hash":"x","Size":0,"CumulativeSize":4,"Type":"directory"})"),  // taken
+      Ok(""),                                                                 // release
+  };
+  auto t = std::make_unique<CannedTransport>(std::move(replies));
+  CannedTransport* fake = t.get();
+  IpfsClient ipfs(std::move(t), IpfsOptions{});
+  ProviderStore store(ipfs, "/c", 600);
+  CHECK(store.TakeLead("bafyZ"));
+  CHECK(Arg(fake->requests[1]) == "/c/.providers/bafyZ/.lead");
+  bool parents_false = false;
+  for (const auto& [k, v] : fake->requests[1].query) parents_false |= k == "parents" && v == "false";
+  CHECK(parents_false);
+  CHECK_FALSE(store.TakeLead("bafyZ"));
+  store.ReleaseLead("bafyZ");
+  CHECK(fake->requests[5].path == "/api/v0/files/rm");
+  CHECK(Arg(fake->requests[5]) == "/c/.providers/bafyZ/.lead");
 }
 
 TEST_CASE("providers: safe names") {
