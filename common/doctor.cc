@@ -181,7 +181,7 @@ Result<std::uint64_t> CatalogBytes(IpfsClient& ipfs, const std::string& root) {
   Catalog catalog(ipfs, root);
   std::uint64_t total = 0;
   for (const auto& ds : *datastores) {
-    if (!ds.is_dir) continue;
+    if (!ds.is_dir || ds.name.starts_with(".")) continue;  // .providers (providers.h) is no datastore
     ASSIGN_OR_RETURN(std::uint64_t bytes, catalog.DatastoreBytes(ds.name));
     total += bytes;
   }
