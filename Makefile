@@ -38,6 +38,7 @@ demo: deps build
 bench: deps build
 	@bash bench/clone-throughput $(BUILD)
 	@bash bench/ds-latency $(BUILD)
+	@bash bench/p2p-egress $(BUILD)
 
 # Installs into $(DESTDIR)$(REMOTES): datastore/ipfs, tm/ipfs, etc/datastore/ipfs;
 # the tools into $(DESTDIR)$(BINDIR), reference files into $(DESTDIR)$(DATADIR).

@@ -56,6 +56,11 @@ const std::vector<std::pair<std::string, std::string>>& Config::Defaults() {
       {"IPFS_REMOTE_DIR", "/var/tmp/one"},
       {"IPFS_HOST_API", "/ip4/127.0.0.1/tcp/5001"},
       {"IPFS_FRONTEND_SWARM", ""},
+      // peer-to-peer distribution between hosts (providers.h, host_ops.h)
+      {"IPFS_P2P_PEERS", "3"},
+      {"IPFS_P2P_STALL", "10"},
+      {"IPFS_PROVIDER_TTL", "604800"},
+      {"IPFS_HOST_CACHE_MB", "10240"},
       {"IPFS_TM_DATASTORE", "auto"},
       {"IPFS_LIBVIRT_URI", "qemu:///system"},
   };

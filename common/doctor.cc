@@ -181,7 +181,7 @@ Result<std::uint64_t> CatalogBytes(IpfsClient& ipfs, const std::string& root) {
   Catalog catalog(ipfs, root);
   std::uint64_t total = 0;
   for (const auto& ds : *datastores) {
-    if (!ds.is_dir) continue;
+    if (!ds.is_dir || ds.name.starts_with(".")) continue;  // .providers (providers.h) is no datastore
     ASSIGN_OR_RETURN(std::uint64_t bytes, catalog.DatastoreBytes(ds.name));
     total += bytes;
   }
@@ -526,6 +526,67 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
              fix);
   } catch (const std::exception& e) {
     r.Fail(host, "round trip", fmt::format("unreadable probe reply: {}", e.what()), fix);
+  }
+}
+
+void CheckHostPeering(TmContext& ctx, const std::vector<std::string>& hosts, Report& r) {
+  struct Peer {
+    std::string host;
+    std::vector<std::string> addresses;  // with /p2p/<id>
+  };
+  std::vector<Peer> peers;
+  for (const auto& host : hosts) {
+    auto probe = RunHelper(ctx, host, {"probe", "-"}, 90);
+    if (!probe.ok() || probe->exit_code != 0) continue;
+    auto j = nlohmann::json::parse(probe->out, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("peer") || !j["peer"].is_string()) continue;
+    Peer p{host, {}};
+    std::string id = j["peer"].get<std::string>();
+    if (j.contains("addresses") && j["addresses"].is_array())
+      for (const auto& a : j["addresses"])
+        if (a.is_string()) {
+          std::string addr = a.get<std::string>();
+          p.addresses.push_back(addr.find("/p2p/") == std::string::npos ? addr + "/p2p/" + id : addr);
+        }
+    peers.push_back(std::move(p));
+  }
+  if (peers.size() < 2) return;
+  const std::string fix =
+      "hosts fetch images from each other: open the daemons' swarm port (4001/tcp by default) between hosts, give "
+      "every daemon the same private network swarm key (or none), make each daemon announce an address the others "
+      "can reach (Addresses.Announce), or list the hosts in kubo's Peering.Peers; README \"Peer-to-peer "
+      "distribution\"";
+  for (size_t i = 0; i < peers.size(); ++i) {
+    const Peer& a = peers[i];
+    const Peer& b = peers[(i + 1) % peers.size()];
+    if (peers.size() == 2 && i == 1) break;  // one pair is enough for two hosts
+    if (b.addresses.empty()) {
+      r.Fail(a.host, "host peering", fmt::format("{}'s daemon announces no address", b.host), fix);
+      continue;
+    }
+    std::vector<std::string> args = {"probe", "-"};
+    args.insert(args.end(), b.addresses.begin(), b.addresses.end());
+    auto probe = RunHelper(ctx, a.host, args, 90);
+    nlohmann::json j;
+    if (probe.ok() && probe->exit_code == 0) j = nlohmann::json::parse(probe->out, nullptr, false);
+    if (!probe.ok() || probe->exit_code != 0 || j.is_discarded() || !j.is_object()) {
+      r.Fail(a.host, "host peering",
+             fmt::format("cannot ask its daemon to connect to {}: {}", b.host,
+                         !probe.ok() ? probe.status().message() : LastLine(probe->err)),
+             fix);
+      continue;
+    }
+    auto connected = j.value("connected", nlohmann::json::array());
+    if (!connected.empty()) {
+      r.Pass(a.host, "host peering", fmt::format("its daemon connects to {} at {}", b.host,
+                                                 connected.front().get<std::string>()));
+    } else {
+      auto errors = j.value("connect_errors", nlohmann::json::array());
+      r.Fail(a.host, "host peering",
+             fmt::format("its daemon cannot connect to {}: {}", b.host,
+                         errors.empty() ? std::string("no address") : errors.front().get<std::string>()),
+             fix);
+    }
   }
 }
 

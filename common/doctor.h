@@ -119,6 +119,13 @@ Result<ProbeBlock> AddProbeBlock(IpfsClient& ipfs);
 inline constexpr double kSlowSshSeconds = 2.0;
 void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe, Report& report);
 
+// Row "host peering" (peer-to-peer distribution, README): each host's
+// daemon connects to the next host's daemon (the last to the first) at the
+// addresses that host's daemon announces, as clone/ln do when one host
+// fetches from another. Hosts whose helper or daemon does not answer are
+// skipped (CheckHost reports them); fewer than two: no row.
+void CheckHostPeering(TmContext& ctx, const std::vector<std::string>& hosts, Report& report);
+
 // Host names of `onehost list -x` output (HOST_POOL/HOST/NAME).
 Result<std::vector<std::string>> ParseHostPool(std::string_view xml);
 

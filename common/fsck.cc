@@ -200,6 +200,9 @@ Result<FsckReport> RunFsck(IpfsClient& ipfs, std::string_view catalog_root, cons
   if (!options.oned_entries) report.notes.push_back("orphaned entries not checked: the list of oned's images is unknown");
   if (datastores.ok()) {
     for (const auto& ds : *datastores) {
+      // Dot names are bookkeeping beside the datastores (.providers: who
+      // holds what, providers.h), not image entries.
+      if (!ds.name.empty() && ds.name[0] == '.') continue;
       std::string ds_dir = root + "/" + ds.name;
       if (!ds.is_dir) {
         auto& f = c.Add(Kind::kStale, ds_dir, "not a datastore directory");

@@ -384,7 +384,10 @@ struct FsckDaemon : Daemon {
 
 TEST_CASE("fsck: a healthy catalog has no findings and nothing is changed") {
   FsckDaemon d;
-  d.ls["/one-ipfs"] = FsckDaemon::Entries({{"100", "d", 1}});
+  // .providers (providers.h: who holds what) sits beside the datastores and is not an entry.
+  d.ls["/one-ipfs"] = FsckDaemon::Entries({{"100", "d", 1}, {".providers", "p", 1}});
+  d.ls["/one-ipfs/.providers"] = FsckDaemon::Entries({{"bafkqaaa", "c", 1}});
+  d.ls["/one-ipfs/.providers/bafkqaaa"] = FsckDaemon::Entries({{"node1", "r", 0}});
   d.ls["/one-ipfs/100"] = FsckDaemon::Entries({{"5-1", "e", 1}, {"6-2", "e2", 1}});
   d.ls["/one-ipfs/100/5-1"] = FsckDaemon::Entries({{"1", "A", 0}, {"2", "B", 0}, {"snap-0", "S", 0}});
   d.ls["/one-ipfs/100/6-2"] = FsckDaemon::Entries({});  // a save-as reservation

@@ -1,12 +1,16 @@
 #include "common/host_ops.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/pipe_bridge.h"
+#include "common/providers.h"
 #include "common/text.h"
 #include "common/zero_dag.h"
 
@@ -110,15 +114,116 @@ Result<std::vector<std::string>> FrontendPeers(TmContext& ctx) {
   return peers;
 }
 
+namespace {
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The helper's JSON line after a fetch: the host daemon's identity, whether
+// it now holds every block, and what its cache evicted. Older helpers print
+// nothing: then no provider record is written.
+struct FetchReport {
+  ProviderRecord self;
+  bool held = false;
+  std::vector<std::string> evicted;
+};
+
+std::optional<FetchReport> ParseFetchReport(const std::string& out, const std::string& host) {
+  auto j = nlohmann::json::parse(out, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  try {
+    FetchReport r;
+    r.self.host = host;
+    r.self.peer = j.value("peer", std::string());
+    r.self.addresses = j.value("addresses", std::vector<std::string>{});
+    r.held = j.value("held", false);
+    r.evicted = j.value("evicted", std::vector<std::string>{});
+    return r;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst) {
   ASSIGN_OR_RETURN(auto peers, FrontendPeers(ctx));
+  const long max_peers = std::max(0L, ctx.config.GetInt("IPFS_P2P_PEERS", 3));
+  const long stall = std::max(1L, ctx.config.GetInt("IPFS_P2P_STALL", 10));
+  const long cache_mb = std::max(0L, ctx.config.GetInt("IPFS_HOST_CACHE_MB", 0));
+  ProviderStore providers(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"), ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800));
+  const bool p2p = max_peers > 0 && SafeProviderName(dst.host);
+
   std::vector<std::string> args = {"fetch", cid, std::to_string(bytes), dst.path};
+  bool recorded_fetching = false;
+  bool leading = false;
+  if (p2p) {
+    // Records are hints: trouble reading or writing them never stops a deploy.
+    // "Fetching" first, then the list and the lead (providers.h TakeLead):
+    // of concurrent deploys of one image, one pulls from the front end, the
+    // others from the fetchers.
+    const std::int64_t started = UnixNow();
+    const std::int64_t ttl = ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800);
+    if (auto me = providers.Identity(dst.host); me.ok() && *me) {
+      ProviderRecord r = **me;
+      r.time = started;
+      r.fetching = true;
+      recorded_fetching = providers.Put(cid, r).ok();
+    }
+    auto records = providers.List(cid, UnixNow());
+    if (!records.ok())
+      ctx.log.Info(fmt::format("cannot read the provider records of /ipfs/{} ({}); fetching from the front end",
+                               cid, records.status().message()));
+    std::vector<std::string> chosen;
+    if (records.ok()) {
+      bool held = std::any_of(records->begin(), records->end(), [&](const ProviderRecord& p) {
+        return !p.fetching && p.host != dst.host && !p.addresses.empty();
+      });
+      // Nobody holds it: exactly one concurrent deploy leads (front end at once).
+      if (held || !(leading = providers.TakeLead(cid)))
+        chosen = ChooseProviderAddresses(*records, dst.host, UnixNow(), ttl, static_cast<std::size_t>(max_peers));
+    }
+    for (const auto& a : chosen) {
+      args.push_back("--peer");
+      args.push_back(a);
+    }
+    args.push_back("--stall");
+    args.push_back(std::to_string(stall));
+    if (!chosen.empty())
+      ctx.log.Info(fmt::format("/ipfs/{}: {} asks other hosts first ({} address(es)), the front end after {} s "
+                               "without progress",
+                               cid, dst.host, chosen.size(), stall));
+  }
+  args.push_back("--cache-mb");
+  args.push_back(std::to_string(p2p ? cache_mb : 0));
   args.insert(args.end(), peers.begin(), peers.end());
   RemoteCommand cmd;
   cmd.argv = HelperArgv(ctx, args);
-  ASSIGN_OR_RETURN(RemoteResult r, ctx.remote.Run(dst.host, cmd));
+  auto run = ctx.remote.Run(dst.host, cmd);
+  if (leading) providers.ReleaseLead(cid);
+  if (!run.ok()) {
+    if (recorded_fetching) (void)providers.Remove(cid, dst.host);
+    return run.status();
+  }
+  RemoteResult& r = *run;
   std::string last = ForwardRemoteLog(r.err);
-  if (r.exit_code == 0) return Status::Ok();
+  if (r.exit_code == 0) {
+    auto report = ParseFetchReport(r.out, dst.host);
+    if (p2p && report && !report->self.peer.empty()) {
+      report->self.time = UnixNow();
+      (void)providers.PutIdentity(report->self);
+      Status st = report->held ? providers.Put(cid, report->self) : providers.Remove(cid, dst.host);
+      if (!st.ok())
+        ctx.log.Warn(fmt::format("cannot record {} as a provider of /ipfs/{}: {}", dst.host, cid, st.message()));
+      for (const auto& e : report->evicted) (void)providers.Remove(e, dst.host);
+    } else if (recorded_fetching) {
+      (void)providers.Remove(cid, dst.host);
+    }
+    return Status::Ok();
+  }
+  if (recorded_fetching) (void)providers.Remove(cid, dst.host);
   if (r.exit_code == kHelperExitMissing || r.exit_code == kHelperExitNoDaemon) {
     ctx.log.Info(fmt::format("{} on {}; streaming /ipfs/{} from the front-end daemon over ssh instead",
                              r.exit_code == kHelperExitMissing ? "no one-ipfs-host helper" : "no IPFS daemon", dst.host,
@@ -126,6 +231,30 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
     return StreamToHost(ctx, cid, bytes, dst);
   }
   return Status::Failed(fmt::format("fetching /ipfs/{} to {}:{} failed: {}", cid, dst.host, dst.path, last));
+}
+
+Status ForgetUncached(TmContext& ctx, const std::string& host) {
+  if (!SafeProviderName(host)) return Status::Ok();
+  ProviderStore providers(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"), ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800));
+  ASSIGN_OR_RETURN(auto cids, providers.CidsOf(host));
+  if (cids.empty()) return Status::Ok();
+  RemoteCommand cmd;
+  cmd.argv = HelperArgv(ctx, {"cached"});
+  ASSIGN_OR_RETURN(RemoteResult r, ctx.remote.Run(host, cmd));
+  std::string last = ForwardRemoteLog(r.err);
+  std::vector<std::string> cached;
+  if (r.exit_code == 0) {
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("cids") || !j["cids"].is_array())
+      return Status::Failed(fmt::format("unexpected answer from one-ipfs-host cached on {}", host));
+    for (const auto& c : j["cids"])
+      if (c.is_string()) cached.push_back(c.get<std::string>());
+  } else if (r.exit_code != kHelperExitMissing && r.exit_code != kHelperExitNoDaemon) {
+    return Status::Failed(fmt::format("one-ipfs-host cached on {}: {}", host, last));
+  }
+  for (const auto& c : cids)
+    if (std::find(cached.begin(), cached.end(), c) == cached.end()) RETURN_IF_ERROR(providers.Remove(c, host));
+  return Status::Ok();
 }
 
 Result<SavedContent> SaveFromHost(TmContext& ctx, const HostPath& src) {

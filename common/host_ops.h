@@ -7,13 +7,21 @@
 //
 // DeployToHost puts IPFS content at host:path. First choice: the host helper
 // (<IPFS_REMOTE_DIR>/tm/ipfs/one-ipfs-host fetch) pulls from the host's own
-// daemon after connecting it to the front end, so hosts share blocks peer to
-// peer. When the helper is missing (exit 127) or the host has no daemon
+// daemon. Peer to peer (providers.h): the helper gets up to IPFS_P2P_PEERS
+// other hosts that hold or are fetching the CID and connects the front end
+// only when none connects or after IPFS_P2P_STALL seconds without progress;
+// the host is recorded as "fetching" (when its identity is known from an
+// earlier deploy) and, on success, as holding the CID; with
+// IPFS_HOST_CACHE_MB > 0 the host daemon keeps the content (host_cache.h) and
+// what its cache evicted is forgotten. Provider records never fail a deploy. When the helper is missing (exit 127) or the host has no daemon
 // (exit 3), the front-end daemon streams the content through ssh instead and
 // an INFO line says so (an empty datablock, zero_dag.h, then crosses ssh as
 // nothing: the host creates a sparse file of its size). Either way the file appears at `path` only complete
 // (temporary name, byte count checked, fsync, rename); a failure leaves
 // nothing at `path`.
+//
+// ForgetUncached (tm delete): drops `host`'s provider records of CIDs its
+// cache no longer holds (all of them when the host has no cache).
 //
 // SaveFromHost makes the front-end daemon hold every block of a host file
 // under a temporary pin (content_hold.h), returned in SavedContent::hold:
@@ -48,6 +56,7 @@ struct SavedContent {
 };
 
 Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst);
+Status ForgetUncached(TmContext& ctx, const std::string& host);
 
 Result<SavedContent> SaveFromHost(TmContext& ctx, const HostPath& src);
 

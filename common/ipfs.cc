@@ -18,6 +18,7 @@
 #include "common/ipfs.h"
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 #include <cstring>
 
@@ -326,6 +327,29 @@ Status IpfsClient::FilesCp(std::string_view from, std::string_view to) {
       .status();
 }
 
+Status IpfsClient::FilesWrite(std::string_view mfs_path, std::string_view data) {
+  Caller c(*transport_, options_);
+  Spec s = Small("files/write", mfs_path,
+                 {{"arg", std::string(mfs_path)}, {"create", "true"}, {"parents", "true"}, {"truncate", "true"}});
+  s.idempotent = false;
+  std::string copy(data);
+  std::size_t at = 0;
+  s.upload = [copy, at](char* buf, std::size_t cap) mutable -> Result<std::size_t> {
+    std::size_t n = std::min(cap, copy.size() - at);
+    std::memcpy(buf, copy.data() + at, n);
+    at += n;
+    return n;
+  };
+  s.upload_name = "data";
+  return c.SendJson(std::move(s)).status();
+}
+
+Result<std::string> IpfsClient::FilesRead(std::string_view mfs_path) {
+  Caller c(*transport_, options_);
+  ASSIGN_OR_RETURN(HttpResponse r, c.Send(Small("files/read", mfs_path, {{"arg", std::string(mfs_path)}})));
+  return std::move(r.body);
+}
+
 Status IpfsClient::FilesMv(std::string_view from, std::string_view to) {
   Caller c(*transport_, options_);
   return c
@@ -584,6 +608,11 @@ Result<RepoStat> IpfsClient::GetRepoStat(bool size_only) {
 Status IpfsClient::SwarmConnect(std::string_view multiaddr) {
   Caller c(*transport_, options_);
   return c.SendJson(Small("swarm/connect", multiaddr, {{"arg", std::string(multiaddr)}})).status();
+}
+
+Status IpfsClient::SwarmDisconnect(std::string_view multiaddr) {
+  Caller c(*transport_, options_);
+  return c.SendJson(Small("swarm/disconnect", multiaddr, {{"arg", std::string(multiaddr)}})).status();
 }
 
 Status IpfsClient::RepoGc() {

@@ -119,6 +119,11 @@ class IpfsClient {
   Status FilesCp(std::string_view from, std::string_view to);   // parents=true
   Status FilesMv(std::string_view from, std::string_view to);
   Status FilesRm(std::string_view mfs_path, bool recursive);    // NotFound if missing
+  // files/write of a small text (create, parents, truncate: the file then
+  // holds exactly `data`) and files/read of a whole small file. The same
+  // parameters in kubo (core/commands/files.go) and js-ipfs 0.66.
+  Status FilesWrite(std::string_view mfs_path, std::string_view data);
+  Result<std::string> FilesRead(std::string_view mfs_path);
 
   // cat: bytes [offset, offset+length) (length nullopt = to the end) go to
   // `sink`. Reading to the end verifies the byte count against
@@ -187,6 +192,9 @@ class IpfsClient {
   // block of the repository; js-ipfs ignores the flag and reports everything.
   Result<RepoStat> GetRepoStat(bool size_only = false);
   Status SwarmConnect(std::string_view multiaddr);
+  // swarm/disconnect of "/p2p/<peer id>": closes every connection to that
+  // peer (kubo core/commands/swarm.go and js-ipfs 0.66 both take it).
+  Status SwarmDisconnect(std::string_view multiaddr);
   Status RepoGc();  // drains the NDJSON stream; errors in it are failures
 
   // For tests and the doctor: a raw call returning the body.

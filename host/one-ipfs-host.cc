@@ -7,18 +7,28 @@
 // IPFS_API_AUTH and IPFS_TIMEOUT as on the front end).
 //
 //   one-ipfs-host version
-//   one-ipfs-host fetch <cid> <bytes> <dst> [<peer multiaddr>...]
-//       connect the host daemon to the given peers (the front end), stream
+//   one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--stall <s>]
+//                       [--cache-mb <n>] [<front-end multiaddr>...]
+//       connect the host daemon to the --peer addresses (other hosts that
+//       hold the content) and to the front end: at once when no peer
+//       connects, else only after <s> seconds (default 10) without progress
+//       (an INFO line says so). Then stream
 //       the content into <dst> atomically (temporary file beside it, sparse,
 //       byte count checked, fsync, rename; see disk_writer.h). When <cid> is
 //       exactly the UnixFS DAG of <bytes> zero bytes (zero_dag.h: an empty
 //       datablock from mkfs; only the root block is read), <dst> becomes a
 //       sparse file of that size without reading any zeros.
 //       Anything else, or any doubt, streams the content with `cat`.
+//       With --cache-mb > 0 the content is then kept in the host daemon's
+//       MFS cache within that budget (host_cache.h). Prints one JSON line
+//       {"peer":..., "addresses":[...], "held":..., "frontend":...,
+//        "evicted":[...]} for the front end's provider records.
+//   one-ipfs-host cached
+//       prints one JSON line {"cids":[...]}: the CIDs in the host cache.
 //   one-ipfs-host probe <cid>|- [<peer multiaddr>...]
 //       for one-ipfs-doctor: connect to the peers, read <cid> (at most
 //       16 MiB) into memory, never onto disk; prints one JSON line
-//       {"helper":..., "daemon":..., "peer":..., "connected":[...],
+//       {"helper":..., "daemon":..., "peer":..., "addresses":[...], "connected":[...],
 //        "connect_errors":[...], "bytes":..., "sha1":...} ("-": no read).
 //   one-ipfs-host add <path>
 //       add a disk file to the host daemon under a temporary pin
@@ -36,7 +46,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +66,7 @@
 #include "common/digest.h"
 #include "common/disk_writer.h"
 #include "common/driver.h"
+#include "common/host_cache.h"
 #include "common/host_ops.h"
 #include "common/importer.h"
 #include "common/ipfs.h"
@@ -63,7 +79,9 @@ namespace {
 
 const char* kUsage =
     "Usage: one-ipfs-host version\n"
-    "       one-ipfs-host fetch <cid> <bytes> <dst> [<peer multiaddr>...]\n"
+    "       one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--stall <s>] [--cache-mb <n>]\n"
+    "                           [<front-end multiaddr>...]\n"
+    "       one-ipfs-host cached\n"
     "       one-ipfs-host add <path>\n"
     "       one-ipfs-host release <hold root>\n"
     "       one-ipfs-host probe <cid>|- [<peer multiaddr>...]\n"
@@ -120,33 +138,200 @@ bool KnownAllZero(IpfsClient& ipfs, const std::string& cid, std::uint64_t bytes,
   return *zero;
 }
 
-int Fetch(const std::vector<std::string>& a, const Log& log) {
-  if (a.size() < 5) return Fail(Status::Invalid("fetch needs <cid> <bytes> <dst>"));
-  const std::string& cid = a[2];
-  auto parsed = ParseCount(a[3]);
-  if (!parsed) return Fail(Status::Invalid(fmt::format("'{}' is not a byte count", a[3])));
-  const std::uint64_t bytes = *parsed;
-  const std::string& dst = a[4];
-  if (dst.empty() || dst[0] != '/') return Fail(Status::Invalid(fmt::format("'{}' is not an absolute path", dst)));
+// fetch's options before the front end's addresses.
+struct FetchArgs {
+  std::string cid;
+  std::uint64_t bytes = 0;
+  std::string dst;
+  std::vector<std::string> peers;     // --peer: other hosts (providers.h)
+  std::vector<std::string> frontend;  // positional: the front end
+  long stall_s = 10;                  // --stall
+  std::uint64_t cache_bytes = 0;      // --cache-mb (0: no cache)
+};
 
-  auto host = OpenHostDaemon({a.begin() + 5, a.end()});
+Result<FetchArgs> ParseFetchArgs(const std::vector<std::string>& a) {
+  if (a.size() < 5) return Status::Invalid("fetch needs <cid> <bytes> <dst>");
+  FetchArgs f;
+  f.cid = a[2];
+  auto parsed = ParseCount(a[3]);
+  if (!parsed) return Status::Invalid(fmt::format("'{}' is not a byte count", a[3]));
+  f.bytes = *parsed;
+  f.dst = a[4];
+  if (f.dst.empty() || f.dst[0] != '/') return Status::Invalid(fmt::format("'{}' is not an absolute path", f.dst));
+  for (size_t i = 5; i < a.size(); ++i) {
+    const std::string& o = a[i];
+    if (o == "--peer" || o == "--stall" || o == "--cache-mb") {
+      if (i + 1 >= a.size()) return Status::Invalid(fmt::format("{} needs a value", o));
+      const std::string& v = a[++i];
+      if (o == "--peer") {
+        f.peers.push_back(v);
+        continue;
+      }
+      auto n = ParseCount(v);
+      if (!n) return Status::Invalid(fmt::format("{} '{}' is not a number", o, v));
+      if (o == "--stall") f.stall_s = static_cast<long>(std::min<std::uint64_t>(*n, 86400));
+      else f.cache_bytes = *n * 1048576;
+    } else if (o.rfind("--", 0) == 0) {
+      return Status::Invalid(fmt::format("unknown fetch option {}", o));
+    } else {
+      f.frontend.push_back(o);
+    }
+  }
+  return f;
+}
+
+// Connects the host daemon to the front end from whichever thread needs it
+// (the watchdog after each stall, or the fetch itself); the INFO line comes
+// once. KeepOut() disconnects it while peers serve, so its bitswap does not send blocks
+// that peers are serving: wants go to every connected peer.
+class FrontendLink {
+ public:
+  FrontendLink(std::vector<std::string> addrs, const Log& log) : addrs_(std::move(addrs)), log_(log) {}
+  void Connect(std::string_view why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (addrs_.empty()) return;
+    if (!used_) log_.Info(fmt::format("{}: connecting to the front end", why));
+    used_ = true;
+    auto client = HostClient();
+    if (!client.ok()) return;
+    (*client)->set_timeout(std::chrono::seconds(15));  // bounded: a dropped SYN must not hold the deploy
+    for (const auto& a : addrs_) {
+      Status st = (*client)->SwarmConnect(a);
+      if (!st.ok()) log_.Info(fmt::format("cannot connect to the front end at {}: {}", a, st.message()));
+    }
+  }
+  // Closes connections to the front end's peer ids (left from earlier
+  // deploys); errors (not connected) do not matter.
+  void KeepOut(IpfsClient& ipfs) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> done;
+    for (const auto& a : addrs_) {
+      size_t at = a.rfind("/p2p/");
+      if (at == std::string::npos) continue;
+      std::string id = a.substr(at);
+      if (std::find(done.begin(), done.end(), id) != done.end()) continue;
+      done.push_back(id);
+      (void)ipfs.SwarmDisconnect(id);
+    }
+  }
+  bool used() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return used_;
+  }
+
+ private:
+  std::vector<std::string> addrs_;
+  const Log& log_;
+  std::mutex mu_;
+  bool used_ = false;
+};
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The peer-first policy (README "Peer-to-peer distribution"): with --peer
+// addresses of which at least one connects, the front end is connected only
+// once nothing arrives for --stall seconds (a peer that vanished, or peers
+// that lack blocks); otherwise at once, as before. Stdout: one JSON line
+// {"peer","addresses","held","frontend","evicted":[...]} for the front end's
+// provider records ("held": every block is now in this daemon).
+int Fetch(const std::vector<std::string>& a, const Log& log) {
+  auto args = ParseFetchArgs(a);
+  if (!args.ok()) return Fail(args.status());
+  const std::string& cid = args->cid;
+  const std::uint64_t bytes = args->bytes;
+  const std::string& dst = args->dst;
+
+  auto host = OpenHostDaemon(args->peers);
   if (!host.ok()) return Fail(host.status());
-  for (const auto& [peer, why] : host->failed) log.Info(fmt::format("cannot connect to {}: {}", peer, why));
+  for (const auto& [peer, why] : host->failed) log.Info(fmt::format("cannot connect to peer {}: {}", peer, why));
   auto& ipfs = host->ipfs;
+  auto id = ipfs->Id();
+  FrontendLink frontend(args->frontend, log);
+  if (args->peers.empty()) frontend.Connect("no other host holds /ipfs/" + cid);
+  else if (host->connected.empty()) frontend.Connect("no host that holds /ipfs/" + cid + " could be connected");
+  else {
+    frontend.KeepOut(*ipfs);
+    log.Info(fmt::format("fetching /ipfs/{} from {} peer address(es) first", cid, host->connected.size()));
+  }
+
+  HostCache cache(*ipfs, log);
+  if (args->cache_bytes > 0) {
+    Status leased = cache.Lease(cid, UnixNow());
+    if (!leased.ok()) log.Warn(fmt::format("cannot mark /ipfs/{} as in use in the host cache: {}", cid, leased.message()));
+  }
+
+  // The watchdog: progress is any byte written; a stall brings the front end in.
+  std::atomic<std::int64_t> last_progress_ms{0};
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  last_progress_ms = now_ms();
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stop = false;
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(stop_mu);
+    while (!stop) {
+      stop_cv.wait_for(lock, std::chrono::milliseconds(250));
+      if (stop) break;
+      if (now_ms() - last_progress_ms.load() > args->stall_s * 1000) {
+        // Again after every further stall: a concurrent deploy on this host
+        // may have closed the connection meanwhile.
+        lock.unlock();
+        frontend.Connect(fmt::format("no progress from peers for {} s", args->stall_s));
+        lock.lock();
+        last_progress_ms = now_ms();
+      }
+    }
+  });
+  auto stop_watchdog = [&] {
+    {
+      std::lock_guard<std::mutex> lock(stop_mu);
+      stop = true;
+    }
+    stop_cv.notify_all();
+    if (watchdog.joinable()) watchdog.join();
+  };
+
+  auto finish = [&](Status st, bool held) -> int {
+    stop_watchdog();
+    std::vector<std::string> evicted;
+    if (st.ok() && held && args->cache_bytes > 0) {
+      auto kept = cache.Keep(cid, UnixNow(), args->cache_bytes);
+      if (kept.ok()) evicted = *kept;
+      else log.Warn(fmt::format("cannot keep /ipfs/{} in the host cache: {}", cid, kept.status().message()));
+      for (const auto& e : evicted) log.Info(fmt::format("evicted /ipfs/{} from the host cache", e));
+    }
+    cache.Release();
+    if (!st.ok()) return Fail(st);
+    nlohmann::json out = {{"peer", id.ok() ? id->id : ""},
+                          {"addresses", id.ok() ? id->addresses : std::vector<std::string>{}},
+                          {"held", held && id.ok()},
+                          {"frontend", frontend.used()},
+                          {"evicted", evicted}};
+    std::cout << out.dump() << "\n";
+    return 0;
+  };
+
   auto writer = AtomicDiskWriter::Create(dst);
-  if (!writer.ok()) return Fail(writer.status());
+  if (!writer.ok()) return finish(writer.status(), false);
   auto started = std::chrono::steady_clock::now();
   if (KnownAllZero(*ipfs, cid, bytes, log)) {
     Status st = (*writer)->WriteZeros(bytes);
     if (st.ok()) st = (*writer)->Commit(bytes);
-    if (!st.ok()) return Fail(st);
+    if (!st.ok()) return finish(st, false);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     log.Info(fmt::format("{} written from /ipfs/{} as a sparse file: all {} are zeros ({:.1f} s)", dst, cid,
                          HumanBytes(bytes), secs));
-    return 0;
+    return finish(Status::Ok(), false);
   }
   auto last = started;
   Status st = ipfs->Cat("/ipfs/" + cid, 0, std::nullopt, [&](std::string_view chunk) {
+    last_progress_ms = now_ms();
     auto now = std::chrono::steady_clock::now();
     if (now - last >= std::chrono::seconds(5)) {
       last = now;
@@ -154,12 +339,13 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
     }
     return (*writer)->Write(chunk);
   });
-  if (!st.ok()) return Fail(st.Prefixed(fmt::format("fetching /ipfs/{} into {}", cid, dst)));
+  if (!st.ok()) return finish(st.Prefixed(fmt::format("fetching /ipfs/{} into {}", cid, dst)), false);
   st = (*writer)->Commit(bytes);
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return finish(st, false);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  log.Info(fmt::format("{} written from /ipfs/{} ({}, {:.1f} s)", dst, cid, HumanBytes(bytes), secs));
-  return 0;
+  log.Info(fmt::format("{} written from /ipfs/{} ({}, {:.1f} s{})", dst, cid, HumanBytes(bytes), secs,
+                       frontend.used() ? "" : ", from peers only"));
+  return finish(Status::Ok(), true);
 }
 
 int Add(const std::vector<std::string>& a, const Log& log) {
@@ -205,6 +391,7 @@ int Probe(const std::vector<std::string>& a) {
   auto id = ipfs->Id();
   if (!id.ok()) return Fail(id.status());
   nlohmann::json out = {{"helper", ONEIPFS_VERSION}, {"daemon", host->version}, {"peer", id->id},
+                        {"addresses", id->addresses},
                         {"connected", host->connected}, {"connect_errors", nlohmann::json::array()}};
   for (const auto& failed : host->failed) out["connect_errors"].push_back(failed.second);
   if (a[2] != "-") {
@@ -221,6 +408,19 @@ int Probe(const std::vector<std::string>& a) {
     out["bytes"] = bytes;
     out["sha1"] = digests.sha1();
   }
+  std::cout << out.dump() << "\n";
+  return 0;
+}
+
+int Cached(const Log& log) {
+  auto ipfs = HostClient();
+  if (!ipfs.ok()) return Fail(ipfs.status());
+  if (auto v = (*ipfs)->Version(); !v.ok()) return Fail(v.status());
+  HostCache cache(**ipfs, log);
+  auto list = cache.List();
+  if (!list.ok()) return Fail(list.status());
+  nlohmann::json out = {{"cids", nlohmann::json::array()}};
+  for (const auto& c : *list) out["cids"].push_back(c.cid);
   std::cout << out.dump() << "\n";
   return 0;
 }
@@ -242,6 +442,7 @@ int main(int argc, char** argv) {
   if (a.size() >= 2 && a[1] == "add") return Add(a, log);
   if (a.size() >= 2 && a[1] == "probe") return Probe(a);
   if (a.size() >= 2 && a[1] == "release") return Release(a);
+  if (a.size() == 2 && a[1] == "cached") return Cached(log);
   std::cerr << kUsage;
   return 1;
 }

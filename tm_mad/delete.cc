@@ -1,8 +1,10 @@
 // delete: remove a VM disk (and its snapshots) or the VM directory from a host
 //
 // argv: HOST:PATH VMID DSID
-// Never touches IPFS content. A host that is gone, or a path already removed,
+// Never touches IPFS content; drops the host's provider records of CIDs its
+// daemon's cache no longer holds (host_ops.h ForgetUncached). A host that is gone, or a path already removed,
 // is not an error (a WARN line says so).
+#include "common/host_ops.h"
 #include "common/tm.h"
 #include "common/tm_disk.h"
 
@@ -13,6 +15,9 @@ Status Action(TmContext& ctx) {
   std::vector<std::string> paths = {p.path};
   if (IsDiskPath(p.path)) paths.push_back(p.path + ".snap");
   RETURN_IF_ERROR(RemoveOnHost(ctx, p.host, paths, true));
+  // Peer-to-peer hints only: a failure here is a WARN, never a failed delete.
+  if (Status st = ForgetUncached(ctx, p.host); !st.ok())
+    ctx.log.Warn("cannot update the provider records of " + p.host + ": " + st.message());
   ctx.log.Info("removed " + ctx.args[0]);
   return Status::Ok();
 }

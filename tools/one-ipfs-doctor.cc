@@ -145,6 +145,11 @@ int Run(int argc, char** argv) {
     TmContext ctx{{}, "", *config, **client, *remote, log, one};
     CheckHost(ctx, host, probe ? &*probe : nullptr, report);
   }
+  if (hosts.size() >= 2) {
+    OneCli one(MakeLocalRunner());
+    TmContext ctx{{}, "", *config, **client, *remote, log, one};
+    CheckHostPeering(ctx, hosts, report);
+  }
   std::cout << report.Table();
   return report.failed() ? 1 : 0;
 }

@@ -12,6 +12,8 @@
 #   T_ROOT                      scratch directory of this run
 #   ipfsd_start NAME            daemon -> IPFSD_API_<NAME> (URL), IPFSD_MADDR_<NAME>,
 #                               IPFSD_SWARM_<NAME>, IPFSD_PID_<NAME>, IPFSD_REPO_<NAME>, IPFSD_ID_<NAME>
+#                               (IPFSD_QUIET=1: a new daemon without content routing
+#                               or auto-dialling, as README's p2p setup advises)
 #   ipfsd_stop|ipfsd_kill|ipfsd_restart NAME
 #   ipfs_rpc NAME CMD [QUERY]   POST /api/v0/CMD?QUERY, prints the body
 #   ipfs_add NAME FILE [BASE]   prints the CIDv1 (raw leaves, 1 MiB chunks, unpinned; base32 by default)
@@ -108,10 +110,15 @@ _ipfsd_ports() {
   local name=$1 v; v=$(_var "$1")
   local repo="$T_ROOT/ipfs-$name" api swarm
   free_port api; free_port swarm
-  python3 - "$repo/config" "$api" "$swarm" <<'PY'
+  python3 - "$repo/config" "$api" "$swarm" "${IPFSD_QUIET:-0}" <<'PY'
 import json, sys
-path, api, swarm = sys.argv[1], sys.argv[2], sys.argv[3]
+path, api, swarm, quiet = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 c = json.load(open(path))
+if quiet == "1":
+    # talks only to the peers it is told to connect to: no content routing,
+    # and no auto-dialling of known peers (js-libp2p dials up to LowWater)
+    c.setdefault("Routing", {})["Type"] = "none"
+    c.setdefault("Swarm", {}).setdefault("ConnMgr", {})["LowWater"] = 0
 c["Addresses"]["API"] = f"/ip4/127.0.0.1/tcp/{api}"
 c["Addresses"]["Swarm"] = [f"/ip4/127.0.0.1/tcp/{swarm}"]
 c["Addresses"]["Gateway"] = ""

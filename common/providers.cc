@@ -1,0 +1,161 @@
+#include "common/providers.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace oneipfs {
+
+std::string ProviderRecordJson(const ProviderRecord& r) {
+  nlohmann::json j = {{"host", r.host},
+                      {"peer", r.peer},
+                      {"addresses", r.addresses},
+                      {"time", r.time},
+                      {"state", r.fetching ? "fetching" : "held"}};
+  return j.dump();
+}
+
+Result<ProviderRecord> ParseProviderRecord(std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Status::Invalid("a provider record is not a JSON object");
+  ProviderRecord r;
+  auto str = [&](const char* key) -> std::string {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  r.host = str("host");
+  r.peer = str("peer");
+  if (r.host.empty() || r.peer.empty()) return Status::Invalid("a provider record needs a host and a peer id");
+  auto t = j.find("time");
+  if (t == j.end() || !t->is_number_integer()) return Status::Invalid("a provider record needs an integer time");
+  r.time = t->get<std::int64_t>();
+  auto a = j.find("addresses");
+  if (a == j.end() || !a->is_array()) return Status::Invalid("a provider record needs a list of addresses");
+  for (const auto& e : *a) {
+    if (!e.is_string()) return Status::Invalid("a provider record's addresses must be strings");
+    r.addresses.push_back(e.get<std::string>());
+  }
+  r.fetching = str("state") == "fetching";
+  return r;
+}
+
+std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> records, std::string_view self_host,
+                                                 std::int64_t now, std::int64_t ttl_s, std::size_t max_peers) {
+  std::erase_if(records, [&](const ProviderRecord& r) {
+    return r.host == self_host || now - r.time > ttl_s || r.peer.empty() || r.addresses.empty();
+  });
+  std::stable_sort(records.begin(), records.end(), [](const ProviderRecord& a, const ProviderRecord& b) {
+    if (a.fetching != b.fetching) return !a.fetching;
+    return a.time > b.time;
+  });
+  std::vector<std::string> out;
+  std::vector<std::string> peers_seen;
+  for (const auto& r : records) {
+    if (peers_seen.size() >= max_peers) break;
+    if (std::find(peers_seen.begin(), peers_seen.end(), r.peer) != peers_seen.end()) continue;
+    peers_seen.push_back(r.peer);
+    for (const auto& a : r.addresses)
+      out.push_back(a.find("/p2p/") == std::string::npos ? a + "/p2p/" + r.peer : a);
+  }
+  return out;
+}
+
+bool SafeProviderName(std::string_view name) {
+  if (name.empty() || name.size() > 255 || name[0] == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+Result<std::vector<ProviderRecord>> ProviderStore::List(std::string_view cid, std::int64_t now) {
+  std::vector<ProviderRecord> out;
+  if (!SafeProviderName(cid)) return out;
+  std::string dir = fmt::format("{}/{}", root_, cid);
+  auto entries = ipfs_.FilesLs(dir);
+  if (!entries.ok()) {
+    if (entries.status().code() == Status::Code::kNotFound) return out;
+    return entries.status();
+  }
+  for (const auto& e : *entries) {
+    if (e.is_dir) continue;
+    std::string path = fmt::format("{}/{}", dir, e.name);
+    auto text = ipfs_.FilesRead(path);
+    if (!text.ok()) {
+      if (text.status().code() == Status::Code::kNotFound) continue;  // removed meanwhile
+      return text.status();
+    }
+    auto r = ParseProviderRecord(*text);
+    if (!r.ok() || r->host != e.name || now - r->time > ttl_s_) {
+      (void)ipfs_.FilesRm(path, false);  // stale or damaged: a hint only, drop it
+      continue;
+    }
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+Status ProviderStore::Put(std::string_view cid, const ProviderRecord& r) {
+  if (!SafeProviderName(cid) || !SafeProviderName(r.host))
+    return Status::Invalid(fmt::format("cannot record {} as a provider of {}: not a safe name", r.host, cid));
+  return ipfs_.FilesWrite(fmt::format("{}/{}/{}", root_, cid, r.host), ProviderRecordJson(r));
+}
+
+Status ProviderStore::Remove(std::string_view cid, std::string_view host) {
+  if (!SafeProviderName(cid) || !SafeProviderName(host)) return Status::Ok();
+  Status st = ipfs_.FilesRm(fmt::format("{}/{}/{}", root_, cid, host), false);
+  if (st.code() == Status::Code::kNotFound) return Status::Ok();
+  return st;
+}
+
+Result<std::vector<std::string>> ProviderStore::CidsOf(std::string_view host) {
+  std::vector<std::string> out;
+  auto cids = ipfs_.FilesLs(root_);
+  if (!cids.ok()) {
+    if (cids.status().code() == Status::Code::kNotFound) return out;
+    return cids.status();
+  }
+  for (const auto& c : *cids) {
+    if (!c.is_dir || !SafeProviderName(c.name)) continue;
+    auto hosts = ipfs_.FilesLs(fmt::format("{}/{}", root_, c.name));
+    if (!hosts.ok()) continue;
+    for (const auto& h : *hosts)
+      if (h.name == host) out.push_back(c.name);
+  }
+  return out;
+}
+
+bool ProviderStore::TakeLead(std::string_view cid) {
+  if (!SafeProviderName(cid)) return true;
+  std::string dir = fmt::format("{}/{}", root_, cid);
+  (void)ipfs_.FilesMkdir(dir);  // parents; exists already after a "fetching" record
+  auto made = ipfs_.Call("files/mkdir", {{"arg", dir + "/.lead"}, {"parents", "false"}});
+  if (made.ok()) return true;
+  // Only "it exists" makes this deploy a follower; any other trouble: lead.
+  return ipfs_.Stat(dir + "/.lead").status().code() != Status::Code::kOk;
+}
+
+void ProviderStore::ReleaseLead(std::string_view cid) {
+  if (!SafeProviderName(cid)) return;
+  (void)ipfs_.FilesRm(fmt::format("{}/{}/.lead", root_, cid), true);
+}
+
+Result<std::optional<ProviderRecord>> ProviderStore::Identity(std::string_view host) {
+  if (!SafeProviderName(host)) return std::optional<ProviderRecord>();
+  auto text = ipfs_.FilesRead(fmt::format("{}/.hosts/{}", root_, host));
+  if (!text.ok()) {
+    if (text.status().code() == Status::Code::kNotFound) return std::optional<ProviderRecord>();
+    return text.status();
+  }
+  auto r = ParseProviderRecord(*text);
+  if (!r.ok() || r->host != host) return std::optional<ProviderRecord>();
+  return std::optional<ProviderRecord>(std::move(*r));
+}
+
+Status ProviderStore::PutIdentity(const ProviderRecord& r) {
+  if (!SafeProviderName(r.host)) return Status::Ok();
+  return ipfs_.FilesWrite(fmt::format("{}/.hosts/{}", root_, r.host), ProviderRecordJson(r));
+}
+
+}  // namespace oneipfs

@@ -1,0 +1,92 @@
+// providers.h: which hypervisor hosts hold (or are fetching) which content,
+// so hosts fetch from each other instead of all from the front end.
+//
+// Kept in the front-end daemon's MFS, apart from the image catalog:
+//
+//   <IPFS_CATALOG>/.providers/<cid>/<host>   one small JSON record per host
+//   <IPFS_CATALOG>/.providers/.hosts/<host>  the host daemon's identity
+//   <IPFS_CATALOG>/.providers/<cid>/.lead    a deploy pulls it from the front end
+//
+// A record is {"host":..., "peer":<peer id>, "addresses":[<multiaddr>...],
+// "time":<unix seconds>, "state":"held"|"fetching"}. The dot names keep it
+// out of what the catalog and the doctor count as datastores/images. Records
+// are hints, never trusted for correctness: the host daemon verifies every
+// block by its hash, and a record older than IPFS_PROVIDER_TTL seconds is
+// ignored and pruned when read. Written on clone/ln ("fetching" at the start
+// when the host's identity is known, "held" on success), removed when the
+// fetch fails, when tm delete finds the host no longer caches the CID, and
+// when the host helper reports an eviction.
+//
+// Concurrency: each record is one files/write of its own path; two deploys of
+// the same CID to the same host write the same record.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ipfs.h"
+#include "common/status.h"
+
+namespace oneipfs {
+
+struct ProviderRecord {
+  std::string host;
+  std::string peer;                    // the host daemon's peer id
+  std::vector<std::string> addresses;  // its swarm multiaddrs (with or without /p2p/<peer>)
+  std::int64_t time = 0;               // unix seconds of the last update
+  bool fetching = false;               // "fetching": a deploy is pulling it now
+};
+
+// JSON text of a record and back. Parse fails (Invalid) on anything that is
+// not an object with a non-empty host and peer, a numeric time and a list of
+// string addresses; an unknown "state" counts as "held".
+std::string ProviderRecordJson(const ProviderRecord& r);
+Result<ProviderRecord> ParseProviderRecord(std::string_view json);
+
+// The peer-selection policy (README "Peer-to-peer distribution"): at most
+// `max_peers` hosts other than `self_host`, fresh (now - time <= ttl_s),
+// holders before fetchers, newest first within each; each contributes all
+// its addresses, each with /p2p/<peer> appended when missing. Loopback
+// addresses are kept (test hosts live on loopback; a daemon ignores
+// addresses it cannot dial).
+std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> records, std::string_view self_host,
+                                                 std::int64_t now, std::int64_t ttl_s, std::size_t max_peers);
+
+// Host names and CIDs become MFS path segments: only [A-Za-z0-9._-], not
+// starting with '.', at most 255 bytes.
+bool SafeProviderName(std::string_view name);
+
+class ProviderStore {
+ public:
+  ProviderStore(IpfsClient& ipfs, std::string catalog_root, std::int64_t ttl_s)
+      : ipfs_(ipfs), root_(std::move(catalog_root) + "/.providers"), ttl_s_(ttl_s) {}
+
+  const std::string& root() const { return root_; }
+  // Fresh records of `cid`; stale or unreadable ones are removed on the way.
+  Result<std::vector<ProviderRecord>> List(std::string_view cid, std::int64_t now);
+  Status Put(std::string_view cid, const ProviderRecord& r);
+  Status Remove(std::string_view cid, std::string_view host);  // Ok when absent
+  // Every CID with a record of `host` (for tm delete's reconciliation).
+  Result<std::vector<std::string>> CidsOf(std::string_view host);
+  // The last identity (peer, addresses) seen for a host; nullopt if none.
+  Result<std::optional<ProviderRecord>> Identity(std::string_view host);
+  Status PutIdentity(const ProviderRecord& r);
+  // Of concurrent deploys of one CID that no host holds yet, exactly one
+  // pulls from the front end at once: the one whose files/mkdir (without
+  // parents: fails when it exists, in kubo and js-ipfs alike) of
+  // <cid>/.lead succeeds. The others pull from the fetchers. ReleaseLead
+  // removes it when that deploy ends; one left by a crashed deploy only
+  // makes later fetchers wait IPFS_P2P_STALL before the front end.
+  bool TakeLead(std::string_view cid);
+  void ReleaseLead(std::string_view cid);
+
+ private:
+  IpfsClient& ipfs_;
+  std::string root_;
+  std::int64_t ttl_s_;
+};
+
+}  // namespace oneipfs

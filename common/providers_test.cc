@@ -1,0 +1,194 @@
+#include "common/providers.h"
+
+#include <deque>
+#include <memory>
+
+#include <doctest/doctest.h>
+
+#include "common/http.h"
+
+namespace oneipfs {
+namespace {
+
+// Replies in order; records each request. The bodies stand for kubo's
+// replies (core/commands/files.go): files/ls {"Entries":[{"Name","Type","Size","Hash"}]}
+// (Type 0 file, 1 directory), files/read the file's bytes, files/rm and
+// files/write an empty body, and an error 500 {"Message":"file does not exist"}.
+class CannedTransport : public HttpTransport {
+ public:
+  explicit CannedTransport(std::deque<HttpResponse> replies) : replies_(std::move(replies)) {}
+  std::string Describe() const override { return "http://fake:5001"; }
+  Result<HttpResponse> Post(const HttpRequest& r) override {
+    requests.push_back(r);
+    REQUIRE_MESSAGE(!replies_.empty(), "unexpected request " << r.path);
+    HttpResponse resp = replies_.front();
+    replies_.pop_front();
+    return resp;
+  }
+  std::vector<HttpRequest> requests;
+
+ private:
+  std::deque<HttpResponse> replies_;
+};
+
+HttpResponse Ok(std::string body) {
+  HttpResponse r;
+  r.status = 200;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse NotFound() {
+  HttpResponse r;
+  r.status = 500;
+  r.body = R"({"Message":"file does not exist","Code":0,"Type":"error"})";
+  return r;
+}
+
+std::string Arg(const HttpRequest& r) {
+  for (const auto& [k, v] : r.query)
+    if (k == "arg") return v;
+  return "";
+}
+
+ProviderRecord Rec(std::string host, std::string peer, std::int64_t time, bool fetching = false) {
+  ProviderRecord r;
+  r.host = std::move(host);
+  r.peer = std::move(peer);
+  r.addresses = {"/ip4/10.0.0.1/tcp/4001"};
+  r.time = time;
+  r.fetching = fetching;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("providers: record JSON round trip and refusals") {
+  ProviderRecord r = Rec("node1", "12D3KooWabc", 1767225600, true);
+  r.addresses.push_back("/ip4/127.0.0.1/tcp/4002/p2p/12D3KooWabc");
+  auto back = ParseProviderRecord(ProviderRecordJson(r));
+  REQUIRE(back.ok());
+  CHECK(back->host == "node1");
+  CHECK(back->peer == "12D3KooWabc");
+  CHECK(back->time == 1767225600);
+  CHECK(back->fetching);
+  CHECK(back->addresses == r.addresses);
+  auto held = ParseProviderRecord(R"({"host":"h","peer":"p","addresses":[],"time":5,"state":"weird"})");
+  REQUIRE(held.ok());
+  CHECK_FALSE(held->fetching);
+  for (const char* bad : {"", "[]", "{", R"({"host":"h","addresses":[],"time":1})",
+                          R"({"host":"h","peer":"p","addresses":[],"time":"1"})",
+                          R"({"host":"h","peer":"p","addresses":"x","time":1})",
+                          R"({"host":"h","peer":"p","addresses":[1],"time":1})", R"({"host":"","peer":"p","addresses":[],"time":1})"})
+    CHECK_MESSAGE(!ParseProviderRecord(bad).ok(), bad);
+}
+
+TEST_CASE("providers: the peer-selection policy") {
+  const std::int64_t now = 10000, ttl = 600;
+  std::vector<ProviderRecord> records = {
+      Rec("self", "Pself", now),                // the deploying host itself: never
+      Rec("old", "Pold", now - ttl - 1),        // stale: never
+      Rec("fetch", "Pfetch", now, true),        // in progress: after holders
+      Rec("held-old", "Pheld1", now - 100),     // holder, older
+      Rec("held-new", "Pheld2", now - 10),      // holder, newest
+  };
+  records.push_back(Rec("noaddr", "Pnoaddr", now));
+  records.back().addresses.clear();  // nothing to dial: never
+
+  auto two = ChooseProviderAddresses(records, "self", now, ttl, 2);
+  REQUIRE(two.size() == 2);
+  CHECK(two[0] == "/ip4/10.0.0.1/tcp/4001/p2p/Pheld2");
+  CHECK(two[1] == "/ip4/10.0.0.1/tcp/4001/p2p/Pheld1");
+
+  auto all = ChooseProviderAddresses(records, "self", now, ttl, 10);
+  REQUIRE(all.size() == 3);
+  CHECK(all[2] == "/ip4/10.0.0.1/tcp/4001/p2p/Pfetch");
+
+  CHECK(ChooseProviderAddresses(records, "self", now, ttl, 0).empty());  // IPFS_P2P_PEERS=0: front end only
+
+  // An address that already names its peer is kept as it is; one peer known
+  // under two host names counts once.
+  std::vector<ProviderRecord> twice = {Rec("a", "P", now), Rec("b", "P", now - 1)};
+  twice[0].addresses = {"/ip4/1.2.3.4/tcp/1/p2p/P"};
+  auto once = ChooseProviderAddresses(twice, "x", now, ttl, 3);
+  REQUIRE(once.size() == 1);
+  CHECK(once[0] == "/ip4/1.2.3.4/tcp/1/p2p/P");
+}
+
+TEST_CASE("providers: one lead per CID") {
+  // kubo core/commands/files.go mkdir without parents on an existing path:
+  // error 500 {"Message":"file already exists"}; files/stat then answers.
+  HttpResponse exists;
+  exists.status = 500;
+  exists.body = R"({"Message":"file already exists","Code":0,"Type":"error"})";
+  std::deque<HttpResponse> replies = {
+      Ok(""), Ok(""),                                                         // mkdir -p, mkdir: the lead
+      Ok(""), exists, Ok(R"({"Hash":"x","Size":0,"CumulativeSize":4,"Type":"directory"})"),  // taken
+      Ok(""),                                                                 // release
+  };
+  auto t = std::make_unique<CannedTransport>(std::move(replies));
+  CannedTransport* fake = t.get();
+  IpfsClient ipfs(std::move(t), IpfsOptions{});
+  ProviderStore store(ipfs, "/c", 600);
+  CHECK(store.TakeLead("bafyZ"));
+  CHECK(Arg(fake->requests[1]) == "/c/.providers/bafyZ/.lead");
+  bool parents_false = false;
+  for (const auto& [k, v] : fake->requests[1].query) parents_false |= k == "parents" && v == "false";
+  CHECK(parents_false);
+  CHECK_FALSE(store.TakeLead("bafyZ"));
+  store.ReleaseLead("bafyZ");
+  CHECK(fake->requests[5].path == "/api/v0/files/rm");
+  CHECK(Arg(fake->requests[5]) == "/c/.providers/bafyZ/.lead");
+}
+
+TEST_CASE("providers: safe names") {
+  CHECK(SafeProviderName("node-1.example.com"));
+  CHECK(SafeProviderName("bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"));
+  for (const char* bad : {"", ".hosts", "a/b", "a b", "..", "a\nb"}) CHECK_MESSAGE(!SafeProviderName(bad), bad);
+}
+
+TEST_CASE("providers: the store lists fresh records and prunes stale or damaged ones") {
+  const std::int64_t now = 5000;
+  std::deque<HttpResponse> replies = {
+      Ok(R"({"Entries":[{"Name":"h1","Type":0,"Size":90,"Hash":"x"},{"Name":"h2","Type":0,"Size":90,"Hash":"y"},)"
+         R"({"Name":"h3","Type":0,"Size":3,"Hash":"z"}]})"),
+      Ok(ProviderRecordJson(Rec("h1", "P1", now - 10))),
+      Ok(ProviderRecordJson(Rec("h2", "P2", now - 1000))),  // older than the TTL
+      Ok(""),                                                 // its files/rm
+      Ok("garbage"),                                          // damaged
+      Ok(""),                                                 // its files/rm
+  };
+  auto t = std::make_unique<CannedTransport>(std::move(replies));
+  CannedTransport* fake = t.get();
+  IpfsClient ipfs(std::move(t), IpfsOptions{});
+  ProviderStore store(ipfs, "/one-ipfs", 600);
+  auto list = store.List("bafyX", now);
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 1);
+  CHECK((*list)[0].host == "h1");
+  REQUIRE(fake->requests.size() == 6);
+  CHECK(fake->requests[0].path == "/api/v0/files/ls");
+  CHECK(Arg(fake->requests[0]) == "/one-ipfs/.providers/bafyX");
+  CHECK(fake->requests[3].path == "/api/v0/files/rm");
+  CHECK(Arg(fake->requests[3]) == "/one-ipfs/.providers/bafyX/h2");
+  CHECK(Arg(fake->requests[5]) == "/one-ipfs/.providers/bafyX/h3");
+}
+
+TEST_CASE("providers: no record yet, put, remove") {
+  std::deque<HttpResponse> replies = {NotFound(), Ok(""), NotFound()};
+  auto t = std::make_unique<CannedTransport>(std::move(replies));
+  CannedTransport* fake = t.get();
+  IpfsClient ipfs(std::move(t), IpfsOptions{});
+  ProviderStore store(ipfs, "/c", 600);
+  auto none = store.List("bafyY", 1);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  REQUIRE(store.Put("bafyY", Rec("h1", "P1", 1)).ok());
+  CHECK(fake->requests[1].path == "/api/v0/files/write");
+  CHECK(Arg(fake->requests[1]) == "/c/.providers/bafyY/h1");
+  CHECK(store.Remove("bafyY", "h1").ok());  // already gone is fine
+  CHECK_FALSE(store.Put("bafyY", Rec("../x", "P", 1)).ok());
+  CHECK(fake->requests.size() == 3);
+}
+
+}  // namespace oneipfs

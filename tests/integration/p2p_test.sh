@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Peer-to-peer distribution (README "Peer-to-peer distribution"), on three
+# real sshd hosts, each with its own js-ipfs daemon:
+#  - a host the front end cannot serve gets the image from a host that has it;
+#  - a peer that vanishes mid-deploy: the deploy completes from the front end;
+#  - the host cache keeps its budget, evicts the least recently deployed and
+#    never what a running deploy reads; tm delete forgets what a host no
+#    longer caches.
+source "$(dirname "$0")/../lib/harness.sh"
+
+IPFSD_QUIET=1 ipfsd_start fe
+# Hosts' daemons as README "Peer-to-peer distribution" sets them up: no
+# content routing, so they talk only to the peers one-ipfs connects them to
+# (with the DHT, js-ipfs and kubo find the front end as a provider by
+# themselves and it serves every block again).
+IPFSD_QUIET=1 host_start node1
+IPFSD_QUIET=1 host_start node2
+IPFSD_QUIET=1 host_start node3
+ds_env
+export IPFS_P2P_STALL=3
+DS=/var/lib/one//datastores
+on() { local h="HOST_DS_$1"; echo "${!h}/${2#/var/lib/one//datastores/}"; }
+key() { ipfs_rpc fe resolve "arg=/ipfs/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Path"].split("/")[-1])'; }  # the CID as the front end names it (records, cache)
+record() { # CID HOST -> the provider record, or nothing
+  local r; r=$(ipfs_rpc fe files/read "arg=$IPFS_CATALOG/.providers/$1/$2" 2>/dev/null) || true
+  [[ $r == *'"Message"'* ]] || printf '%s' "$r"
+}
+# js-ipfs folds bitswap stats in about a second after the transfer (kubo at once).
+fe_sent() { sleep 2; ipfs_rpc fe bitswap/stat | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["DataSent"]))'; }
+peers_of() { ipfs_rpc "host-$1" swarm/peers; }
+free_port closed  # nothing listens here: a front end hosts cannot reach
+no_fe_swarm="/ip4/127.0.0.1/tcp/$closed/p2p/$IPFSD_ID_fe"
+
+t_case "doctor: host-to-host peering rows"
+run_raw "" "$ONEIPFS_BUILD_DIR/tools/one-ipfs-doctor" --remotes "$ONE_REMOTES" node1 node2 node3
+for h in node1 node2 node3; do
+  assert_ne "$(printf '%s\n' "$OUT" | grep -E "^PASS +$h +host peering " || true)" "" "PASS host peering row of $h: $OUT"
+done
+assert_contains "$OUT" "connects to node2 at /ip4/127.0.0.1/tcp/${IPFSD_SWARM_host_node2##*/}"
+
+head -c 8M /dev/urandom > "$T_ROOT/a.img"
+a=$(key "$(ipfs_add fe "$T_ROOT/a.img")")
+
+t_case "deploy to node1 (from the front end) records node1 as a provider and caches the image there"
+run_tm clone "/ipfs/$a" "node1:$DS/0/1/disk.0" 1 100; assert_success "$ERR"
+assert_file_eq "$(on node1 $DS/0/1/disk.0)" "$T_ROOT/a.img" "node1's disk"
+rec=$(record "$a" node1)
+assert_contains "$rec" "\"peer\":\"$IPFSD_ID_host_node1\"" "provider record of node1"
+assert_contains "$rec" '"state":"held"'
+assert_contains "$(ipfs_rpc host-node1 files/ls "arg=/one-ipfs-cache")" "$a" "node1's cache"
+
+t_case "node2 cannot reach the front end: it gets the image from node1, byte-identical"
+sent0=$(fe_sent)
+IPFS_FRONTEND_SWARM=$no_fe_swarm run_tm clone "/ipfs/$a" "node2:$DS/0/2/disk.0" 2 100; assert_success "$ERR"
+sent=$(( $(fe_sent) - sent0 ))
+echo "front-end bitswap DataSent during node2's deploy: $sent bytes"
+assert_file_eq "$(on node2 $DS/0/2/disk.0)" "$T_ROOT/a.img" "node2's disk"
+assert_contains "$ERR" "asks other hosts first"
+assert_contains "$ERR" "from peers only"
+assert_contains "$(peers_of node2)" "$IPFSD_ID_host_node1" "node2 peered with node1"
+(( sent < 1048576 )) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: the front end sent $sent bytes for node2's 8 MiB deploy" >&2; exit 1; }
+assert_contains "$(record "$a" node2)" '"state":"held"' "node2 recorded as a provider"
+
+t_case "a peer that vanishes mid-deploy: the deploy completes from the front end"
+head -c 96M /dev/urandom > "$T_ROOT/b.img"
+b=$(key "$(ipfs_add fe "$T_ROOT/b.img")")
+run_tm clone "/ipfs/$b" "node1:$DS/0/3/disk.0" 3 100; assert_success "$ERR"
+# node3 is told node1 holds it; node1 loses power once node3 has started writing.
+( set +e; run_tm clone "/ipfs/$b" "node3:$DS/0/4/disk.0" 4 100; echo "$RC" > "$T_ROOT/bg.rc"; printf '%s' "$ERR" > "$T_ROOT/bg.err" ) &
+bg=$!
+dir3=$(on node3 $DS/0/4)
+killed=0
+for _ in $(seq 600); do
+  f=$(ls -A "$dir3" 2>/dev/null | grep one-ipfs | head -1) || true
+  if [[ -n $f ]] && (( $(stat -c %s "$dir3/$f" 2>/dev/null || echo 0) > 4 * 1048576 )); then
+    host_kill node1; killed=1; break
+  fi
+  [[ -e $dir3/disk.0 ]] && break
+  sleep 0.05
+done
+wait "$bg"
+assert_eq "$killed" 1 "node1 was killed while node3 was fetching"
+assert_eq "$(cat "$T_ROOT/bg.rc")" 0 "node3's deploy: $(cat "$T_ROOT/bg.err")"
+assert_file_eq "$(on node3 $DS/0/4/disk.0)" "$T_ROOT/b.img" "node3's disk"
+assert_contains "$(cat "$T_ROOT/bg.err")" "no progress from peers for 3 s: connecting to the front end"
+
+t_case "a recorded peer that is gone before the deploy: the others serve"
+IPFS_FRONTEND_SWARM=$no_fe_swarm run_tm clone "/ipfs/$a" "node3:$DS/0/5/disk.0" 5 100; assert_success "$ERR"
+assert_file_eq "$(on node3 $DS/0/5/disk.0)" "$T_ROOT/a.img"
+assert_contains "$ERR" "cannot connect to peer"
+
+t_case "host cache: the budget holds, least recently deployed go first, never a leased CID"
+for i in 1 2 3; do head -c 6M /dev/urandom > "$T_ROOT/c$i.img"; done
+c1=$(key "$(ipfs_add fe "$T_ROOT/c1.img")"); c2=$(key "$(ipfs_add fe "$T_ROOT/c2.img")"); c3=$(key "$(ipfs_add fe "$T_ROOT/c3.img")")
+cache_of() { ipfs_rpc "host-$1" files/ls "arg=/one-ipfs-cache"; }
+cache_bytes() { # sum of the cached files on host $1
+  local total=0 cid size
+  for cid in $(cache_of "$1" | python3 -c 'import json,sys; print(" ".join(e["Name"] for e in (json.load(sys.stdin).get("Entries") or []) if not e["Name"].startswith(".")))'); do
+    size=$(ipfs_rpc "host-$1" files/ls "arg=/one-ipfs-cache/$cid&long=true" | python3 -c 'import json,sys; print(sum(e["Size"] for e in json.load(sys.stdin)["Entries"]))')
+    total=$((total + size))
+  done
+  echo "$total"
+}
+export IPFS_HOST_CACHE_MB=13   # room for two 6 MiB images, with node2's 8 MiB one it is over
+run_tm clone "/ipfs/$c1" "node2:$DS/0/6/disk.0" 6 100; assert_success "$ERR"
+run_tm clone "/ipfs/$c2" "node2:$DS/0/7/disk.0" 7 100; assert_success "$ERR"
+((  $(cache_bytes node2) <= 13 * 1048576 )) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: node2's cache over budget" >&2; exit 1; }
+assert_not_contains "$(cache_of node2)" "$a" "the oldest (a) was evicted"
+assert_eq "$(record "$a" node2)" "" "and node2 is no longer a provider of it"
+assert_contains "$(cache_of node2)" "$c1"
+# A deploy reading c1 right now (its lease, as the helper writes it at fetch start):
+ipfs_rpc host-node2 files/mkdir "arg=/one-ipfs-cache/.leases/$c1.$(date +%s).999999&parents=true" >/dev/null
+run_tm clone "/ipfs/$c3" "node2:$DS/0/8/disk.0" 8 100; assert_success "$ERR"
+assert_contains "$(cache_of node2)" "$c1" "c1 (oldest, but leased) stays"
+assert_not_contains "$(cache_of node2)" "$c2" "c2 was evicted instead"
+assert_contains "$(cache_of node2)" "$c3"
+assert_file_eq "$(on node2 $DS/0/8/disk.0)" "$T_ROOT/c3.img"
+ipfs_rpc host-node2 files/rm "arg=/one-ipfs-cache/.leases&recursive=true" >/dev/null
+
+t_case "tm delete forgets what the host no longer caches"
+IPFS_HOST_CACHE_MB=0 run_tm clone "/ipfs/$c2" "node3:$DS/0/9/disk.0" 9 100; assert_success "$ERR"
+assert_contains "$(record "$c2" node3)" '"state":"held"'
+run_tm delete "node3:$DS/0/9/disk.0" 9 100; assert_success "$ERR"
+assert_eq "$(record "$c2" node3)" "" "node3's record of c2 (not cached there) is gone"
+assert_contains "$(record "$c1" node2)" '"state":"held"' "other hosts' records stay"
+
+t_case "cached blocks survive the host daemon's GC (no other source left: front end and node1 are gone)"
+ipfsd_kill fe
+ipfs_rpc host-node2 repo/gc >/dev/null
+got=$(curl -sS --max-time 30 -X POST "$(_api host-node2)/api/v0/cat?arg=/ipfs/$c1" | sha1sum)
+assert_eq "$got" "$(sha1sum < "$T_ROOT/c1.img")" "node2 still serves c1 from its cache"
+
+t_done
