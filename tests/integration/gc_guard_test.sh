@@ -90,13 +90,13 @@ job() { # I: register shared(I%3) as image 100+I; odd I remove it again
   local i=$1 id=$((100 + $1)) x="$T_ROOT/job$1.xml" out rc
   cp "$fx/cp.xml" "$x"; xml_set "$x" IMAGE/ID "$id"; xml_set "$x" IMAGE/PATH "$T_ROOT/shared$((i % 3)).img"
   xml_set "$x" DATASTORE/TEMPLATE/SAFE_DIRS "$T_ROOT"
-  out=$(base64 -w0 "$x" | "$ONE_REMOTES/datastore/ipfs/cp" "$id" 2>"$T_ROOT/job$i.err"); rc=$?
+  rc=0; out=$(base64 -w0 "$x" | "$ONE_REMOTES/datastore/ipfs/cp" "$id" 2>"$T_ROOT/job$i.err") || rc=$?
   echo "$rc ${out%% *}" >"$T_ROOT/job$i.out"
   ((rc == 0)) || return 0
   if ((i % 2)); then
     cp "$fx/rm.xml" "$x"; xml_set "$x" IMAGE/ID "$id"; xml_set "$x" IMAGE/SOURCE "${out%% *}"
-    base64 -w0 "$x" | "$ONE_REMOTES/datastore/ipfs/rm" "$id" 2>>"$T_ROOT/job$i.err" >/dev/null
-    echo "rm $?" >>"$T_ROOT/job$i.out"
+    rc=0; base64 -w0 "$x" | "$ONE_REMOTES/datastore/ipfs/rm" "$id" 2>>"$T_ROOT/job$i.err" >/dev/null || rc=$?
+    echo "rm $rc" >>"$T_ROOT/job$i.out"
   fi
 }
 pids=()
