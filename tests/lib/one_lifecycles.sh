@@ -275,6 +275,20 @@ for ver in 6.10.5 7.0.0; do
   catalog_read "$DATA" >"$T_ROOT/saved"; assert_file_eq "$T_ROOT/saved" "$T_ROOT/d1.expected" "the persistent image has the guest's writes"
   assert_missing "$(on "$HOST" "$SYS")" "the VM directory is gone"
 
+  t_case "$ver/$SYS_TM: delete of a VM whose host vanished (epilog_delete): our lines never block it"
+  VM3=$((VM + 70))
+  vm_doc "$VM3" 11 node3
+  xfr "$VM3" delete \
+    "DELETE.$SYS_TM ipfs node3:$DS/1/$VM3/disk.0 $VM3 100" \
+    "DELETE.$SYS_TM ipfs node3:$DS/1/$VM3/disk.1 $VM3 100" \
+    "DELETE $SYS_TM node3:$DS/1/$VM3 $VM3 1"
+  one_transfer "$VM3" "$XFR"
+  # one_tm logs a command's stderr only when it fails: the system TM's own
+  # delete cannot reach node3 (OpenNebula's behaviour), ours went on.
+  assert_xfr_failed "the system TM cannot reach node3"
+  assert_contains "$XFR_LOG" "/tm/$SYS_TM/delete node3:" "the failing line is the system TM's, after ours"
+  assert_not_contains "$XFR_LOG" "/tm/ipfs/" "no ipfs line failed"
+
   t_case "$ver/$SYS_TM: a persistent disk with an immutable SOURCE is refused at LN, before anything is written"
   VM2=$((VM + 50))
   vm_doc "$VM2" 1 node1 "/ipfs/$os_cid"
