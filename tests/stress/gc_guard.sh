@@ -6,6 +6,14 @@
 # content). Afterwards every registered image reads back byte for byte, still
 # after one more gc, and one-ipfs-fsck reports nothing (no temporary pin is
 # left either).
+#
+# Not part of `make test`: on the js-ipfs test daemon a gc every 100 ms can
+# leave an MFS read (files/ls) unanswered for minutes under full load (seen
+# twice in parallel CTest runs: 60 s, then 300 s; it passes run alone), which
+# makes the suite flaky. The failure mode seen was always safe (mvds failed,
+# the disk left in place). Run it by hand after `make build` and the
+# install_tree fixture:
+#   ONE_REMOTES=build/one/var/remotes ONEIPFS_BUILD_DIR=build bash tests/stress/gc_guard.sh
 source "$(dirname "$0")/../lib/harness.sh"
 
 ipfsd_start fe
