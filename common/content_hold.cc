@@ -16,9 +16,7 @@
 #include "common/number.h"
 
 namespace oneipfs {
-namespace {
-
-std::string HostName() {
+std::string HoldHostName() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "localhost";
   std::string h(buf);
@@ -27,13 +25,11 @@ std::string HostName() {
   return h;
 }
 
-}  // namespace
-
 std::string NewHoldName() {
   std::random_device rd;
   std::uint32_t r = rd();
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  return fmt::format("{}{}-{}-{:08x}-{}", kHoldPrefix, now.count(), static_cast<long>(::getpid()), r, HostName());
+  return fmt::format("{}{}-{}-{:08x}-{}", kHoldPrefix, now.count(), static_cast<long>(::getpid()), r, HoldHostName());
 }
 
 std::optional<HoldName> ParseHoldName(std::string_view name) {

@@ -36,6 +36,8 @@ inline constexpr std::string_view kHoldPrefix = "one-ipfs-hold-";
 
 // A fresh hold name for this process.
 std::string NewHoldName();
+// This machine's name as hold names carry it ('/' and ' ' replaced).
+std::string HoldHostName();
 
 struct HoldName {
   std::uint64_t started = 0;  // unix seconds

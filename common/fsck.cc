@@ -21,15 +21,6 @@ using Kind = FsckFinding::Kind;
 
 bool DefaultPidAlive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 
-std::string ThisHost() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "localhost";
-  std::string h(buf);
-  for (char& c : h)
-    if (c == '/' || c == ' ') c = '_';
-  return h;
-}
-
 class Checker {
  public:
   Checker(IpfsClient& ipfs, const FsckOptions& o, const Log& log, FsckReport& r)
@@ -135,7 +126,7 @@ class Checker {
       r_.notes.push_back("temporary pins not checked: " + pins.status().message());
       return;
     }
-    std::string host = o_.this_host.empty() ? ThisHost() : o_.this_host;
+    std::string host = o_.this_host.empty() ? HoldHostName() : o_.this_host;
     auto alive = o_.pid_alive ? o_.pid_alive : DefaultPidAlive;
     auto now = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());

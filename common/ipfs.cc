@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <cstring>
 #include <thread>
-#include <cstring>
 
 #include <fmt/format.h>
 
@@ -61,6 +60,17 @@ bool IsTransientHttp(long status, std::string_view body) {
   if (t.empty() || t.front() != '{') return true;
   auto j = ipfs_json::Parse(t);
   return !j.ok() || !j->is_object() || Str(*j, "Message").empty();
+}
+
+// An upload of `bytes` (a copy it owns), as an HTTP request body.
+ByteSource UploadOf(std::string bytes) {
+  std::size_t at = 0;
+  return [bytes = std::move(bytes), at](char* buf, std::size_t cap) mutable -> Result<std::size_t> {
+    std::size_t n = std::min(cap, bytes.size() - at);
+    std::memcpy(buf, bytes.data() + at, n);
+    at += n;
+    return n;
+  };
 }
 
 class Caller {
@@ -332,14 +342,7 @@ Status IpfsClient::FilesWrite(std::string_view mfs_path, std::string_view data) 
   Spec s = Small("files/write", mfs_path,
                  {{"arg", std::string(mfs_path)}, {"create", "true"}, {"parents", "true"}, {"truncate", "true"}});
   s.idempotent = false;
-  std::string copy(data);
-  std::size_t at = 0;
-  s.upload = [copy, at](char* buf, std::size_t cap) mutable -> Result<std::size_t> {
-    std::size_t n = std::min(cap, copy.size() - at);
-    std::memcpy(buf, copy.data() + at, n);
-    at += n;
-    return n;
-  };
+  s.upload = UploadOf(std::string(data));
   s.upload_name = "data";
   return c.SendJson(std::move(s)).status();
 }
@@ -456,14 +459,7 @@ Result<IpfsClient::Added> IpfsClient::Add(std::string_view name, const ByteSourc
 Result<std::string> IpfsClient::DagPutJson(std::string_view json) {
   Caller c(*transport_, options_);
   Spec s = Small("dag/put", "", {{"store-codec", "dag-cbor"}, {"input-codec", "dag-json"}, {"pin", "false"}});
-  std::string body(json);
-  std::size_t pos = 0;
-  s.upload = [body, pos](char* buf, std::size_t cap) mutable -> Result<std::size_t> {
-    std::size_t n = std::min(cap, body.size() - pos);
-    std::memcpy(buf, body.data() + pos, n);
-    pos += n;
-    return n;
-  };
+  s.upload = UploadOf(std::string(json));
   s.upload_name = "hold.json";
   ASSIGN_OR_RETURN(Json j, c.SendJson(s));
   const Json* cid = ipfs_json::Find(j, "Cid");
@@ -571,13 +567,7 @@ Result<std::string> IpfsClient::DagPut(std::string_view codec, std::string_view 
                   {"input-codec", std::string(codec)},
                   {"hash", "sha2-256"},
                   {"pin", "false"}});
-  std::size_t sent = 0;
-  s.upload = [&](char* buf, std::size_t cap) -> Result<std::size_t> {
-    std::size_t n = std::min(cap, bytes.size() - sent);
-    std::copy_n(bytes.data() + sent, n, buf);
-    sent += n;
-    return n;
-  };
+  s.upload = UploadOf(std::string(bytes));
   s.upload_name = "block";
   ASSIGN_OR_RETURN(Json j, c.SendJson(s));
   std::string cid = Str(j, "Cid");
