@@ -1,21 +1,30 @@
 // capacity.h: what ds monitor reports about the front-end daemon's repository.
 //
-// FREE_MB is the free space of the file system that holds the daemon's
-// repository, not StorageMax - RepoSize: kubo's StorageMax (10 GB by default)
-// is only the watermark of its automatic GC, and the repository may grow past
-// it. RepoSize comes from `repo/stat?size-only=true`, which on kubo does not
-// walk every block.
+// When the repository is on this machine, FREE_MB and TOTAL_MB are those of
+// the file system that holds it (statvfs: what `df` prints as Available and
+// Size, as OpenNebula's own fs driver reports its datastore's file system),
+// and the daemon is not asked anything: js-ipfs answers every `repo/stat`
+// (size-only or not) by reading every block of the repository, which made
+// monitor's time grow with the repository.
+// Only when the repository is not on this machine (statvfs of its path
+// fails) is `repo/stat?size-only=true` asked, and then FREE_MB is
+// StorageMax - RepoSize and TOTAL_MB RepoSize + FREE_MB when the daemon has
+// a StorageMax (from_storage_max; kubo's StorageMax is only the watermark of
+// its automatic GC); without one, an error saying to set IPFS_REPO_PATH.
 //
-// Where the repository is (RepoPathFor), in this order:
-//  1. IPFS_REPO_PATH, when the operator set it;
-//  2. RepoPath of the size-only reply, when the daemon gives it (js-ipfs
-//     ignores size-only and always does);
-//  3. RepoPath of one plain `repo/stat` (kubo counts every block for it),
-//     remembered in `cache_file` so that this walk happens once; delete the
-//     file (or set IPFS_REPO_PATH) when the repository moves.
+// Where the repository is, in this order:
+//  1. IPFS_REPO_PATH, when the operator set it (never cached);
+//  2. the path remembered in `cache_file` (one per daemon address under
+//     IPFS_TMPDIR), used only while statvfs of it works; a path that no
+//     longer exists is asked again. Delete the file (or set IPFS_REPO_PATH)
+//     when the repository moves to another existing directory;
+//  3. RepoPath of `repo/stat?size-only=true` (js-ipfs always gives it),
+//     else of one plain `repo/stat` (kubo omits it with size-only and counts
+//     every block without); remembered in `cache_file`.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,23 +37,27 @@ namespace oneipfs {
 struct Capacity {
   std::uint64_t used_mb = 0, free_mb = 0, total_mb = 0;
   bool from_storage_max = false;  // no local file system to measure: the soft limit was used
+  std::string repo_path;          // where the repository is ("" when the daemon did not say)
 };
 
-Result<std::string> RepoPathFor(IpfsClient& ipfs, const RepoStat& size_only_stat, std::string_view configured,
-                                const std::string& cache_file);
+// A file system's space in bytes: available to unprivileged users, and its size.
+struct FsSpace {
+  std::uint64_t available = 0, size = 0;
+};
+// statvfs of `path`; nullopt when `path` is empty or not on this machine.
+std::optional<FsSpace> SpaceAt(const std::string& path);
+using SpaceFn = std::function<std::optional<FsSpace>(const std::string& path)>;
 
 // The cache file for the daemon at `api` under `dir`.
 std::string RepoPathCacheFile(std::string_view dir, std::string_view api);
 
-// Bytes available to unprivileged users on the file system holding `path`;
-// nullopt when `path` is not on this machine (statvfs fails).
-std::optional<std::uint64_t> FreeBytesAt(const std::string& path);
+// USED_MB is `used_bytes` rounded up; FREE_MB/TOTAL_MB as above. `space`
+// stands for statvfs (tests).
+Result<Capacity> MeasureCapacity(IpfsClient& ipfs, std::uint64_t used_bytes, std::string_view configured_path,
+                                 const std::string& cache_file, const SpaceFn& space = SpaceAt);
 
-// USED_MB: `used_bytes` rounded up. FREE_MB: `fs_free` when known; otherwise
-// StorageMax - RepoSize when the daemon has a StorageMax (from_storage_max);
-// otherwise Status::Failed saying to set IPFS_REPO_PATH. TOTAL_MB: RepoSize +
-// free.
-Result<Capacity> ComputeCapacity(std::uint64_t used_bytes, const RepoStat& repo,
-                                 std::optional<std::uint64_t> fs_free, std::string_view repo_path);
+// The arithmetic of the two cases.
+Capacity CapacityFromFileSystem(std::uint64_t used_bytes, const FsSpace& fs);
+Result<Capacity> CapacityFromStorageMax(std::uint64_t used_bytes, const RepoStat& repo, std::string_view repo_path);
 
 }  // namespace oneipfs

@@ -1,5 +1,6 @@
 // capacity_test.cc: monitor's FREE_MB/TOTAL_MB arithmetic and where the
-// repository path comes from, with canned daemon replies.
+// repository path comes from, with canned daemon replies (each says which
+// daemon behaviour it stands for) and a stand-in for statvfs.
 #include "common/capacity.h"
 
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <doctest/doctest.h>
 
@@ -60,6 +62,15 @@ struct TempDir {
   }
 };
 
+// statvfs stand-in: only the paths listed are "on this machine".
+SpaceFn Local(std::map<std::string, FsSpace> paths) {
+  return [paths = std::move(paths)](const std::string& p) -> std::optional<FsSpace> {
+    auto it = paths.find(p);
+    if (it == paths.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
 bool HasSizeOnly(const HttpRequest& r) {
   for (const auto& [k, v] : r.query)
     if (k == "size-only") return true;
@@ -68,98 +79,125 @@ bool HasSizeOnly(const HttpRequest& r) {
 
 }  // namespace
 
-TEST_CASE("capacity: where the repository is") {
+TEST_CASE("capacity: a local repository is measured without asking the daemon") {
   TempDir dir;
   const std::string cache = RepoPathCacheFile(dir.path.string(), "/ip4/127.0.0.1/tcp/5001");
-  RepoStat kubo_size_only;  // kubo size-only: no RepoPath
-  kubo_size_only.repo_size = 4096;
+  const FsSpace disk{30 * 1024 * kMiB, 100 * 1024 * kMiB};
 
-  SUBCASE("IPFS_REPO_PATH wins and asks the daemon nothing") {
-    Client c({});
-    auto p = RepoPathFor(*c.ipfs, kubo_size_only, "/srv/ipfs", cache);
-    REQUIRE(p.ok());
-    CHECK(*p == "/srv/ipfs");
+  SUBCASE("IPFS_REPO_PATH: statvfs only, df's Available and Size") {
+    Client c({});  // no reply available: any daemon call fails the test
+    auto cap = MeasureCapacity(*c.ipfs, 5 * kMiB + 1, "/srv/ipfs", cache, Local({{"/srv/ipfs", disk}}));
+    REQUIRE(cap.ok());
+    CHECK(cap->used_mb == 6);
+    CHECK(cap->free_mb == 30 * 1024);
+    CHECK(cap->total_mb == 100 * 1024);
+    CHECK_FALSE(cap->from_storage_max);
     CHECK(c.fake->requests.empty());
+    CHECK_FALSE(fs::exists(cache));  // a configured path is not remembered
   }
-  SUBCASE("js-ipfs gives RepoPath even with size-only") {
-    Client c({});
-    RepoStat js = kubo_size_only;
-    js.repo_path = "/tmp/ipfs-fe";
-    CHECK(*RepoPathFor(*c.ipfs, js, "", cache) == "/tmp/ipfs-fe");
-    CHECK(c.fake->requests.empty());
-  }
-  SUBCASE("kubo: one plain repo/stat, then the remembered answer") {
-    // kubo without size-only: RepoPath from fsrepo.BestKnownPath().
-    Client c({R"({"RepoSize":4096,"StorageMax":10000000000,"NumObjects":3,"RepoPath":"/var/lib/ipfs","Version":"fs-repo@15"})"});
-    auto p = RepoPathFor(*c.ipfs, kubo_size_only, "", cache);
-    REQUIRE(p.ok());
-    CHECK(*p == "/var/lib/ipfs");
+  SUBCASE("js-ipfs: RepoPath comes with size-only; asked once, then remembered") {
+    // js-ipfs 0.66 repo/stat ignores size-only and always reports RepoPath
+    // (ipfs-repo stat(): repoPath, and numbers as strings).
+    Client c({R"({"NumObjects":"9","RepoSize":"70000000","StorageMax":"9007199254740991","RepoPath":"/tmp/ipfs-fe","Version":"12"})"});
+    auto cap = MeasureCapacity(*c.ipfs, 0, "", cache, Local({{"/tmp/ipfs-fe", disk}}));
+    REQUIRE(cap.ok());
+    CHECK(cap->free_mb == 30 * 1024);
+    CHECK(cap->total_mb == 100 * 1024);
     REQUIRE(c.fake->requests.size() == 1);
-    CHECK(c.fake->requests[0].path == "/api/v0/repo/stat");
-    CHECK_FALSE(HasSizeOnly(c.fake->requests[0]));
-    CHECK(fs::exists(cache));
-
-    Client again({});  // no reply available: a second walk would fail the test
-    auto q = RepoPathFor(*again.ipfs, kubo_size_only, "", cache);
-    REQUIRE(q.ok());
-    CHECK(*q == "/var/lib/ipfs");
+    CHECK(HasSizeOnly(c.fake->requests[0]));
+    Client again({});
+    auto next = MeasureCapacity(*again.ipfs, 0, "", cache, Local({{"/tmp/ipfs-fe", disk}}));
+    REQUIRE(next.ok());
+    CHECK(next->repo_path == "/tmp/ipfs-fe");
     CHECK(again.fake->requests.empty());
+  }
+  SUBCASE("kubo: size-only has no RepoPath, one plain repo/stat, then remembered") {
+    // kubo size-only: RepoSize and StorageMax only (corerepo.RepoSize);
+    // without it: RepoPath from fsrepo.BestKnownPath() after counting blocks.
+    Client c({R"({"RepoSize":4096,"StorageMax":10000000000})",
+              R"({"RepoSize":4096,"StorageMax":10000000000,"NumObjects":3,"RepoPath":"/var/lib/ipfs","Version":"fs-repo@15"})"});
+    auto cap = MeasureCapacity(*c.ipfs, 0, "", cache, Local({{"/var/lib/ipfs", disk}}));
+    REQUIRE(cap.ok());
+    CHECK(cap->total_mb == 100 * 1024);
+    REQUIRE(c.fake->requests.size() == 2);
+    CHECK(HasSizeOnly(c.fake->requests[0]));
+    CHECK_FALSE(HasSizeOnly(c.fake->requests[1]));
+    Client again({});
+    CHECK(MeasureCapacity(*again.ipfs, 0, "", cache, Local({{"/var/lib/ipfs", disk}})).ok());
+    CHECK(again.fake->requests.empty());
+  }
+  SUBCASE("a remembered path that is gone is asked again") {
+    {
+      std::ofstream(cache) << "/old/repo\n";
+    }
+    Client c({R"({"RepoSize":"1","StorageMax":"9007199254740991","RepoPath":"/new/repo"})"});
+    auto cap = MeasureCapacity(*c.ipfs, 0, "", cache, Local({{"/new/repo", disk}}));
+    REQUIRE(cap.ok());
+    CHECK(cap->repo_path == "/new/repo");
+    CHECK(c.fake->requests.size() == 1);
+    std::ifstream in(cache);
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "/new/repo");
   }
   SUBCASE("one cache file per daemon address") {
     CHECK(RepoPathCacheFile("/d", "/ip4/127.0.0.1/tcp/5001") != RepoPathCacheFile("/d", "/ip4/127.0.0.1/tcp/5002"));
     CHECK(RepoPathCacheFile("/d", "x").rfind("/d/one-ipfs-repo-path-", 0) == 0);
   }
-  SUBCASE("an unwritable cache directory only costs another walk") {
+  SUBCASE("an unwritable cache directory only costs another question") {
     Client c({R"({"RepoSize":1,"RepoPath":"/r"})"});
-    auto p = RepoPathFor(*c.ipfs, kubo_size_only, "", "/nonexistent-dir/x/cache");
-    REQUIRE(p.ok());
-    CHECK(*p == "/r");
+    auto cap = MeasureCapacity(*c.ipfs, 0, "", "/nonexistent-dir/x/cache", Local({{"/r", disk}}));
+    REQUIRE(cap.ok());
+    CHECK(cap->repo_path == "/r");
+  }
+  SUBCASE("statvfs of a real directory") {
+    auto space = SpaceAt(dir.path.string());
+    REQUIRE(space.has_value());
+    CHECK(space->size >= space->available);
+    CHECK(space->size > 0);
+    CHECK_FALSE(SpaceAt("/nonexistent/one-ipfs/repo").has_value());
+    CHECK_FALSE(SpaceAt("").has_value());
   }
 }
 
-TEST_CASE("capacity: FREE_MB from the file system, not StorageMax") {
-  RepoStat kubo;  // kubo's default config: StorageMax 10 GB, a GC watermark
-  kubo.repo_size = 12 * 1024 * kMiB;  // already past it
-  kubo.storage_max = 10000000000ULL;
+TEST_CASE("capacity: a repository elsewhere falls back to StorageMax") {
+  TempDir dir;
+  const std::string cache = RepoPathCacheFile(dir.path.string(), "/ip4/10.0.0.1/tcp/5001");
 
-  SUBCASE("the file system's free space, even past StorageMax") {
-    auto c = ComputeCapacity(5 * kMiB + 1, kubo, 100 * 1024 * kMiB, "/var/lib/ipfs");
-    REQUIRE(c.ok());
-    CHECK(c->used_mb == 6);
-    CHECK(c->free_mb == 100 * 1024);
-    CHECK(c->total_mb == 112 * 1024);
-    CHECK_FALSE(c->from_storage_max);
+  SUBCASE("IPFS_REPO_PATH not on this machine: StorageMax - RepoSize from size-only, flagged") {
+    // kubo size-only with Datastore.StorageMax = 10 GB.
+    Client c({R"({"RepoSize":4000000000,"StorageMax":10000000000})"});
+    auto cap = MeasureCapacity(*c.ipfs, 0, "/remote/ipfs", cache, Local({}));
+    REQUIRE(cap.ok());
+    CHECK(cap->from_storage_max);
+    CHECK(cap->free_mb == 6000000000ULL / kMiB);
+    CHECK(cap->total_mb == 10000000000ULL / kMiB);
+    CHECK(c.fake->requests.size() == 1);
   }
-  SUBCASE("statvfs of a real directory") {
-    TempDir dir;
-    auto free = FreeBytesAt(dir.path.string());
-    REQUIRE(free.has_value());
-    CHECK(*free > 0);
-    CHECK_FALSE(FreeBytesAt("/nonexistent/one-ipfs/repo").has_value());
-    CHECK_FALSE(FreeBytesAt("").has_value());
+  SUBCASE("the daemon's RepoPath not on this machine") {
+    Client c({R"({"RepoSize":4000000000,"StorageMax":10000000000})",
+              R"({"RepoSize":4000000000,"StorageMax":10000000000,"RepoPath":"/remote/ipfs"})"});
+    auto cap = MeasureCapacity(*c.ipfs, 0, "", cache, Local({}));
+    REQUIRE(cap.ok());
+    CHECK(cap->from_storage_max);
+    CHECK(cap->repo_path == "/remote/ipfs");
   }
-  SUBCASE("a repository elsewhere: StorageMax - RepoSize, flagged") {
-    RepoStat r = kubo;
-    r.repo_size = 4 * 1000 * 1000 * 1000ULL;
-    auto c = ComputeCapacity(0, r, std::nullopt, "/remote/ipfs");
-    REQUIRE(c.ok());
-    CHECK(c->from_storage_max);
-    CHECK(c->free_mb == 6000000000ULL / kMiB);
-    CHECK(c->total_mb == 10000000000ULL / kMiB);
+  SUBCASE("past StorageMax: 0 free, not a wrap-around") {
+    RepoStat r;
+    r.repo_size = 12 * 1024 * kMiB;
+    r.storage_max = 10000000000ULL;
+    auto cap = CapacityFromStorageMax(0, r, "/remote/ipfs");
+    REQUIRE(cap.ok());
+    CHECK(cap->free_mb == 0);
   }
-  SUBCASE("elsewhere and past StorageMax: 0 free, not a wrap-around") {
-    auto c = ComputeCapacity(0, kubo, std::nullopt, "/remote/ipfs");
-    REQUIRE(c.ok());
-    CHECK(c->free_mb == 0);
-  }
-  SUBCASE("elsewhere and no StorageMax (kubo MaxUint64, js-ipfs 2^53-1): an error naming the fix") {
+  SUBCASE("no StorageMax (kubo MaxUint64, js-ipfs 2^53-1): an error naming the fix") {
     for (std::uint64_t none : {~std::uint64_t{0}, (std::uint64_t{1} << 53) - 1, std::uint64_t{0}}) {
       RepoStat r;
       r.storage_max = none;
-      auto c = ComputeCapacity(0, r, std::nullopt, "/remote/ipfs");
-      CHECK(c.status().code() == Status::Code::kFailed);
-      CHECK(c.status().message().find("IPFS_REPO_PATH") != std::string::npos);
-      CHECK(c.status().message().find("/remote/ipfs") != std::string::npos);
+      auto cap = CapacityFromStorageMax(0, r, "/remote/ipfs");
+      CHECK(cap.status().code() == Status::Code::kFailed);
+      CHECK(cap.status().message().find("IPFS_REPO_PATH") != std::string::npos);
+      CHECK(cap.status().message().find("/remote/ipfs") != std::string::npos);
     }
   }
 }

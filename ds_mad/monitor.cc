@@ -3,16 +3,17 @@
 //  USED_MB  bytes referenced by this datastore's catalog entries (every
 //           version of every image; content shared by two images counts twice,
 //           as oned's per-image sizes do)
-//  FREE_MB  free space of the file system holding the front-end daemon's
-//           repository (statvfs; where the repository is: capacity.h, from
-//           IPFS_REPO_PATH, the daemon's reply, or one plain repo/stat
-//           remembered under IPFS_TMPDIR). Not StorageMax - RepoSize: kubo's
-//           StorageMax is only its GC watermark. Only when the repository is
-//           not on this machine and the daemon has a StorageMax is that used,
-//           with an INFO line saying so.
-//  TOTAL_MB the repository's current size plus FREE_MB
-// RepoSize comes from `repo/stat?size-only=true` (kubo does not walk every
-// block for it). Every daemon call is bounded by IPFS_STAT_TIMEOUT.
+//  FREE_MB  free space (df's Available) of the file system holding the
+//           front-end daemon's repository; TOTAL_MB its size (df's Size), as
+//           OpenNebula's fs driver reports its own datastore's file system.
+//           Where the repository is: capacity.h (IPFS_REPO_PATH, else asked
+//           once and remembered under IPFS_TMPDIR). Only when the repository
+//           is not on this machine is the daemon's StorageMax used (FREE_MB =
+//           StorageMax - RepoSize, TOTAL_MB = RepoSize + FREE_MB, from
+//           `repo/stat?size-only=true`), with an INFO line saying so.
+// Daemon calls: the catalog listings (catalog.h, DatastoreBytes) and, only
+// while the repository's place is not known, repo/stat; each is bounded by
+// IPFS_STAT_TIMEOUT.
 // For a system datastore (TYPE 1) there is nothing of ours to measure.
 #include <fmt/format.h>
 
@@ -29,15 +30,13 @@ Result<std::string> Monitor(DsContext& ctx) {
   ctx.ipfs.set_timeout(ctx.config.GetSeconds("IPFS_STAT_TIMEOUT"));
   Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
   ASSIGN_OR_RETURN(std::uint64_t used, catalog.DatastoreBytes(ds.id));
-  ASSIGN_OR_RETURN(RepoStat repo, ctx.ipfs.GetRepoStat(/*size_only=*/true));
-  ASSIGN_OR_RETURN(std::string repo_path,
-                   RepoPathFor(ctx.ipfs, repo, ctx.config.Get("IPFS_REPO_PATH"),
-                               RepoPathCacheFile(ctx.config.Get("IPFS_TMPDIR"), ctx.config.Get("IPFS_API"))));
-  ASSIGN_OR_RETURN(Capacity c, ComputeCapacity(used, repo, FreeBytesAt(repo_path), repo_path));
+  ASSIGN_OR_RETURN(Capacity c,
+                   MeasureCapacity(ctx.ipfs, used, ctx.config.Get("IPFS_REPO_PATH"),
+                                   RepoPathCacheFile(ctx.config.Get("IPFS_TMPDIR"), ctx.config.Get("IPFS_API"))));
   if (c.from_storage_max)
     ctx.log.Info(fmt::format("the IPFS repository{} is not on this machine: FREE_MB is StorageMax - RepoSize, a soft "
                              "limit; set IPFS_REPO_PATH to measure the file system",
-                             repo_path.empty() ? "" : " " + repo_path));
+                             c.repo_path.empty() ? "" : " " + c.repo_path));
   return fmt::format("USED_MB={}\nFREE_MB={}\nTOTAL_MB={}", c.used_mb, c.free_mb, c.total_mb);
 }
 

@@ -61,9 +61,13 @@ ONE_VERSION=6.6 run_ds monitor "$fx/monitor.xml" 100 --argv; assert_success "arg
 # whether the path comes from the daemon or from IPFS_REPO_PATH.
 near() { (( $1 - $2 < 64 && $2 - $1 < 64 )) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL $3: $1 vs $2" >&2; exit 1; }; }
 avail() { df -Pm "$1" | awk 'NR == 2 { print $4 }'; }
+fs_size_mb() { df -Pm "$1" | awk 'NR == 2 { print $2 }'; }
 near "$free" "$(avail "$IPFSD_REPO_fe")" "FREE_MB vs df of the daemon's repository"
+# TOTAL_MB is that file system's size, as OpenNebula's fs driver reports it
+near "$total" "$(fs_size_mb "$IPFSD_REPO_fe")" "TOTAL_MB vs df of the daemon's repository"
 IPFS_REPO_PATH=/dev/shm run_ds monitor "$fx/monitor.xml" 100; assert_success "IPFS_REPO_PATH"
 near "$(sed -n 's/^FREE_MB=//p' <<<"$OUT")" "$(avail /dev/shm)" "FREE_MB vs df of IPFS_REPO_PATH"
+near "$(sed -n 's/^TOTAL_MB=//p' <<<"$OUT")" "$(fs_size_mb /dev/shm)" "TOTAL_MB vs df of IPFS_REPO_PATH"
 
 t_case "image snapshots: delete, revert, flatten on the entry's saved snapshots"
 other=$(ipfs_add fe "$fx/vm.xml")
