@@ -82,6 +82,14 @@ Result<std::uint64_t> Catalog::AddVersion(const CatalogEntry& e, std::string_vie
   return next;
 }
 
+Result<std::uint64_t> Catalog::AddFirstVersion(const CatalogEntry& e, std::string_view cid) {
+  {
+    ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
+    if (ipfs_.FilesCp(fmt::format("/ipfs/{}", cid), fmt::format("{}/1", e.dir)).ok()) return std::uint64_t{1};
+  }
+  return AddVersion(e, cid);
+}
+
 Result<CatalogVersion> Catalog::Current(const CatalogEntry& e) {
   ASSIGN_OR_RETURN(auto versions, Versions(e));
   if (versions.empty())

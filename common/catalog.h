@@ -85,6 +85,11 @@ class Catalog {
   Status Reserve(const CatalogEntry& e);
   // Adds the next version pointing at `cid` (1 for a new entry). Returns its number.
   Result<std::uint64_t> AddVersion(const CatalogEntry& e, std::string_view cid);
+  // Version 1 of an entry that does not exist yet (cp, clone, mkfs): one
+  // files/cp, no listing. When it fails (kubo and js-ipfs refuse a
+  // destination that exists: "directory already has entry by that name"),
+  // AddVersion decides the number from a listing.
+  Result<std::uint64_t> AddFirstVersion(const CatalogEntry& e, std::string_view cid);
   // Versions sorted by number. NotFound when the entry does not exist.
   Result<std::vector<CatalogVersion>> Versions(const CatalogEntry& e);
   // The current (highest) version. NotFound when the entry does not exist;

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -65,7 +66,7 @@ ContentHold ContentHold::Adopt(IpfsClient& ipfs, std::string root) {
   return h;
 }
 
-Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid, const Log& log) {
+Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid, const Log& log, HoldFetch fetch) {
   std::string name = NewHoldName();
   std::string doc = nlohmann::json{{"one-ipfs-hold", name}, {"content", {{"/", std::string(cid)}}}}.dump();
   ContentHold hold;
@@ -83,6 +84,11 @@ Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid,
     if (pinned.code() != Status::Code::kTimeout) return pinned;
   }
   if (!hold.held()) return pinned;
+  if (fetch == HoldFetch::kLocalFirst) {
+    Status local = ipfs.PinAddOffline(hold.root_, std::min(kLocalPinLimit, ipfs.timeout()));
+    if (local.ok()) return hold;
+    log.Debug(fmt::format("/ipfs/{} is not all local ({}): fetching it", cid, local.message()));
+  }
   auto last = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(ipfs.FetchAll(cid, [&](std::uint64_t blocks) {
     auto now = std::chrono::steady_clock::now();

@@ -10,6 +10,14 @@
 //    and the pin is made recursive (pin/add, which in kubo holds the GC lock
 //    and fetches whatever a GC took meanwhile). On success every block of
 //    `cid` is local and pinned.
+//    With HoldFetch::kLocalFirst (ds cp/clone of content that is usually in
+//    the front-end daemon already) the recursive pin is tried first with
+//    offline=true (IpfsClient::PinAddOffline, bounded by kLocalPinLimit):
+//    when every block is local that one pin is the only walk of the DAG
+//    (on js-ipfs each walk reads every block; refs -r then pin/add read it
+//    all twice). When it fails (kubo: a block is missing; js-ipfs: not done
+//    within the limit, the blocks it fetched meanwhile stay for the walk)
+//    the steps above follow, unchanged.
 //  - Adopt(root): the wrapper directory {<name>: file} that IpfsClient::Add
 //    pinned for a `hold_name` (add with pin=true: kubo holds its GC lock for
 //    the whole add).
@@ -47,6 +55,10 @@ struct HoldName {
 // Parses a name made by NewHoldName; nullopt for anything else.
 std::optional<HoldName> ParseHoldName(std::string_view name);
 
+enum class HoldFetch { kWalk, kLocalFirst };
+// How long kLocalFirst's offline pin may take before the walk takes over.
+inline constexpr std::chrono::seconds kLocalPinLimit{30};
+
 class ContentHold {
  public:
   ContentHold() = default;
@@ -57,7 +69,8 @@ class ContentHold {
   ~ContentHold() { (void)Release(); }
 
   // Fetches and pins every block of `cid` under a new hold (see above).
-  static Result<ContentHold> Acquire(IpfsClient& ipfs, std::string_view cid, const Log& log);
+  static Result<ContentHold> Acquire(IpfsClient& ipfs, std::string_view cid, const Log& log,
+                                     HoldFetch fetch = HoldFetch::kWalk);
   // Takes over a pin made by IpfsClient::Add with a hold name.
   static ContentHold Adopt(IpfsClient& ipfs, std::string root);
 

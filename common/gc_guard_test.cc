@@ -18,7 +18,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/catalog.h"
 #include "common/content_hold.h"
+#include "common/image_store.h"
 #include "common/fsck.h"
 #include "common/ipfs.h"
 #include "common/ipfs_json.h"
@@ -269,6 +271,84 @@ TEST_CASE("gc_guard: a failed fetch releases the hold") {
   auto hold = ContentHold::Acquire(*d.client, kCid, log);
   CHECK_FALSE(hold.ok());
   CHECK(d.fake->Commands().back() == "pin/rm");
+}
+
+TEST_CASE("gc_guard: Acquire kLocalFirst: content all local is pinned by one offline recursive pin, no refs walk") {
+  Daemon d;
+  d.fake->queues["dag/put"] = {Ok200(fmt::format(R"({{"Cid":{{"/":"{}"}}}})", kHold))};
+  // kubo pin/add (direct, then recursive offline with every block local): {"Pins":[...]}.
+  d.fake->queues["pin/add"] = {Ok200(fmt::format(R"({{"Pins":["{}"]}})", kHold))};
+  d.fake->queues["pin/rm"] = {Ok200("{}")};
+  Log log("test");
+  auto hold = ContentHold::Acquire(*d.client, kCid, log, HoldFetch::kLocalFirst);
+  REQUIRE(hold.ok());
+  CHECK(hold->root() == kHold);
+  CHECK(d.fake->Commands() == std::vector<std::string>{"dag/put", "pin/add", "pin/add"});
+  CHECK(d.fake->seen[1].args.at("recursive") == "false");
+  CHECK(d.fake->seen[2].args.at("recursive") == "true");
+  CHECK(d.fake->seen[2].args.at("offline") == "true");
+  CHECK(d.fake->seen[2].arg == std::vector<std::string>{kHold});
+  CHECK(d.fake->seen[2].args.at("timeout") == "30s");  // kLocalPinLimit, below the client's 30 s
+}
+
+TEST_CASE("gc_guard: Acquire kLocalFirst falls back to the walk when a block is missing") {
+  // kubo pin/add offline=true with a block missing: boxo's offline
+  // blockservice error; js-ipfs 0.66 ignores offline, fetches, and answers
+  // "Failed to add pin: request timed out" at the limit. Both: the walk.
+  for (const char* offline_error : {"block was not found locally (offline): ipld: could not find bafkrei",
+                                    "Failed to add pin: request timed out"}) {
+    CAPTURE(offline_error);
+    Daemon d;
+    d.fake->queues["dag/put"] = {Ok200(fmt::format(R"({{"Cid":{{"/":"{}"}}}})", kHold))};
+    d.fake->fns["pin/add"] = [&](const Seen& s) {
+      if (s.args.count("offline")) return Err500(offline_error);
+      return Ok200(fmt::format(R"({{"Pins":["{}"]}})", kHold));
+    };
+    d.fake->queues["refs"] = {Ok200(fmt::format("{{\"Ref\":\"{}\",\"Err\":\"\"}}\n", kCid))};
+    d.fake->queues["pin/rm"] = {Ok200("{}")};
+    Log log("test");
+    auto hold = ContentHold::Acquire(*d.client, kCid, log, HoldFetch::kLocalFirst);
+    REQUIRE(hold.ok());
+    CHECK(d.fake->Commands() == std::vector<std::string>{"dag/put", "pin/add", "pin/add", "refs", "pin/add"});
+    CHECK(d.fake->seen[4].args.at("recursive") == "true");
+    CHECK(d.fake->seen[4].args.count("offline") == 0);
+    CHECK(d.fake->seen[4].arg == std::vector<std::string>{kHold});
+  }
+}
+
+TEST_CASE("gc_guard: StoreNewImage links version 1 with one files/cp (no listing), then releases the hold") {
+  Daemon d;
+  d.fake->queues["dag/put"] = {Ok200(fmt::format(R"({{"Cid":{{"/":"{}"}}}})", kHold))};
+  d.fake->queues["pin/add"] = {Ok200(fmt::format(R"({{"Pins":["{}"]}})", kHold))};
+  // kubo files/cp answers an empty 200; js-ipfs the same.
+  d.fake->queues["files/cp"] = {Ok200("")};
+  d.fake->queues["pin/rm"] = {Ok200("{}")};
+  Catalog catalog(*d.client, "/one-ipfs");
+  CatalogEntry e = catalog.EntryFor("100", "7", "1767225600");
+  Log log("test");
+  REQUIRE(StoreNewImage(*d.client, catalog, e, kCid, log).ok());
+  CHECK(d.fake->Commands() == std::vector<std::string>{"dag/put", "pin/add", "pin/add", "files/cp", "pin/rm"});
+  CHECK(d.fake->seen[3].arg == std::vector<std::string>{std::string("/ipfs/") + kCid, "/one-ipfs/100/7-1767225600/1"});
+  CHECK(d.fake->seen[4].arg == std::vector<std::string>{kHold});  // released only after the link
+}
+
+TEST_CASE("gc_guard: AddFirstVersion on an entry that has a version 1 already lists it and adds the next") {
+  Daemon d;
+  int cps = 0;
+  d.fake->fns["files/cp"] = [&](const Seen&) {
+    // kubo and js-ipfs (files/cp.js ERR_ALREADY_EXISTS) refuse an existing destination.
+    if (++cps == 1) return Err500("directory already has entry by that name");
+    return Ok200("");
+  };
+  // kubo files/ls long=true: {"Entries":[{"Name","Type","Size","Hash"}]}, Type 0 = file.
+  d.fake->queues["files/ls"] = {Ok200(fmt::format(R"({{"Entries":[{{"Name":"1","Type":0,"Size":3,"Hash":"{}"}}]}})", kCid))};
+  Catalog catalog(*d.client, "/one-ipfs");
+  CatalogEntry e = catalog.EntryFor("100", "7", "1");
+  auto v = catalog.AddFirstVersion(e, kCid);
+  REQUIRE(v.ok());
+  CHECK(*v == 2);
+  CHECK(d.fake->Commands() == std::vector<std::string>{"files/cp", "files/ls", "files/cp"});
+  CHECK(d.fake->seen[2].arg.at(1) == "/one-ipfs/100/7-1/2");
 }
 
 TEST_CASE("gc_guard: catalog writes take IPFS_MFS_LOCK shared; a GC holding it exclusively makes them wait") {

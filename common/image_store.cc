@@ -13,12 +13,12 @@ Status StoreNewImage(IpfsClient& ipfs, Catalog& catalog, const CatalogEntry& ent
                      const Log& log, ContentHold* held, BlocksAt blocks) {
   ContentHold own;
   if ((!held || !held->held()) && blocks == BlocksAt::kMaybePeers) {
-    auto hold = ContentHold::Acquire(ipfs, cid, log);
+    auto hold = ContentHold::Acquire(ipfs, cid, log, HoldFetch::kLocalFirst);
     if (!hold.ok())
       return hold.status().Prefixed(fmt::format("the front-end daemon could not fetch all of /ipfs/{}", cid));
     own = std::move(*hold);
   }
-  auto version = catalog.AddVersion(entry, cid);
+  auto version = catalog.AddFirstVersion(entry, cid);
   if (!version.ok()) {
     (void)catalog.Remove(entry);
     return version.status();

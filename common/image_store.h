@@ -1,11 +1,13 @@
 // image_store.h: steps shared by the datastore actions that register content.
 //
 // StoreNewImage makes the front-end daemon hold every block of `cid` under a
-// temporary pin (content_hold.h: fetched from peers when missing, logging
-// progress), or uses the caller's `held` hold (an import), then links it
-// into a fresh catalog entry as version 1 and only then releases the
-// temporary pin: the content is never without a GC root. On any failure the
-// entry is removed again: nothing is left half-registered.
+// temporary pin (content_hold.h, HoldFetch::kLocalFirst: one offline
+// recursive pin when every block is local already, else fetched from peers
+// with progress), or uses the caller's `held` hold (an import), then links it
+// into a fresh catalog entry as version 1 (Catalog::AddFirstVersion: no
+// listing) and only then releases the temporary pin: the content is never
+// without a GC root. On any failure the entry is removed again: nothing is
+// left half-registered.
 //
 // DigestIpfs reads content back through `cat` to compute MD5/SHA1 (only when
 // the template asks for a checksum). ChooseFormat applies the DRIVER override.

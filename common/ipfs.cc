@@ -514,6 +514,13 @@ Status IpfsClient::PinAdd(std::string_view cid, bool recursive, std::chrono::sec
   return c.SendJson(std::move(s)).status();
 }
 
+Status IpfsClient::PinAddOffline(std::string_view cid, std::chrono::seconds limit) {
+  Caller c(*transport_, options_);
+  Spec s = Small("pin/add", cid, {{"arg", std::string(cid)}, {"recursive", "true"}, {"offline", "true"}});
+  s.limit = limit;
+  return c.SendJson(std::move(s)).status();
+}
+
 Result<bool> IpfsClient::PinRm(std::string_view cid) {
   Caller c(*transport_, options_);
   Status st = c.SendJson(Small("pin/rm", cid, {{"arg", std::string(cid)}, {"recursive", "true"}})).status();

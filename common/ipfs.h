@@ -162,6 +162,13 @@ class IpfsClient {
   // its pin (GC) lock, so a concurrent `repo gc` waits. `limit` bounds the
   // call (daemon-side timeout), zero = the client's timeout.
   Status PinAdd(std::string_view cid, bool recursive, std::chrono::seconds limit = std::chrono::seconds(0));
+  // pin/add recursive with offline=true, for content that is probably
+  // local already: kubo (cmdenv.GetApi honours the global `offline` option
+  // for pin/add) then pins only when every block is in the repository and
+  // fails at the first missing one ("block was not found locally
+  // (offline)") without asking the network; js-ipfs 0.66 ignores `offline`
+  // and fetches what is missing, so `limit` bounds the call.
+  Status PinAddOffline(std::string_view cid, std::chrono::seconds limit);
   // pin/rm (recursive pins). false when it was not pinned (kubo: "not
   // pinned or pinned indirectly"; js-ipfs: "... is not pinned"): not an error.
   Result<bool> PinRm(std::string_view cid);

@@ -29,10 +29,11 @@ Result<std::string> Clone(DsContext& ctx) {
   if (!content.ok()) return content.status().Prefixed(what);
   std::string format = img.format;
   if (ParseCatalogSource(StripHostPrefix(img.path))) {
-    // Held while it is linked: the original may be removed meanwhile.
-    auto hold = ContentHold::Acquire(ctx.ipfs, content->cid, ctx.log);
+    // Held while it is linked: the original may be removed meanwhile. Its
+    // blocks are local (the catalog keeps them): one offline pin.
+    auto hold = ContentHold::Acquire(ctx.ipfs, content->cid, ctx.log, HoldFetch::kLocalFirst);
     if (!hold.ok()) return hold.status().Prefixed(what);
-    auto v = catalog.AddVersion(entry, content->cid);
+    auto v = catalog.AddFirstVersion(entry, content->cid);
     if (!v.ok()) {
       (void)catalog.Remove(entry);
       return v.status().Prefixed(what);

@@ -70,6 +70,27 @@ content_of "$(source_of)" > "$T_ROOT/back"; assert_file_eq "$T_ROOT/back" "$T_RO
 cp_of "$HTTP_URL/disk.qcow2"; assert_success; assert_eq "$(format_of)" "qcow2"
 cp_of "/ipfs/$raw_cid" IMAGE/TEMPLATE/SHA1 "$sha1"; assert_success "checksum of IPFS content"
 
+t_case "content only a peer has: the front end fetches every block before cp answers, and no pin stays"
+# cp first tries one offline recursive pin (content_hold.h, kLocalFirst):
+# kubo fails it at the first missing block and the walk fetches; js-ipfs
+# ignores offline and its pin/add fetches. Either way the blocks must be here.
+recursive_pins() { ipfs_rpc fe pin/ls "type=recursive" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("Keys") or {}))'; }
+pins_before=$(recursive_pins)
+ipfsd_start peer
+head -c $((3 * 1048576 + 77)) /dev/urandom > "$T_ROOT/peer.img"
+peer_cid=$(ipfs_add peer "$T_ROOT/peer.img")
+ipfs_rpc fe swarm/connect "arg=$IPFSD_SWARM_peer/p2p/$IPFSD_ID_peer" >/dev/null
+cp_of "/ipfs/$peer_cid"; assert_success "cp of a peer's content"
+peer_src=$(source_of)
+ipfsd_stop peer
+# every block is on the front end now: read back with the peer gone (bounded)
+ipfs_rpc fe files/stat "arg=${peer_src#mfs:}/1" >/dev/null
+curl -sS -f -X POST --max-time 60 "$IPFSD_API_fe/api/v0/cat?arg=$peer_cid&timeout=50s" > "$T_ROOT/back"
+assert_file_eq "$T_ROOT/back" "$T_ROOT/peer.img" "read back with the peer stopped"
+assert_eq "$(recursive_pins)" "$pins_before" "the temporary pin was released"
+cp_of "/ipfs/$raw_cid"; assert_success "local content"
+assert_eq "$(recursive_pins)" "$pins_before" "the temporary pin of local content was released"
+
 t_case "errors: one line, non-zero, nothing registered"
 before=$(entries)
 cp_of "$T_ROOT/raw.img" IMAGE/TEMPLATE/MD5 0123456789abcdef0123456789abcdef; assert_fail_one_line; assert_contains "$ERR" "MD5 mismatch"
