@@ -1,14 +1,18 @@
 #include "common/capacity.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "common/number.h"
 #include "common/text.h"
 
 namespace oneipfs {
@@ -43,7 +47,59 @@ void WriteCache(const std::string& file, const std::string& path) {
   if (std::rename(tmp.c_str(), file.c_str()) != 0) std::remove(tmp.c_str());
 }
 
+std::uint64_t Fnv1a(std::initializer_list<std::string_view> parts) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (std::string_view part : parts) {
+    for (unsigned char c : part) h = (h ^ c) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;  // separator
+  }
+  return h;
+}
+
+constexpr std::string_view kSizesHeader = "one-ipfs entry sizes 1";
+
 }  // namespace
+
+std::string EntrySizesFile(std::string_view dir, std::string_view api, std::string_view datastore_dir) {
+  return fmt::format("{}/one-ipfs-entry-sizes-{:016x}", dir, Fnv1a({api, datastore_dir}));
+}
+
+EntrySizeMemo LoadEntrySizes(const std::string& file) {
+  EntrySizeMemo memo;
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return memo;
+  struct stat st {};
+  std::string text;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 022) == 0 &&
+      st.st_size < (64 << 20)) {
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  std::istringstream in(text);
+  std::string line;
+  if (!std::getline(in, line) || line != kSizesHeader) return memo;
+  while (std::getline(in, line)) {
+    auto words = SplitWords(line);
+    if (words.size() != 2) return EntrySizeMemo{};  // malformed: trust none of it
+    auto bytes = ParseCount(words[1]);
+    if (!bytes) return EntrySizeMemo{};
+    memo.known[std::string(words[0])] = *bytes;
+  }
+  return memo;
+}
+
+void SaveEntrySizes(const std::string& file, const EntrySizeMemo& memo) {
+  std::string text = std::string(kSizesHeader) + "\n";
+  for (const auto& [cid, bytes] : memo.seen) text += fmt::format("{} {}\n", cid, bytes);
+  std::string tmp = fmt::format("{}.{}.tmp", file, ::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return;
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) std::remove(tmp.c_str());
+}
 
 std::string RepoPathCacheFile(std::string_view dir, std::string_view api) {
   // FNV-1a of the API address: one file per daemon.

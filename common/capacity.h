@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/catalog.h"
 #include "common/ipfs.h"
 #include "common/status.h"
 
@@ -50,6 +51,17 @@ using SpaceFn = std::function<std::optional<FsSpace>(const std::string& path)>;
 
 // The cache file for the daemon at `api` under `dir`.
 std::string RepoPathCacheFile(std::string_view dir, std::string_view api);
+
+// USED_MB's memo (catalog.h, EntrySizeMemo) kept between monitor calls in
+// `file` (one per daemon address and catalog datastore directory, under
+// IPFS_TMPDIR): "<entry dir CID> <bytes>" lines. Values are keyed by CIDs,
+// so they cannot go stale. A file that is missing, unreadable, malformed or
+// not owned by this user is ignored (the entries are listed again); saving
+// is best effort (mode 0600, written aside and renamed), and keeps only the
+// entries of this call.
+std::string EntrySizesFile(std::string_view dir, std::string_view api, std::string_view datastore_dir);
+EntrySizeMemo LoadEntrySizes(const std::string& file);
+void SaveEntrySizes(const std::string& file, const EntrySizeMemo& memo);
 
 // USED_MB is `used_bytes` rounded up; FREE_MB/TOTAL_MB as above. `space`
 // stands for statvfs (tests).

@@ -202,4 +202,39 @@ TEST_CASE("capacity: a repository elsewhere falls back to StorageMax") {
   }
 }
 
+TEST_CASE("capacity: the entry sizes memo survives a save and load; anything doubtful is ignored") {
+  TempDir dir;
+  std::string file = EntrySizesFile(dir.path.string(), "/ip4/127.0.0.1/tcp/5001", "/one-ipfs/100");
+  CHECK(file != EntrySizesFile(dir.path.string(), "/ip4/127.0.0.1/tcp/5001", "/one-ipfs/101"));
+  CHECK(file != EntrySizesFile(dir.path.string(), "/ip4/127.0.0.1/tcp/5002", "/one-ipfs/100"));
+  CHECK(LoadEntrySizes(file).known.empty());  // none yet
+
+  EntrySizeMemo memo;
+  memo.known["QmOld"] = 1;  // not seen in this call: not saved
+  memo.seen["QmA"] = 4096;
+  memo.seen["QmB"] = 0;
+  SaveEntrySizes(file, memo);
+  const auto mode = fs::status(file).permissions() & fs::perms::all;
+  CHECK((mode == (fs::perms::owner_read | fs::perms::owner_write)));
+  auto loaded = LoadEntrySizes(file);
+  CHECK(loaded.known == std::map<std::string, std::uint64_t>{{"QmA", 4096}, {"QmB", 0}});
+  CHECK(loaded.seen.empty());
+
+  fs::permissions(file, fs::perms::group_write, fs::perm_options::add);  // others could have written it
+  CHECK(LoadEntrySizes(file).known.empty());
+  fs::permissions(file, fs::perms::group_write, fs::perm_options::remove);
+  CHECK(LoadEntrySizes(file).known.size() == 2);
+
+  for (const char* bad : {"one-ipfs entry sizes 1\nQmA 12x\n", "one-ipfs entry sizes 1\nQmA\n", "QmA 1\n",
+                          "one-ipfs entry sizes 1\nQmA 1 2\n"}) {
+    CAPTURE(bad);
+    {
+      std::ofstream out(file, std::ios::trunc);
+      out << bad;
+    }
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+    CHECK(LoadEntrySizes(file).known.empty());
+  }
+}
+
 }  // namespace oneipfs

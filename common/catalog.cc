@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/cid.h"
 #include "common/content_hold.h"
 #include "common/number.h"
 
@@ -134,9 +135,10 @@ Result<bool> Catalog::Remove(const CatalogEntry& e) {
   return st;
 }
 
-Result<std::uint64_t> Catalog::DatastoreBytes(std::string_view ds_id) {
+Result<std::uint64_t> Catalog::DatastoreBytes(std::string_view ds_id, EntrySizeMemo* memo) {
   // Summed entry by entry: js-ipfs does not report a directory's
-  // CumulativeSize with its children.
+  // CumulativeSize with its children (files/cp links a child with the size
+  // of its root block only).
   auto images = ipfs_.FilesLs(DatastoreDir(ds_id));
   if (!images.ok()) {
     if (images.status().code() == Status::Code::kNotFound) return std::uint64_t{0};
@@ -145,12 +147,26 @@ Result<std::uint64_t> Catalog::DatastoreBytes(std::string_view ds_id) {
   std::uint64_t total = 0;
   for (const auto& image : *images) {
     if (!image.is_dir) continue;
-    auto files = ipfs_.FilesLs(fmt::format("{}/{}", DatastoreDir(ds_id), image.name));
+    if (memo && !image.cid.empty()) {
+      if (auto it = memo->known.find(image.cid); it != memo->known.end()) {
+        total += it->second;
+        memo->seen[image.cid] = it->second;
+        continue;
+      }
+    }
+    std::string dir = fmt::format("{}/{}", DatastoreDir(ds_id), image.name);
+    auto files = ipfs_.FilesLs(dir);
     if (!files.ok()) {
       if (files.status().code() == Status::Code::kNotFound) continue;  // removed meanwhile
       return files.status();
     }
-    for (const auto& f : *files) total += f.size;
+    std::uint64_t bytes = 0;
+    for (const auto& f : *files) bytes += f.size;
+    total += bytes;
+    if (memo && !image.cid.empty()) {
+      auto now = ipfs_.Stat(dir);
+      if (now.ok() && CidEqual(now->cid, image.cid)) memo->seen[image.cid] = bytes;
+    }
   }
   return total;
 }

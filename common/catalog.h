@@ -48,6 +48,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,15 @@ struct CatalogVersion {
 // The entry named by a SOURCE ("mfs:/..." or "<host>:mfs:/..."); nullopt for
 // any other SOURCE. Rejects paths with "..", empty segments or whitespace.
 std::optional<CatalogEntry> ParseCatalogSource(std::string_view source);
+
+// Bytes under catalog entries, by the entry directory's CID (monitor's
+// USED_MB). A CID names immutable content, so a remembered value can never
+// go stale: an entry that changed has another CID and is listed again.
+// `known`: what an earlier call remembered; `seen`: what this call found
+// (only the current entries; what to remember next time).
+struct EntrySizeMemo {
+  std::map<std::string, std::uint64_t> known, seen;
+};
 
 class Catalog {
  public:
@@ -105,8 +115,12 @@ class Catalog {
   // Removes the whole entry; true when it existed, false when already gone.
   Result<bool> Remove(const CatalogEntry& e);
   // Bytes referenced by one datastore's entries: every version and snapshot
-  // of every image (0 when the datastore has no entries yet).
-  Result<std::uint64_t> DatastoreBytes(std::string_view ds_id);
+  // of every image (0 when the datastore has no entries yet). One files/ls
+  // of the datastore directory, then for each entry whose CID `memo` does
+  // not know: a files/ls of it and a files/stat; its sum is remembered only
+  // when that stat shows the CID of the first listing (the entry did not
+  // change in between).
+  Result<std::uint64_t> DatastoreBytes(std::string_view ds_id, EntrySizeMemo* memo = nullptr);
 
  private:
   IpfsClient& ipfs_;

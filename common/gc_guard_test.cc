@@ -351,6 +351,48 @@ TEST_CASE("gc_guard: AddFirstVersion on an entry that has a version 1 already li
   CHECK(d.fake->seen[2].arg.at(1) == "/one-ipfs/100/7-1/2");
 }
 
+TEST_CASE("catalog: DatastoreBytes lists only entries whose CID the memo does not know") {
+  const char* kDirA = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdA";
+  const char* kDirB = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdB";
+  const char* kDirC = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdC";
+  Daemon d;
+  // kubo/js-ipfs files/ls long=true: {"Entries":[{"Name","Type","Size","Hash"}]}, Type 1 = directory.
+  std::map<std::string, std::string> ls = {
+      {"/one-ipfs/100", fmt::format(R"({{"Entries":[{{"Name":"5-1","Type":1,"Size":0,"Hash":"{}"}},)"
+                                    R"({{"Name":"6-2","Type":1,"Size":0,"Hash":"{}"}},)"
+                                    R"({{"Name":"7-3","Type":1,"Size":0,"Hash":"{}"}}]}})",
+                                    kDirA, kDirB, kDirC)},
+      {"/one-ipfs/100/6-2", R"({"Entries":[{"Name":"1","Type":0,"Size":1000,"Hash":"x"},{"Name":"2","Type":0,"Size":24,"Hash":"y"}]})"},
+      {"/one-ipfs/100/7-3", R"({"Entries":[{"Name":"1","Type":0,"Size":5,"Hash":"z"}]})"}};
+  d.fake->fns["files/ls"] = [&](const Seen& s) { return Ok200(ls.at(s.arg.at(0))); };
+  // files/stat of an MFS directory: its Hash. 7-3 changed after the first
+  // listing (a save-back linked a version): another CID, so not remembered.
+  d.fake->fns["files/stat"] = [&](const Seen& s) {
+    std::string hash = s.arg.at(0) == "/one-ipfs/100/6-2" ? kDirB : "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdD";
+    return Ok200(fmt::format(R"({{"Hash":"{}","Size":0,"CumulativeSize":99,"Blocks":2,"Type":"directory"}})", hash));
+  };
+  Catalog catalog(*d.client, "/one-ipfs");
+  EntrySizeMemo memo;
+  memo.known[kDirA] = 4096;
+  memo.known["QmGone"] = 7;  // an entry removed since: not kept
+  auto used = catalog.DatastoreBytes("100", &memo);
+  REQUIRE(used.ok());
+  CHECK(*used == 4096 + 1024 + 5);
+  CHECK(d.fake->Commands() ==
+        std::vector<std::string>{"files/ls", "files/ls", "files/stat", "files/ls", "files/stat"});
+  CHECK(memo.seen == std::map<std::string, std::uint64_t>{{kDirA, 4096}, {kDirB, 1024}});
+
+  // Without a memo: every entry listed, nothing statted.
+  Daemon e;
+  e.fake->fns["files/ls"] = d.fake->fns["files/ls"];
+  Catalog plain(*e.client, "/one-ipfs");
+  ls["/one-ipfs/100/5-1"] = R"({"Entries":[{"Name":"1","Type":0,"Size":4096,"Hash":"w"}]})";
+  auto all = plain.DatastoreBytes("100");
+  REQUIRE(all.ok());
+  CHECK(*all == 4096 + 1024 + 5);
+  CHECK(e.fake->Commands() == std::vector<std::string>{"files/ls", "files/ls", "files/ls", "files/ls"});
+}
+
 TEST_CASE("gc_guard: catalog writes take IPFS_MFS_LOCK shared; a GC holding it exclusively makes them wait") {
   char dir[] = "/tmp/one-ipfs-mfslock.XXXXXX";
   REQUIRE(::mkdtemp(dir));

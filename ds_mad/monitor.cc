@@ -11,8 +11,10 @@
 //           is not on this machine is the daemon's StorageMax used (FREE_MB =
 //           StorageMax - RepoSize, TOTAL_MB = RepoSize + FREE_MB, from
 //           `repo/stat?size-only=true`), with an INFO line saying so.
-// Daemon calls: the catalog listings (catalog.h, DatastoreBytes) and, only
-// while the repository's place is not known, repo/stat; each is bounded by
+// Daemon calls: one files/ls of the datastore's catalog directory; for each
+// image entry changed since the last monitor (its CID is not in the memo
+// under IPFS_TMPDIR, capacity.h) a files/ls and a files/stat of it; and only
+// while the repository's place is not known, repo/stat. Each is bounded by
 // IPFS_STAT_TIMEOUT.
 // For a system datastore (TYPE 1) there is nothing of ours to measure.
 #include <fmt/format.h>
@@ -29,7 +31,12 @@ Result<std::string> Monitor(DsContext& ctx) {
   if (ds.id.empty()) return Status::Invalid("the action document has no DATASTORE/ID");
   ctx.ipfs.set_timeout(ctx.config.GetSeconds("IPFS_STAT_TIMEOUT"));
   Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
-  ASSIGN_OR_RETURN(std::uint64_t used, catalog.DatastoreBytes(ds.id));
+  // Entries unchanged since the last call (same CID) are not listed again.
+  std::string sizes_file = EntrySizesFile(ctx.config.Get("IPFS_TMPDIR"), ctx.config.Get("IPFS_API"),
+                                          catalog.DatastoreDir(ds.id));
+  EntrySizeMemo memo = LoadEntrySizes(sizes_file);
+  ASSIGN_OR_RETURN(std::uint64_t used, catalog.DatastoreBytes(ds.id, &memo));
+  SaveEntrySizes(sizes_file, memo);
   ASSIGN_OR_RETURN(Capacity c,
                    MeasureCapacity(ctx.ipfs, used, ctx.config.Get("IPFS_REPO_PATH"),
                                    RepoPathCacheFile(ctx.config.Get("IPFS_TMPDIR"), ctx.config.Get("IPFS_API"))));

@@ -69,6 +69,19 @@ IPFS_REPO_PATH=/dev/shm run_ds monitor "$fx/monitor.xml" 100; assert_success "IP
 near "$(sed -n 's/^FREE_MB=//p' <<<"$OUT")" "$(avail /dev/shm)" "FREE_MB vs df of IPFS_REPO_PATH"
 near "$(sed -n 's/^TOTAL_MB=//p' <<<"$OUT")" "$(fs_size_mb /dev/shm)" "TOTAL_MB vs df of IPFS_REPO_PATH"
 
+t_case "monitor: USED_MB follows the catalog between calls (the memo of entry sizes is keyed by entry CIDs)"
+used_mb() { run_ds monitor "$fx/monitor.xml" 100; assert_success "monitor"; sed -n 's/^USED_MB=//p' <<<"$OUT"; }
+assert_ne "$(ls "$T_ROOT"/one-ipfs-entry-sizes-* 2>/dev/null)" "" "the earlier calls left their memo (IPFS_TMPDIR)"
+head -c $((9 * 1048576)) /dev/urandom > "$T_ROOT/nine.img"
+nine=$(ipfs_add fe "$T_ROOT/nine.img")
+u0=$(used_mb)
+doc cp.xml 90 IMAGE/PATH "/ipfs/$nine"; run_ds cp "$T_ROOT/doc.xml" 90; assert_success; src90=${OUT%% *}
+u1=$(used_mb); assert_eq "$u1" "$((u0 + 9))" "a new image counts"
+ipfs_rpc fe files/cp "arg=/ipfs/$nine&arg=${src90#mfs:}/2" >/dev/null  # as a save-back adds a version
+u2=$(used_mb); assert_eq "$u2" "$((u1 + 9))" "a new version of a known entry counts"
+doc rm.xml 90 IMAGE/SOURCE "$src90"; run_ds rm "$T_ROOT/doc.xml" 90; assert_success
+u3=$(used_mb); assert_eq "$u3" "$u0" "a removed image no longer counts"
+
 t_case "image snapshots: delete, revert, flatten on the entry's saved snapshots"
 other=$(ipfs_add fe "$fx/vm.xml")
 ipfs_rpc fe files/cp "arg=/ipfs/$other&arg=$dir5/snap-0" >/dev/null
