@@ -53,6 +53,8 @@ const std::vector<std::pair<std::string, std::string>>& Config::Defaults() {
       // hosts (transfer driver)
       {"IPFS_SSH", "ssh"},
       {"IPFS_SSH_OPTS", ""},
+      {"IPFS_SSH_CONTROL_PERSIST", "60"},
+      {"IPFS_SSH_CONTROL_DIR", ""},
       {"IPFS_REMOTE_DIR", "/var/tmp/one"},
       {"IPFS_HOST_API", "/ip4/127.0.0.1/tcp/5001"},
       {"IPFS_FRONTEND_SWARM", ""},

@@ -442,8 +442,8 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
   if (ssh_secs > kSlowSshSeconds)
     r.Warn(host, "ssh", took,
            fmt::format("every transfer pays this per ssh command: keep the login shell's start-up on {} light (bash "
-                       "sources ~/.bashrc for ssh commands), check `UseDNS no` in its sshd, or share connections "
-                       "with IPFS_SSH_OPTS=\"-o ControlMaster=auto -o ControlPersist=60 -o ControlPath=...\"",
+                       "sources ~/.bashrc for ssh commands), check `UseDNS no` in its sshd; later commands reuse the "
+                       "connection while IPFS_SSH_CONTROL_PERSIST (default 60 s) shares it",
                        host));
   else
     r.Pass(host, "ssh", took);

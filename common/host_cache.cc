@@ -91,6 +91,29 @@ Result<std::vector<CachedImage>> HostCache::List() {
   return out;
 }
 
+Result<std::optional<std::int64_t>> HostCache::Holds(const std::string& cid) {
+  if (!SafeProviderName(cid)) return std::optional<std::int64_t>();
+  auto files = ipfs_.FilesLs(fmt::format("{}/{}", kHostCacheRoot, cid));
+  if (!files.ok()) {
+    if (files.status().code() == Status::Code::kNotFound) return std::optional<std::int64_t>();
+    return files.status();
+  }
+  std::optional<std::int64_t> newest;
+  for (const auto& f : *files) {
+    auto t = ParseCount(f.name);
+    if (!t || f.is_dir) continue;
+    if (!newest || static_cast<std::int64_t>(*t) > *newest) newest = static_cast<std::int64_t>(*t);
+  }
+  return newest;
+}
+
+Status HostCache::Refresh(const std::string& cid, std::int64_t from, std::int64_t now) {
+  if (!SafeProviderName(cid)) return Status::Invalid(fmt::format("'{}' is not a CID", cid));
+  if (now <= from) return Status::Ok();
+  std::string dir = fmt::format("{}/{}", kHostCacheRoot, cid);
+  return ipfs_.FilesMv(fmt::format("{}/{}", dir, from), fmt::format("{}/{}", dir, now));
+}
+
 Result<std::vector<std::string>> HostCache::Keep(const std::string& cid, std::int64_t now, std::uint64_t budget) {
   if (!SafeProviderName(cid)) return Status::Invalid(fmt::format("'{}' is not a CID", cid));
   std::string dir = fmt::format("{}/{}", kHostCacheRoot, cid);

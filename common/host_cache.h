@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,6 +52,13 @@ class HostCache {
   // Every cached image (damaged entries skipped) and the CIDs with fresh leases.
   Result<std::vector<CachedImage>> List();
   Result<std::set<std::string>> Leased(std::int64_t now);
+  // The time stamp of `cid`'s cache entry (its newest), or nullopt when the
+  // cache does not hold it. A held CID is fully local (Keep runs only after a
+  // complete fetch, and MFS keeps it from GC): one files/ls.
+  Result<std::optional<std::int64_t>> Holds(const std::string& cid);
+  // A re-deploy of a held CID: its stamp `from` becomes `now` (one files/mv);
+  // the cache's size is unchanged, so nothing is evicted.
+  Status Refresh(const std::string& cid, std::int64_t from, std::int64_t now);
   // Keeps /ipfs/<cid> (already fully local) as the most recently deployed
   // and evicts down to `budget`; returns the evicted CIDs.
   Result<std::vector<std::string>> Keep(const std::string& cid, std::int64_t now, std::uint64_t budget);

@@ -1,6 +1,11 @@
 #include "common/host_cache.h"
 
+#include <deque>
+#include <memory>
+
 #include <doctest/doctest.h>
+
+#include "common/http.h"
 
 namespace oneipfs {
 
@@ -16,6 +21,73 @@ TEST_CASE("host cache: least recently deployed first, never a leased CID") {
   CHECK(ChooseEvictions(cached, {"old", "mid", "new"}, 0).empty());
   // Budget smaller than one image: nothing unleased is kept.
   CHECK(ChooseEvictions(cached, {}, 10 * MiB) == std::vector<std::string>{"old", "mid", "new"});
+}
+
+namespace {
+
+// Replies in order, recording requests. Bodies stand for kubo's
+// (core/commands/files.go): files/ls {"Entries":[{"Name","Type","Size","Hash"}]},
+// files/mv an empty body, a missing path 500 {"Message":"file does not exist"}.
+class Canned : public HttpTransport {
+ public:
+  explicit Canned(std::deque<HttpResponse> replies) : replies_(std::move(replies)) {}
+  std::string Describe() const override { return "http://fake:5001"; }
+  Result<HttpResponse> Post(const HttpRequest& r) override {
+    requests.push_back(r);
+    REQUIRE_MESSAGE(!replies_.empty(), "unexpected request " << r.path);
+    HttpResponse resp = replies_.front();
+    replies_.pop_front();
+    return resp;
+  }
+  std::vector<HttpRequest> requests;
+
+ private:
+  std::deque<HttpResponse> replies_;
+};
+
+HttpResponse Reply(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+std::vector<std::string> Args(const HttpRequest& r) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : r.query)
+    if (k == "arg") out.push_back(v);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("host cache: Holds names the newest stamp; Refresh moves it to now") {
+  std::deque<HttpResponse> replies = {
+      Reply(200, R"({"Entries":[{"Name":"100","Type":0,"Size":9,"Hash":"x"},{"Name":"250","Type":0,"Size":9,"Hash":"x"}]})"),
+      Reply(500, R"({"Message":"file does not exist","Code":0,"Type":"error"})"),
+      Reply(200, ""),
+  };
+  auto t = std::make_unique<Canned>(std::move(replies));
+  Canned* fake = t.get();
+  IpfsClient ipfs(std::move(t), IpfsOptions{});
+  Log log("test");
+  HostCache cache(ipfs, log);
+  auto held = cache.Holds("bafyA");
+  REQUIRE(held.ok());
+  REQUIRE(held->has_value());
+  CHECK(**held == 250);
+  CHECK(Args(fake->requests[0]) == std::vector<std::string>{"/one-ipfs-cache/bafyA"});
+  auto absent = cache.Holds("bafyB");
+  REQUIRE(absent.ok());
+  CHECK_FALSE(absent->has_value());
+  auto none = cache.Holds("../etc");  // not a CID: not held, nothing asked
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+  REQUIRE(cache.Refresh("bafyA", 250, 300).ok());
+  CHECK(fake->requests[2].path == "/api/v0/files/mv");
+  CHECK(Args(fake->requests[2]) == std::vector<std::string>{"/one-ipfs-cache/bafyA/250", "/one-ipfs-cache/bafyA/300"});
+  CHECK(cache.Refresh("bafyA", 300, 300).ok());  // same second: nothing to move
+  CHECK(fake->requests.size() == 3);
 }
 
 }  // namespace oneipfs

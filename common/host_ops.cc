@@ -159,20 +159,29 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
   std::vector<std::string> args = {"fetch", cid, std::to_string(bytes), dst.path};
   bool recorded_fetching = false;
   bool leading = false;
+  std::optional<ProviderRecord> self_held;  // this host's fresh "held" record (a warm re-deploy)
+  const std::int64_t ttl = ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800);
   if (p2p) {
     // Records are hints: trouble reading or writing them never stops a deploy.
-    // "Fetching" first, then the list and the lead (providers.h TakeLead):
-    // of concurrent deploys of one image, one pulls from the front end, the
-    // others from the fetchers.
+    // A host that holds the CID by its own fresh record (a re-deploy: its
+    // helper finds the content in its host cache and connects nobody) needs
+    // no "fetching" record and no lead. Otherwise "fetching" first, then the
+    // list and the lead (providers.h TakeLead): of concurrent deploys of one
+    // image, one pulls from the front end, the others from the fetchers.
     const std::int64_t started = UnixNow();
-    const std::int64_t ttl = ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800);
-    if (auto me = providers.Identity(dst.host); me.ok() && *me) {
-      ProviderRecord r = **me;
-      r.time = started;
-      r.fetching = true;
-      recorded_fetching = providers.Put(cid, r).ok();
+    auto records = providers.List(cid, started);
+    if (records.ok())
+      for (const auto& p : *records)
+        if (p.host == dst.host && !p.fetching && !p.peer.empty()) self_held = p;
+    if (!self_held) {
+      if (auto me = providers.Identity(dst.host); me.ok() && *me) {
+        ProviderRecord r = **me;
+        r.time = started;
+        r.fetching = true;
+        recorded_fetching = providers.Put(cid, r).ok();
+      }
+      if (recorded_fetching || !records.ok()) records = providers.List(cid, UnixNow());
     }
-    auto records = providers.List(cid, UnixNow());
     if (!records.ok())
       ctx.log.Info(fmt::format("cannot read the provider records of /ipfs/{} ({}); fetching from the front end",
                                cid, records.status().message()));
@@ -182,7 +191,7 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
         return !p.fetching && p.host != dst.host && !p.addresses.empty();
       });
       // Nobody holds it: exactly one concurrent deploy leads (front end at once).
-      if (held || !(leading = providers.TakeLead(cid)))
+      if (held || self_held || !(leading = providers.TakeLead(cid)))
         chosen = ChooseProviderAddresses(*records, dst.host, UnixNow(), ttl, static_cast<std::size_t>(max_peers));
     }
     for (const auto& a : chosen) {
@@ -191,7 +200,7 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
     }
     args.push_back("--stall");
     args.push_back(std::to_string(stall));
-    if (!chosen.empty())
+    if (!chosen.empty() && !self_held)
       ctx.log.Info(fmt::format("/ipfs/{}: {} asks other hosts first ({} address(es)), the front end after {} s "
                                "without progress",
                                cid, dst.host, chosen.size(), stall));
@@ -213,6 +222,15 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
     auto report = ParseFetchReport(r.out, dst.host);
     if (p2p && report && !report->self.peer.empty()) {
       report->self.time = UnixNow();
+      // A fresh record that says the same is not written again (two MFS
+      // writes less per re-deploy); it is refreshed once it is older than
+      // min(1 h, TTL / 2), long before it expires.
+      if (self_held && report->held && self_held->peer == report->self.peer &&
+          self_held->addresses == report->self.addresses &&
+          report->self.time - self_held->time < std::min<std::int64_t>(3600, ttl / 2)) {
+        for (const auto& e : report->evicted) (void)providers.Remove(e, dst.host);
+        return Status::Ok();
+      }
       (void)providers.PutIdentity(report->self);
       Status st = report->held ? providers.Put(cid, report->self) : providers.Remove(cid, dst.host);
       if (!st.ok())

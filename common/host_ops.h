@@ -13,7 +13,11 @@
 // the host is recorded as "fetching" (when its identity is known from an
 // earlier deploy) and, on success, as holding the CID; with
 // IPFS_HOST_CACHE_MB > 0 the host daemon keeps the content (host_cache.h) and
-// what its cache evicted is forgotten. Provider records never fail a deploy. When the helper is missing (exit 127) or the host has no daemon
+// what its cache evicted is forgotten. A re-deploy to a host whose own fresh
+// record says it holds the CID writes no "fetching" record, takes no lead
+// and rewrites no unchanged record (refreshed after min(1 h, TTL / 2)); its
+// helper skips every swarm connect when its host cache holds the CID.
+// Provider records never fail a deploy. When the helper is missing (exit 127) or the host has no daemon
 // (exit 3), the front-end daemon streams the content through ssh instead and
 // an INFO line says so (an empty datablock, zero_dag.h, then crosses ssh as
 // nothing: the host creates a sparse file of its size). Either way the file appears at `path` only complete

@@ -5,12 +5,14 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <mutex>
@@ -496,6 +498,15 @@ class SshRunner : public RemoteRunner {
       std::vector<std::string> argv = {o_.ssh, "-o", "BatchMode=yes", "-o",
                                        fmt::format("ConnectTimeout={}", o_.connect_timeout)};
       argv.insert(argv.end(), o_.extra_args.begin(), o_.extra_args.end());
+      if (o_.server_alive_interval > 0) {
+        argv.push_back("-o");
+        argv.push_back(fmt::format("ServerAliveInterval={}", o_.server_alive_interval));
+      }
+      if (!o_.control_dir.empty()) {
+        argv.insert(argv.end(), {"-o", "ControlMaster=auto", "-o",
+                                 fmt::format("ControlPersist={}", std::max(1, o_.control_persist)), "-o",
+                                 "ControlPath=" + o_.control_dir + "/%C"});
+      }
       argv.push_back("--");
       argv.push_back(host);
       argv.push_back(ShellJoin(cmd.argv));
@@ -523,6 +534,27 @@ class LocalRunner : public RemoteRunner {
 };
 
 }  // namespace
+
+Status PrepareControlDir(const std::string& dir) {
+  // <dir>/ + %C (40 hex digits) + ssh's ".XXXXXXXXXXXXXXXX" while it binds, in sun_path (108 with its NUL).
+  constexpr std::size_t kMaxDir = 107 - 1 - 40 - 17;
+  if (dir.empty() || dir[0] != '/') return Status::Invalid(fmt::format("'{}' is not an absolute path", dir));
+  if (dir.find_first_of("% \t\n\"'\\") != std::string::npos)
+    return Status::Invalid(fmt::format("'{}' has a character ssh would read as a token or separator", dir));
+  if (dir.size() > kMaxDir)
+    return Status::Invalid(fmt::format("'{}' is longer than {} bytes: too long for ssh control sockets", dir, kMaxDir));
+  std::error_code ec;
+  std::filesystem::path p(dir);
+  if (p.has_parent_path() && p.parent_path() != p) std::filesystem::create_directories(p.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::Io(fmt::format("cannot create {}: {}", dir, ErrnoText(errno)));
+  struct stat sb {};
+  if (::lstat(dir.c_str(), &sb) != 0) return Status::Io(fmt::format("cannot stat {}: {}", dir, ErrnoText(errno)));
+  if (!S_ISDIR(sb.st_mode)) return Status::Invalid(fmt::format("{} is not a directory", dir));
+  if (sb.st_uid != ::geteuid()) return Status::Invalid(fmt::format("{} is owned by another user", dir));
+  if ((sb.st_mode & 077) != 0) return Status::Invalid(fmt::format("{} is open to other users (mode {:o})", dir, sb.st_mode & 0777));
+  return Status::Ok();
+}
 
 std::unique_ptr<RemoteRunner> MakeSshRunner(SshOptions options) {
   return std::make_unique<SshRunner>(std::move(options));

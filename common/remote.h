@@ -96,11 +96,33 @@ struct SshOptions {
   std::string ssh = "ssh";  // program: a name looked up in PATH, or a path
   std::vector<std::string> extra_args;
   int connect_timeout = 10;  // seconds
+  // ServerAliveInterval (ssh's ServerAliveCountMax stays 3): a host that
+  // stops answering on an established (or shared) connection fails the
+  // command within about 3 intervals. 0 = ssh's default (never).
+  int server_alive_interval = 10;
+  // Connection sharing (OpenSSH multiplexing, as OpenNebula's own ssh
+  // wrapper and oneadmin ssh config set up): when control_dir is not empty,
+  // the first command to a host starts a master connection that later
+  // commands reuse; it exits control_persist seconds after its last command
+  // (or when the host stops answering, see above). The directory must be
+  // PrepareControlDir'd.
+  std::string control_dir;
+  int control_persist = 60;  // seconds, > 0
 };
 
-// Runs [ssh, -o BatchMode=yes, -o ConnectTimeout=N, extra_args..., --, host,
-// ShellJoin(argv)].
+// Runs [ssh, -o BatchMode=yes, -o ConnectTimeout=N, extra_args...,
+// -o ServerAliveInterval=S (when S > 0), and with a control_dir
+// -o ControlMaster=auto -o ControlPersist=P -o ControlPath=<control_dir>/%C,
+// then --, host, ShellJoin(argv)]. ssh takes the first value it sees of an
+// option, so options in extra_args (IPFS_SSH, IPFS_SSH_OPTS) win over these.
 std::unique_ptr<RemoteRunner> MakeSshRunner(SshOptions options);
+
+// Makes `dir` usable for ssh control sockets: created (parents too) mode
+// 0700 when missing; then it must be a real directory (not a symlink) owned
+// by this process's effective user with no group or other permissions, and
+// short enough that <dir>/%C plus ssh's temporary suffix fits a socket path.
+// Anything else: a Status saying why (the caller then runs without sharing).
+Status PrepareControlDir(const std::string& dir);
 
 // Runs argv on this machine, without a shell (argv[0] looked up in PATH when
 // it has no '/'); `host` is ignored.

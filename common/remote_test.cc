@@ -1,9 +1,11 @@
 #include "common/remote.h"
+#include "common/tm.h"
 
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -616,8 +618,37 @@ TEST_CASE("remote: ssh runner") {
     CHECK(SplitNul(r->out) == args);
     CHECK_FALSE(fs::exists(pwned));
     std::vector<std::string> expect = {"-o", "BatchMode=yes", "-o", "ConnectTimeout=7", "-p", "2222",
-                                       "-i", "/keys/id ed25519", "--", "node1", ShellJoin(cmd.argv)};
+                                       "-i", "/keys/id ed25519", "-o", "ServerAliveInterval=10",
+                                       "--", "node1", ShellJoin(cmd.argv)};
     CHECK(SplitNul(ReadFile(log)) == expect);
+  }
+  SUBCASE("connection sharing and keep-alive options come after the operator's own (ssh keeps the first value)") {
+    SshOptions shared = opts;
+    shared.server_alive_interval = 15;
+    shared.control_dir = "/run/one/one-ipfs-ssh";
+    shared.control_persist = 45;
+    RemoteCommand cmd;
+    cmd.argv = {"true"};
+    auto r = MakeSshRunner(shared)->Run("node1", cmd);
+    REQUIRE(r.ok());
+    CHECK(r->exit_code == 0);
+    std::vector<std::string> expect = {"-o", "BatchMode=yes", "-o", "ConnectTimeout=7", "-p", "2222",
+                                       "-i", "/keys/id ed25519", "-o", "ServerAliveInterval=15",
+                                       "-o", "ControlMaster=auto", "-o", "ControlPersist=45",
+                                       "-o", "ControlPath=/run/one/one-ipfs-ssh/%C", "--", "node1", "true"};
+    CHECK(SplitNul(ReadFile(log)) == expect);
+  }
+  SUBCASE("no sharing and no keep-alive: no Control or ServerAlive option at all") {
+    SshOptions plain = opts;
+    plain.server_alive_interval = 0;
+    RemoteCommand cmd;
+    cmd.argv = {"true"};
+    auto r = MakeSshRunner(plain)->Run("node1", cmd);
+    REQUIRE(r.ok());
+    for (const auto& a : SplitNul(ReadFile(log))) {
+      CHECK(a.rfind("Control", 0) != 0);
+      CHECK(a.rfind("ServerAlive", 0) != 0);
+    }
   }
   SUBCASE("streams stdin and stdout") {
     const std::uint64_t total = 8ull * 1024 * 1024;
@@ -689,6 +720,87 @@ TEST_CASE("remote: ssh runner") {
     auto r = MakeSshRunner(missing)->Run("node1", cmd);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Status::Code::kNotFound);
+  }
+}
+
+TEST_CASE("remote: PrepareControlDir") {
+  TempDir dir;
+  SUBCASE("creates a missing directory (and its parents) 0700") {
+    fs::path d = dir.path / "a" / "ctl";
+    REQUIRE(PrepareControlDir(d.string()).ok());
+    struct stat sb {};
+    REQUIRE(::lstat(d.c_str(), &sb) == 0);
+    CHECK(S_ISDIR(sb.st_mode));
+    CHECK((sb.st_mode & 0777) == 0700);
+    CHECK(PrepareControlDir(d.string()).ok());  // again: it exists and is fine
+  }
+  SUBCASE("refuses a directory others can enter") {
+    fs::path d = dir.path / "open";
+    fs::create_directory(d);
+    ::chmod(d.c_str(), 0755);
+    Status st = PrepareControlDir(d.string());
+    CHECK(st.code() == Status::Code::kInvalid);
+    CHECK(st.message().find("open to other users") != std::string::npos);
+  }
+  SUBCASE("refuses a symlink, even to a good directory") {
+    fs::path real = dir.path / "real";
+    REQUIRE(PrepareControlDir(real.string()).ok());
+    fs::create_directory_symlink(real, dir.path / "link");
+    CHECK_FALSE(PrepareControlDir((dir.path / "link").string()).ok());
+  }
+  SUBCASE("refuses a file") {
+    std::ofstream(dir.path / "file") << "x";
+    CHECK_FALSE(PrepareControlDir((dir.path / "file").string()).ok());
+  }
+  SUBCASE("refuses paths ssh cannot use for a socket or would parse") {
+    CHECK_FALSE(PrepareControlDir("relative/dir").ok());
+    CHECK_FALSE(PrepareControlDir((dir.path / "with space").string()).ok());
+    CHECK_FALSE(PrepareControlDir((dir.path / "pct%h").string()).ok());
+    std::string longer = "/tmp/" + std::string(60, 'x');
+    Status st = PrepareControlDir(longer);
+    CHECK(st.message().find("too long") != std::string::npos);
+    CHECK_FALSE(fs::exists(longer));
+  }
+}
+
+TEST_CASE("tm: SshOptionsFrom shares connections unless told not to") {
+  TempDir dir;
+  Config c;
+  c.Set("IPFS_SSH", "ssh -F /etc/one/ssh_config", "environment");
+  c.Set("IPFS_SSH_OPTS", "-o ControlMaster=no", "environment");
+  SUBCASE("IPFS_SSH_CONTROL_DIR is made 0700 and used, with IPFS_SSH_CONTROL_PERSIST") {
+    std::string ctl = (dir.path / "ctl").string();
+    c.Set("IPFS_SSH_CONTROL_DIR", ctl, "environment");
+    c.Set("IPFS_SSH_CONTROL_PERSIST", "30", "environment");
+    SshOptions o = SshOptionsFrom(c);
+    CHECK(o.ssh == "ssh");
+    CHECK(o.extra_args == std::vector<std::string>{"-F", "/etc/one/ssh_config", "-o", "ControlMaster=no"});
+    CHECK(o.control_dir == ctl);
+    CHECK(o.control_persist == 30);
+    CHECK(fs::is_directory(ctl));
+  }
+  SUBCASE("IPFS_SSH_CONTROL_PERSIST 0 or no: no sharing, nothing created") {
+    std::string ctl = (dir.path / "ctl").string();
+    c.Set("IPFS_SSH_CONTROL_DIR", ctl, "environment");
+    for (const char* off : {"0", "no"}) {
+      c.Set("IPFS_SSH_CONTROL_PERSIST", off, "environment");
+      CHECK(SshOptionsFrom(c).control_dir.empty());
+    }
+    CHECK_FALSE(fs::exists(ctl));
+  }
+  SUBCASE("an unusable directory: no sharing") {
+    fs::path open = dir.path / "open";
+    fs::create_directory(open);
+    ::chmod(open.c_str(), 0777);
+    c.Set("IPFS_SSH_CONTROL_DIR", open.string(), "environment");
+    SshOptions o = SshOptionsFrom(c);
+    CHECK(o.control_dir.empty());
+  }
+  SUBCASE("the default directory when none is set") {
+    CHECK(c.Get("IPFS_SSH_CONTROL_DIR").empty());
+    CHECK(c.GetInt("IPFS_SSH_CONTROL_PERSIST", 0) == 60);
+    std::string d = DefaultSshControlDir();
+    CHECK((d == "/run/one/one-ipfs-ssh" || d == "/tmp/one-ipfs-ssh-" + std::to_string(::geteuid())));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -15,12 +16,29 @@
 
 namespace oneipfs {
 
-SshOptions SshOptionsFrom(const Config& config) {
+std::string DefaultSshControlDir() {
+  if (::access("/run/one", W_OK | X_OK) == 0) return "/run/one/one-ipfs-ssh";
+  return fmt::format("/tmp/one-ipfs-ssh-{}", static_cast<long>(::geteuid()));
+}
+
+SshOptions SshOptionsFrom(const Config& config, const Log* log) {
   SshOptions o;
   std::vector<std::string> cmd = SplitWords(config.Get("IPFS_SSH"));
   if (!cmd.empty()) o.ssh = cmd.front();
   o.extra_args.insert(o.extra_args.end(), cmd.begin() + (cmd.empty() ? 0 : 1), cmd.end());
   for (auto& w : SplitWords(config.Get("IPFS_SSH_OPTS"))) o.extra_args.push_back(std::move(w));
+  long persist = Lower(config.Get("IPFS_SSH_CONTROL_PERSIST")) == "no" ? 0 : config.GetInt("IPFS_SSH_CONTROL_PERSIST", 60);
+  if (persist > 0) {
+    std::string dir = config.Get("IPFS_SSH_CONTROL_DIR");
+    if (dir.empty()) dir = DefaultSshControlDir();
+    Status ready = PrepareControlDir(dir);
+    if (ready.ok()) {
+      o.control_dir = dir;
+      o.control_persist = static_cast<int>(std::min(persist, 86400L));
+    } else if (log) {
+      log->Info(fmt::format("ssh connections are not shared ({}); set IPFS_SSH_CONTROL_DIR", ready.message()));
+    }
+  }
   return o;
 }
 
@@ -74,7 +92,7 @@ int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
   for (const auto& w : config->warnings()) log.Warn(w);
   auto client = MakeIpfsClient(*config);
   if (!client.ok()) return fail(client.status());
-  auto remote = MakeSshRunner(SshOptionsFrom(*config));
+  auto remote = MakeSshRunner(SshOptionsFrom(*config, &log));
 
   TmContext ctx{args, input, *config, **client, *remote, log, one};
   Status st = fn(ctx);

@@ -54,8 +54,17 @@ struct TmSpec {
 
 int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn);
 
-// SshOptions from IPFS_SSH (a command, possibly with options) and IPFS_SSH_OPTS.
-SshOptions SshOptionsFrom(const Config& config);
+// SshOptions from IPFS_SSH (a command, possibly with options), IPFS_SSH_OPTS
+// and connection sharing: IPFS_SSH_CONTROL_PERSIST seconds (0 = no sharing)
+// with control sockets in IPFS_SSH_CONTROL_DIR (empty: /run/one/one-ipfs-ssh
+// when /run/one is writable, else /tmp/one-ipfs-ssh-<euid>), made 0700 by
+// PrepareControlDir. When the directory is not usable, commands run without
+// sharing and, with a `log`, one INFO line says why.
+SshOptions SshOptionsFrom(const Config& config, const Log* log = nullptr);
+
+// The control socket directory SshOptionsFrom uses when IPFS_SSH_CONTROL_DIR
+// is empty.
+std::string DefaultSshControlDir();
 
 // True when `path` names a VM disk (".../disk.N"), false for the VM directory.
 bool IsDiskPath(std::string_view path);

@@ -12,7 +12,8 @@
 //       connect the host daemon to the --peer addresses (other hosts that
 //       hold the content) and to the front end: at once when no peer
 //       connects, else only after <s> seconds (default 10) without progress
-//       (an INFO line says so). Then stream
+//       (an INFO line says so); none of them when the host cache (with
+//       --cache-mb > 0) holds <cid>, which is then fully local. Then stream
 //       the content into <dst> atomically (temporary file beside it, sparse,
 //       byte count checked, fsync, rename; see disk_writer.h). When <cid> is
 //       exactly the UnixFS DAG of <bytes> zero bytes (zero_dag.h: an empty
@@ -51,6 +52,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <csignal>
 #include <cstdio>
@@ -244,24 +246,47 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   const std::uint64_t bytes = args->bytes;
   const std::string& dst = args->dst;
 
-  auto host = OpenHostDaemon(args->peers);
+  auto host = OpenHostDaemon({});
   if (!host.ok()) return Fail(host.status());
-  for (const auto& [peer, why] : host->failed) log.Info(fmt::format("cannot connect to peer {}: {}", peer, why));
   auto& ipfs = host->ipfs;
   auto id = ipfs->Id();
   FrontendLink frontend(args->frontend, log);
-  if (args->peers.empty()) frontend.Connect("no other host holds /ipfs/" + cid);
-  else if (host->connected.empty()) frontend.Connect("no host that holds /ipfs/" + cid + " could be connected");
-  else {
-    frontend.KeepOut(*ipfs);
-    log.Info(fmt::format("fetching /ipfs/{} from {} peer address(es) first", cid, host->connected.size()));
-  }
-
   HostCache cache(*ipfs, log);
+  // A CID the host cache holds is fully local: no swarm connect at all (the
+  // watchdog below still brings the front end in should blocks be missing).
+  std::optional<std::int64_t> cached_at;
   if (args->cache_bytes > 0) {
     Status leased = cache.Lease(cid, UnixNow());
     if (!leased.ok()) log.Warn(fmt::format("cannot mark /ipfs/{} as in use in the host cache: {}", cid, leased.message()));
+    if (auto held = cache.Holds(cid); held.ok()) cached_at = *held;
   }
+  if (cached_at) {
+    log.Info(fmt::format("/ipfs/{} is in the host cache: no peer or front end connected", cid));
+  } else {
+    for (const auto& peer : args->peers) {
+      Status st = ipfs->SwarmConnect(peer);
+      if (st.ok()) host->connected.push_back(peer);
+      else log.Info(fmt::format("cannot connect to peer {}: {}", peer, st.message()));
+    }
+    if (args->peers.empty()) frontend.Connect("no other host holds /ipfs/" + cid);
+    else if (host->connected.empty()) frontend.Connect("no host that holds /ipfs/" + cid + " could be connected");
+    else {
+      frontend.KeepOut(*ipfs);
+      log.Info(fmt::format("fetching /ipfs/{} from {} peer address(es) first", cid, host->connected.size()));
+    }
+  }
+  // The cache's stamp of a held CID is refreshed while the content streams
+  // (its own client: one files/mv beside the cat).
+  Status refreshed;
+  std::thread refresher;
+  if (cached_at)
+    refresher = std::thread([&] {
+      auto client = HostClient();
+      refreshed = client.ok() ? HostCache(**client, log).Refresh(cid, *cached_at, UnixNow()) : client.status();
+    });
+  auto join_refresher = [&] {
+    if (refresher.joinable()) refresher.join();
+  };
 
   // The watchdog: progress is any byte written; a stall brings the front end in.
   std::atomic<std::int64_t> last_progress_ms{0};
@@ -299,8 +324,11 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
 
   auto finish = [&](Status st, bool held) -> int {
     stop_watchdog();
+    join_refresher();
     std::vector<std::string> evicted;
-    if (st.ok() && held && args->cache_bytes > 0) {
+    if (cached_at && !refreshed.ok())
+      log.Warn(fmt::format("cannot refresh /ipfs/{} in the host cache: {}", cid, refreshed.message()));
+    if (st.ok() && held && args->cache_bytes > 0 && !(cached_at && refreshed.ok())) {
       auto kept = cache.Keep(cid, UnixNow(), args->cache_bytes);
       if (kept.ok()) evicted = *kept;
       else log.Warn(fmt::format("cannot keep /ipfs/{} in the host cache: {}", cid, kept.status().message()));
@@ -344,7 +372,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   if (!st.ok()) return finish(st, false);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   log.Info(fmt::format("{} written from /ipfs/{} ({}, {:.1f} s{})", dst, cid, HumanBytes(bytes), secs,
-                       frontend.used() ? "" : ", from peers only"));
+                       frontend.used() ? "" : cached_at ? ", from the host cache" : ", from peers only"));
   return finish(Status::Ok(), true);
 }
 

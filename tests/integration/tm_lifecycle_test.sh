@@ -132,18 +132,39 @@ done
 assert_file_eq "$(on node2 $DS/0/43/disk.0)" "$T_ROOT/data.v2" "the hooks touched nothing on the source"
 assert_missing "$(on node1 $DS/0/43/disk.0)" "nor on the destination"
 
-t_case "ssh connection sharing in IPFS_SSH_OPTS (README): clones finish, the master is reused"
-cm="$T_ROOT/cm-%C"
+t_case "ssh connections are shared by default (IPFS_SSH_CONTROL_PERSIST): clones finish, one master is reused"
+master_pid() { ssh -F "$T_ROOT/ssh_config" -o ControlPath="$1/%C" -O check node1 2>&1 | sed -n 's/.*Master running (pid=\([0-9]*\)).*/\1/p'; }
+pids=()
 for i in 1 2; do
   rc=0
-  IPFS_SSH_OPTS="-o ControlMaster=auto -o ControlPersist=300 -o ControlPath=$cm" \
-    timeout 60 "$ONE_REMOTES/tm/ipfs/clone" "$OS" "node1:$DS/0/80/disk.$i" 80 100 2>"$T_ROOT/cm.err" || rc=$?
+  timeout 60 "$ONE_REMOTES/tm/ipfs/clone" "$OS" "node1:$DS/0/80/disk.$i" 80 100 2>"$T_ROOT/cm.err" || rc=$?
   assert_eq "$rc" "0" "clone $i over a shared connection (no hang on the persisted master)"
   assert_file_eq "$(on node1 $DS/0/80/disk.$i)" "$T_ROOT/os.img"
+  pids+=("$(master_pid "$IPFS_SSH_CONTROL_DIR")")
 done
-assert_eq "$(ssh -F "$T_ROOT/ssh_config" -o ControlPath="$cm" -O check node1 2>&1 | grep -c 'Master running')" "1" "a master stays for the next action"
-ssh -F "$T_ROOT/ssh_config" -o ControlPath="$cm" -O exit node1 2>/dev/null
+assert_ne "${pids[0]}" "" "a master runs after the first clone"
+assert_eq "${pids[1]}" "${pids[0]}" "the second clone reused the first one's master"
+assert_eq "$(stat -c %a "$IPFS_SSH_CONTROL_DIR")" "700" "the control directory is private"
+rc=0
+IPFS_SSH_OPTS="-o ControlPath=none" timeout 60 "$ONE_REMOTES/tm/ipfs/clone" "$OS" "node1:$DS/0/80/disk.3" 80 100 \
+  2>"$T_ROOT/cm.err" || rc=$?
+assert_eq "$rc" "0" "the operator's -o ControlPath=none wins over ours"
 run_tm delete "node1:$DS/0/80" 80 0; assert_success
+
+t_case "IPFS_SSH_CONTROL_PERSIST: 0 shares nothing; a master exits that many seconds after its last command"
+ctl0="$T_ROOT/ctl-off"
+IPFS_SSH_CONTROL_DIR="$ctl0" IPFS_SSH_CONTROL_PERSIST=0 run_tm clone "$OS" "node1:$DS/0/81/disk.0" 81 100; assert_success
+assert_missing "$ctl0" "no control directory without sharing"
+ctl2="$T_ROOT/ctl-2s"
+IPFS_SSH_CONTROL_DIR="$ctl2" IPFS_SSH_CONTROL_PERSIST=2 run_tm clone "$OS" "node1:$DS/0/81/disk.1" 81 100; assert_success
+gone=no
+for _ in $(seq 150); do [[ -z $(ls -A "$ctl2") ]] && { gone=yes; break; }; sleep 0.1; done
+assert_eq "$gone" "yes" "the master and its socket are gone soon after ControlPersist=2 (waited up to 15 s)"
+mkdir -p "$T_ROOT/ctl-open"; chmod 0777 "$T_ROOT/ctl-open"
+IPFS_SSH_CONTROL_DIR="$T_ROOT/ctl-open" run_tm clone "$OS" "node1:$DS/0/81/disk.2" 81 100; assert_success "an unusable directory only turns sharing off"
+assert_contains "$ERR" "ssh connections are not shared"
+assert_eq "$(ls -A "$T_ROOT/ctl-open")" "" "no socket in a directory others can enter"
+run_tm delete "node1:$DS/0/81" 81 0; assert_success
 
 t_case "a VM on a vanished host can still be deleted"
 run_tm clone "$OS" "node2:$DS/0/70/disk.0" 70 100; assert_success

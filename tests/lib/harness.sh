@@ -52,8 +52,25 @@ T_PORTS=()
 T_NAME=$(basename "${0%.sh}")
 export NO_UPDATE_NOTIFIER=1
 
+# ssh connection sharing (IPFS_SSH_CONTROL_PERSIST): each test keeps its
+# masters in its own directory, so a later test whose host reuses a port never
+# meets a master of ours; they are stopped with the hosts and at the end.
+export IPFS_SSH_CONTROL_DIR="$T_ROOT/ssh-ctl"
+_ssh_masters_stop() { # OP [HOST]: -O OP to the master of HOST, or of every host
+  local s
+  if [[ -n ${2:-} ]]; then
+    [[ -f $T_ROOT/ssh_config ]] || return 0
+    timeout 10 ssh -F "$T_ROOT/ssh_config" -o ControlPath="$IPFS_SSH_CONTROL_DIR/%C" -O "$1" "$2" >/dev/null 2>&1 || true
+    return 0
+  fi
+  for s in "$IPFS_SSH_CONTROL_DIR"/*; do
+    [[ -S $s ]] && { timeout 10 ssh -S "$s" -O "$1" _ >/dev/null 2>&1 || true; }
+  done
+  return 0
+}
 _t_cleanup() {
   local pid
+  _ssh_masters_stop exit
   for pid in "${T_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${T_PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -297,6 +314,7 @@ CFG
 }
 host_stop() {
   local v="HOST_SSHD_PID_$(_var "$1")"
+  _ssh_masters_stop stop "$1"  # no new command reaches it; commands in flight finish
   kill -TERM "${!v}" 2>/dev/null || true
   wait "${!v}" 2>/dev/null || true
   [[ -n $(_ipfsd_pid "host-$1") ]] && ipfsd_stop "host-$1"
@@ -307,6 +325,7 @@ _descendants() { local c; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do ech
 host_kill() {
   local v="HOST_SSHD_PID_$(_var "$1")" pids
   pids="${!v} $(_descendants "${!v}")"
+  _ssh_masters_stop exit "$1"
   kill -KILL $pids 2>/dev/null || true
   wait "${!v}" 2>/dev/null || true
   [[ -n $(_ipfsd_pid "host-$1") ]] && ipfsd_kill "host-$1"

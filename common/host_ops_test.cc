@@ -1,0 +1,161 @@
+// DeployToHost's provider bookkeeping around a re-deploy (host_ops.h): the
+// front-end daemon is a canned transport, the host a fake runner.
+#include "common/host_ops.h"
+
+#include <ctime>
+#include <deque>
+#include <memory>
+
+#include <doctest/doctest.h>
+
+#include "common/http.h"
+#include "common/providers.h"
+
+namespace oneipfs {
+namespace {
+
+// Replies in order and records each request. The bodies stand for kubo's
+// replies (core/commands/files.go): files/ls {"Entries":[{"Name","Type","Size","Hash"}]},
+// files/read the file's bytes, files/write, files/mkdir and files/rm an empty
+// body, a missing path error 500 {"Message":"file does not exist"}.
+class CannedTransport : public HttpTransport {
+ public:
+  explicit CannedTransport(std::deque<HttpResponse> replies) : replies_(std::move(replies)) {}
+  std::string Describe() const override { return "http://fake:5001"; }
+  Result<HttpResponse> Post(const HttpRequest& r) override {
+    requests.push_back(r);
+    REQUIRE_MESSAGE(!replies_.empty(), "unexpected request " << r.path);
+    HttpResponse resp = replies_.front();
+    replies_.pop_front();
+    return resp;
+  }
+  std::vector<HttpRequest> requests;
+
+ private:
+  std::deque<HttpResponse> replies_;
+};
+
+HttpResponse Ok(std::string body) {
+  HttpResponse r;
+  r.status = 200;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse NotFound() {
+  HttpResponse r;
+  r.status = 500;
+  r.body = R"({"Message":"file does not exist","Code":0,"Type":"error"})";
+  return r;
+}
+
+std::string Arg(const HttpRequest& r) {
+  for (const auto& [k, v] : r.query)
+    if (k == "arg") return v;
+  return "";
+}
+
+// The host: records the argv and answers as one-ipfs-host fetch does.
+class FakeHost : public RemoteRunner {
+ public:
+  explicit FakeHost(std::string report) : report_(std::move(report)) {}
+  Result<RemoteResult> Run(const std::string& host, const RemoteCommand& cmd) override {
+    hosts.push_back(host);
+    argvs.push_back(cmd.argv);
+    RemoteResult r;
+    r.out = report_;
+    return r;
+  }
+  std::vector<std::string> hosts;
+  std::vector<std::vector<std::string>> argvs;
+
+ private:
+  std::string report_;
+};
+
+const char* kCid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+const char* kAddr = "/ip4/10.0.0.1/tcp/4001";
+
+ProviderRecord Self(std::int64_t time) {
+  ProviderRecord r;
+  r.host = "node1";
+  r.peer = "12D3KooWnode1";
+  r.addresses = {kAddr};
+  r.time = time;
+  return r;
+}
+
+struct Deploy {
+  CannedTransport* fake = nullptr;  // owned by ipfs
+  std::unique_ptr<IpfsClient> ipfs;
+  FakeHost host{R"({"peer":"12D3KooWnode1","addresses":["/ip4/10.0.0.1/tcp/4001"],"held":true,"frontend":false,"evicted":[]})"};
+  Status result;
+
+  explicit Deploy(std::deque<HttpResponse> replies) {
+    Config config;
+    config.Set("IPFS_FRONTEND_SWARM", "/ip4/10.0.0.9/tcp/4001/p2p/12D3KooWfe", "environment");  // no `id` call
+    auto t = std::make_unique<CannedTransport>(std::move(replies));
+    fake = t.get();
+    ipfs = std::make_unique<IpfsClient>(std::move(t), IpfsOptions{});
+    Log log("clone");
+    OneCli one(MakeLocalRunner());
+    TmContext ctx{{}, "", config, *ipfs, host, log, one};
+    result = DeployToHost(ctx, kCid, 1048576, HostPath{"node1", "/var/lib/one/datastores/0/1/disk.0"});
+  }
+  std::vector<std::string> Paths() const {
+    std::vector<std::string> out;
+    for (const auto& r : fake->requests) out.push_back(r.path + " " + Arg(r));
+    return out;
+  }
+};
+
+std::string Listing() { return R"({"Entries":[{"Name":"node1","Type":0,"Size":120,"Hash":"x"}]})"; }
+
+}  // namespace
+
+TEST_CASE("host_ops: a re-deploy to a host whose fresh record holds the CID writes no provider record") {
+  const std::int64_t now = std::time(nullptr);
+  Deploy d({Ok(Listing()), Ok(ProviderRecordJson(Self(now - 60)))});
+  REQUIRE(d.result.ok());
+  const std::string dir = std::string("/one-ipfs/.providers/") + kCid;
+  // Only the list: no "fetching" record, no lead, nothing written after the fetch.
+  CHECK(d.Paths() == std::vector<std::string>{"/api/v0/files/ls " + dir, "/api/v0/files/read " + dir + "/node1"});
+  REQUIRE(d.host.argvs.size() == 1);
+  const auto& argv = d.host.argvs[0];
+  CHECK(argv[1] == "fetch");
+  CHECK(std::find(argv.begin(), argv.end(), "--peer") == argv.end());
+  CHECK(std::find(argv.begin(), argv.end(), "/ip4/10.0.0.9/tcp/4001/p2p/12D3KooWfe") != argv.end());
+}
+
+TEST_CASE("host_ops: an own record older than an hour is written again after the re-deploy") {
+  const std::int64_t now = std::time(nullptr);
+  Deploy d({Ok(Listing()), Ok(ProviderRecordJson(Self(now - 7200))), Ok(""), Ok("")});
+  REQUIRE(d.result.ok());
+  const std::string dir = std::string("/one-ipfs/.providers/") + kCid;
+  CHECK(d.Paths() == std::vector<std::string>{"/api/v0/files/ls " + dir, "/api/v0/files/read " + dir + "/node1",
+                                              "/api/v0/files/write /one-ipfs/.providers/.hosts/node1",
+                                              "/api/v0/files/write " + dir + "/node1"});
+}
+
+TEST_CASE("host_ops: a first deploy records the host as fetching, takes the lead, then records it as holding") {
+  const std::int64_t now = std::time(nullptr);
+  Deploy d({NotFound(),                                  // files/ls: no record of this CID
+            Ok(ProviderRecordJson(Self(now - 99999))),   // .hosts/node1: its identity from another image
+            Ok(""),                                      // files/write: fetching
+            Ok(Listing()), Ok(R"({"host":"node1","peer":"12D3KooWnode1","addresses":[],"time":)" +
+                                 std::to_string(now) + R"(,"state":"fetching"})"),
+            Ok(""), Ok(""),                              // files/mkdir -p, files/mkdir .lead
+            Ok(""),                                      // files/rm .lead
+            Ok(""), Ok("")});                            // identity, held record
+  REQUIRE(d.result.ok());
+  const std::string dir = std::string("/one-ipfs/.providers/") + kCid;
+  CHECK(d.Paths() == std::vector<std::string>{
+                         "/api/v0/files/ls " + dir, "/api/v0/files/read /one-ipfs/.providers/.hosts/node1",
+                         "/api/v0/files/write " + dir + "/node1", "/api/v0/files/ls " + dir,
+                         "/api/v0/files/read " + dir + "/node1", "/api/v0/files/mkdir " + dir,
+                         "/api/v0/files/mkdir " + dir + "/.lead", "/api/v0/files/rm " + dir + "/.lead",
+                         "/api/v0/files/write /one-ipfs/.providers/.hosts/node1",
+                         "/api/v0/files/write " + dir + "/node1"});
+}
+
+}  // namespace oneipfs
