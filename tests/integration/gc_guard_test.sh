@@ -3,9 +3,10 @@
 # while content comes in every way it can (cp of a 64 MiB file, cp of IPFS
 # content fetched from a peer, clone, tm mvds through the host helper and
 # through the fallback with no host daemon, deploys that write provider
-# records into the front end's MFS, 15 concurrent cp/rm sharing content). Afterwards every registered image reads back byte for byte, still
-# after one more gc, and one-ipfs-fsck reports nothing (no temporary pin is
-# left either), and every block of the front end's MFS tree is still local.
+# records into the front end's MFS, 15 concurrent cp/rm sharing content).
+# Afterwards every registered image reads back byte for byte, still after one
+# more gc, every block of the front end's MFS tree is still local, and
+# one-ipfs-fsck reports nothing (no temporary pin is left either).
 #
 # The GC loop is what an operator runs on js-ipfs or kubo < 0.43 (README
 # "SOURCE and the catalog"): `flock IPFS_MFS_LOCK ipfs repo gc`, 100 ms between
@@ -13,7 +14,7 @@
 # only through a recursive pin of the MFS root it reads when it starts (its
 # repo-level MFS marking finds "No blocks in MFS"), so any MFS write not under
 # the shared lock can lose the directory nodes it makes. Provider records
-# (providers.h) once wrote unlocked: the gc took a new MFS root, later MFS
+# (providers.h) once wrote unlocked: a gc deleted a new MFS root, later MFS
 # reads (files/ls) and the next gc's pin of the root waited for blocks nobody
 # had (60 s, 300 s), and this test failed under full CTest load. The deploys
 # below write such records while gc runs, and the last case checks that every
