@@ -19,8 +19,8 @@
 # had (60 s, 300 s), and this test failed under full CTest load. The deploys
 # below write such records while gc runs, and the last case checks that every
 # block of the MFS tree is still local. kubo >= 0.43 locks MFS writes against
-# its GC itself; the unit tests (providers_test.cc, gc_guard_test.cc) check
-# that every MFS write of ours holds the shared lock whatever the daemon.
+# its GC itself. Unit tests: providers_test.cc checks that every provider
+# record write holds the shared lock, gc_guard_test.cc the lock itself.
 source "$(dirname "$0")/../lib/harness.sh"
 
 ipfsd_start fe
