@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/content_hold.h"
+
 namespace oneipfs {
 
 std::string ProviderRecordJson(const ProviderRecord& r) {
@@ -69,6 +71,8 @@ bool SafeProviderName(std::string_view name) {
   });
 }
 
+Result<MfsWriteLock> ProviderStore::WriteLock() { return MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()); }
+
 Result<std::vector<ProviderRecord>> ProviderStore::List(std::string_view cid, std::int64_t now) {
   std::vector<ProviderRecord> out;
   if (!SafeProviderName(cid)) return out;
@@ -88,7 +92,8 @@ Result<std::vector<ProviderRecord>> ProviderStore::List(std::string_view cid, st
     }
     auto r = ParseProviderRecord(*text);
     if (!r.ok() || r->host != e.name || now - r->time > ttl_s_) {
-      (void)ipfs_.FilesRm(path, false);  // stale or damaged: a hint only, drop it
+      // Stale or damaged: a hint only, drop it (left when the lock is busy).
+      if (auto lock = WriteLock(); lock.ok()) (void)ipfs_.FilesRm(path, false);
       continue;
     }
     out.push_back(std::move(*r));
@@ -99,11 +104,13 @@ Result<std::vector<ProviderRecord>> ProviderStore::List(std::string_view cid, st
 Status ProviderStore::Put(std::string_view cid, const ProviderRecord& r) {
   if (!SafeProviderName(cid) || !SafeProviderName(r.host))
     return Status::Invalid(fmt::format("cannot record {} as a provider of {}: not a safe name", r.host, cid));
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   return ipfs_.FilesWrite(fmt::format("{}/{}/{}", root_, cid, r.host), ProviderRecordJson(r));
 }
 
 Status ProviderStore::Remove(std::string_view cid, std::string_view host) {
   if (!SafeProviderName(cid) || !SafeProviderName(host)) return Status::Ok();
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   Status st = ipfs_.FilesRm(fmt::format("{}/{}/{}", root_, cid, host), false);
   if (st.code() == Status::Code::kNotFound) return Status::Ok();
   return st;
@@ -129,6 +136,8 @@ Result<std::vector<std::string>> ProviderStore::CidsOf(std::string_view host) {
 bool ProviderStore::TakeLead(std::string_view cid) {
   if (!SafeProviderName(cid)) return true;
   std::string dir = fmt::format("{}/{}", root_, cid);
+  auto lock = WriteLock();
+  if (!lock.ok()) return true;  // trouble: lead (below)
   (void)ipfs_.FilesMkdir(dir);  // parents; exists already after a "fetching" record
   auto made = ipfs_.Call("files/mkdir", {{"arg", dir + "/.lead"}, {"parents", "false"}});
   if (made.ok()) return true;
@@ -138,6 +147,8 @@ bool ProviderStore::TakeLead(std::string_view cid) {
 
 void ProviderStore::ReleaseLead(std::string_view cid) {
   if (!SafeProviderName(cid)) return;
+  auto lock = WriteLock();
+  if (!lock.ok()) return;  // left: later fetchers wait IPFS_P2P_STALL (providers.h)
   (void)ipfs_.FilesRm(fmt::format("{}/{}/.lead", root_, cid), true);
 }
 
@@ -155,6 +166,7 @@ Result<std::optional<ProviderRecord>> ProviderStore::Identity(std::string_view h
 
 Status ProviderStore::PutIdentity(const ProviderRecord& r) {
   if (!SafeProviderName(r.host)) return Status::Ok();
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   return ipfs_.FilesWrite(fmt::format("{}/.hosts/{}", root_, r.host), ProviderRecordJson(r));
 }
 

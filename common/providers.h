@@ -19,6 +19,14 @@
 //
 // Concurrency: each record is one files/write of its own path; two deploys of
 // the same CID to the same host write the same record.
+//
+// GC: every MFS write here (files/write, files/rm, files/mkdir) holds
+// IPFS_MFS_LOCK shared, like the catalog's (catalog.h, content_hold.h). These
+// records live in the same MFS tree as the catalog, so an unlocked write that
+// races `repo gc` on js-ipfs (or kubo < 0.43) loses the directory nodes it
+// just made: the new MFS root, /<IPFS_CATALOG> and .providers. Every later
+// MFS lookup through them, catalog reads included, and the next GC's pin of
+// the MFS root then wait for blocks nobody has.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/content_hold.h"
 #include "common/ipfs.h"
 #include "common/status.h"
 
@@ -84,6 +93,10 @@ class ProviderStore {
   void ReleaseLead(std::string_view cid);
 
  private:
+  // The shared IPFS_MFS_LOCK for one write (see above); waits at most the
+  // client's timeout for a GC under the exclusive lock.
+  Result<MfsWriteLock> WriteLock();
+
   IpfsClient& ipfs_;
   std::string root_;
   std::int64_t ttl_s_;

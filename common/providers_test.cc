@@ -1,7 +1,13 @@
 #include "common/providers.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <deque>
 #include <memory>
+#include <string>
 
 #include <doctest/doctest.h>
 
@@ -50,6 +56,42 @@ std::string Arg(const HttpRequest& r) {
     if (k == "arg") return v;
   return "";
 }
+
+// A scratch IPFS_MFS_LOCK file, removed at the end.
+struct LockFile {
+  LockFile() {
+    char tmpl[] = "/tmp/providers-lock-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path = tmpl;
+  }
+  ~LockFile() { ::unlink(path.c_str()); }
+  // Whether a `flock <file> ipfs repo gc` could start now (exclusive lock free).
+  bool GcCouldRun() const {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    return free;
+  }
+  std::string path;
+};
+
+// CannedTransport that notes, for every request, whether a GC under the
+// exclusive IPFS_MFS_LOCK could have run while the daemon worked on it.
+class LockProbe : public CannedTransport {
+ public:
+  LockProbe(std::deque<HttpResponse> replies, const LockFile& lock) : CannedTransport(std::move(replies)), lock_(lock) {}
+  Result<HttpResponse> Post(const HttpRequest& r) override {
+    gc_could_run.push_back(lock_.GcCouldRun());
+    return CannedTransport::Post(r);
+  }
+  std::vector<bool> gc_could_run;
+
+ private:
+  const LockFile& lock_;
+};
 
 ProviderRecord Rec(std::string host, std::string peer, std::int64_t time, bool fetching = false) {
   ProviderRecord r;
@@ -189,6 +231,78 @@ TEST_CASE("providers: no record yet, put, remove") {
   CHECK(store.Remove("bafyY", "h1").ok());  // already gone is fine
   CHECK_FALSE(store.Put("bafyY", Rec("../x", "P", 1)).ok());
   CHECK(fake->requests.size() == 3);
+}
+
+TEST_CASE("providers: every MFS write holds IPFS_MFS_LOCK shared, so no flock'd repo gc runs meanwhile") {
+  // The records share the catalog's MFS tree: on js-ipfs (its gc keeps MFS
+  // only through a pin of the root it read when it started) and kubo < 0.43
+  // (issue #10842) a write racing `repo gc` loses the directory nodes it made.
+  // Replies as kubo's core/commands/files.go gives them (see CannedTransport).
+  LockFile lock;
+  HttpResponse exists;
+  exists.status = 500;
+  exists.body = R"({"Message":"file already exists","Code":0,"Type":"error"})";
+  const std::int64_t now = 5000;
+  std::deque<HttpResponse> replies = {
+      Ok(""),                                                          // Put: files/write
+      Ok(""),                                                          // PutIdentity: files/write
+      NotFound(),                                                      // Remove: files/rm of an absent record
+      Ok(""), Ok(""),                                                  // TakeLead: mkdir -p, mkdir .lead
+      Ok(""),                                                          // ReleaseLead: files/rm
+      Ok(""), exists, Ok(R"({"Hash":"x","Size":0,"CumulativeSize":4,"Type":"directory"})"),  // TakeLead: taken
+      Ok(R"({"Entries":[{"Name":"h2","Type":0,"Size":90,"Hash":"y"}]})"),  // List: files/ls
+      Ok(ProviderRecordJson(Rec("h2", "P2", now - 1000))),                // files/read: older than the TTL
+      Ok(""),                                                          // its files/rm
+  };
+  auto t = std::make_unique<LockProbe>(std::move(replies), lock);
+  LockProbe* fake = t.get();
+  IpfsOptions o;
+  o.mfs_lock = lock.path;
+  o.timeout = std::chrono::seconds(5);
+  IpfsClient ipfs(std::move(t), o);
+  ProviderStore store(ipfs, "/c", 600);
+  REQUIRE(store.Put("bafyL", Rec("h1", "P1", now)).ok());
+  REQUIRE(store.PutIdentity(Rec("h1", "P1", now)).ok());
+  REQUIRE(store.Remove("bafyL", "h1").ok());
+  CHECK(store.TakeLead("bafyL"));
+  store.ReleaseLead("bafyL");
+  CHECK_FALSE(store.TakeLead("bafyL"));
+  auto list = store.List("bafyL", now);
+  REQUIRE(list.ok());
+  CHECK(list->empty());
+  REQUIRE(fake->requests.size() == 12);
+  REQUIRE(fake->gc_could_run.size() == 12);
+  int writes = 0;
+  for (size_t i = 0; i < fake->requests.size(); ++i) {
+    const std::string& path = fake->requests[i].path;
+    bool write = path == "/api/v0/files/write" || path == "/api/v0/files/rm" || path == "/api/v0/files/mkdir";
+    if (!write) continue;
+    ++writes;
+    CHECK_MESSAGE(!fake->gc_could_run[i], "request " << i << " " << path << " ran without the shared lock");
+  }
+  CHECK(writes == 9);
+  CHECK(lock.GcCouldRun());  // and every lock is given back
+}
+
+TEST_CASE("providers: while a repo gc holds IPFS_MFS_LOCK, no record is written") {
+  LockFile lock;
+  int gc = ::open(lock.path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(gc >= 0);
+  REQUIRE(::flock(gc, LOCK_EX | LOCK_NB) == 0);  // `flock <file> ipfs repo gc` running
+  auto t = std::make_unique<CannedTransport>(std::deque<HttpResponse>{});
+  CannedTransport* fake = t.get();
+  IpfsOptions o;
+  o.mfs_lock = lock.path;
+  o.timeout = std::chrono::seconds(1);  // how long a write waits for the GC
+  IpfsClient ipfs(std::move(t), o);
+  ProviderStore store(ipfs, "/c", 600);
+  Status put = store.Put("bafyG", Rec("h1", "P1", 1));
+  CHECK(put.code() == Status::Code::kTimeout);
+  CHECK(store.Remove("bafyG", "h1").code() == Status::Code::kTimeout);
+  CHECK(store.TakeLead("bafyG"));  // trouble with the records: this deploy leads
+  store.ReleaseLead("bafyG");
+  CHECK(fake->requests.empty());
+  ::close(gc);
 }
 
 }  // namespace oneipfs
