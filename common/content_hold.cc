@@ -147,14 +147,41 @@ Result<MfsWriteLock> MfsWriteLock::Take(const std::string& path, std::chrono::se
   }
 }
 
-Result<std::optional<HoldName>> IdentifyHold(IpfsClient& ipfs, std::string_view root) {
+namespace {
+PinOwner OwnerOf(std::string name) {
+  PinOwner o;
+  if (!name.starts_with(kHoldPrefix)) return o;
+  auto parsed = ParseHoldName(name);
+  o.kind = parsed ? PinOwner::Kind::kHold : PinOwner::Kind::kUnrecognised;
+  if (parsed) o.hold = *parsed;
+  o.name = std::move(name);
+  return o;
+}
+}  // namespace
+
+Result<PinOwner> IdentifyPin(IpfsClient& ipfs, std::string_view root, bool direct) {
   auto name = ipfs.DagGetString(fmt::format("{}/one-ipfs-hold", root));
-  if (name.ok()) return ParseHoldName(*name);
+  if (name.ok()) {
+    PinOwner o = OwnerOf(*name);
+    // A node with a "one-ipfs-hold" string is ours whatever the string says.
+    if (o.kind == PinOwner::Kind::kNotOurs) {
+      o.kind = PinOwner::Kind::kUnrecognised;
+      o.name = std::move(*name);
+    }
+    return o;
+  }
+  if (direct) return PinOwner{};
   // Not a dag-cbor hold: an add wrapper is a directory with one link whose
   // name is the hold name.
   auto links = ipfs.LsLinks(root);
-  if (!links.ok() || links->size() != 1) return std::optional<HoldName>();
-  return ParseHoldName((*links)[0].name);
+  if (!links.ok()) return PinOwner{};
+  for (const auto& l : *links) {
+    if (!l.name.starts_with(kHoldPrefix)) continue;
+    PinOwner o = OwnerOf(l.name);
+    if (links->size() != 1) o.kind = PinOwner::Kind::kUnrecognised;  // a wrapper has exactly one link
+    return o;
+  }
+  return PinOwner{};
 }
 
 }  // namespace oneipfs

@@ -120,8 +120,24 @@ class MfsWriteLock {
   int fd_ = -1;
 };
 
-// Whether the recursive pin `root` is a hold (either kind): reads the root
-// node only. nullopt when it is not one of ours.
-Result<std::optional<HoldName>> IdentifyHold(IpfsClient& ipfs, std::string_view root);
+// What a pin's root says about whose it is.
+struct PinOwner {
+  enum class Kind {
+    kNotOurs,       // carries no one-ipfs hold name: the operator's or another tool's
+    kHold,          // a hold of either kind (`hold` parsed from `name`)
+    kUnrecognised,  // carries a one-ipfs hold name that does not parse (another version?)
+  };
+  Kind kind = Kind::kNotOurs;
+  std::string name;  // the hold name it carries (kHold, kUnrecognised)
+  HoldName hold;     // kHold
+};
+// Reads the pin `root`'s own node (dag/get <root>/one-ipfs-hold) and, for a
+// recursive pin, its links (ls without sizes or types: an add wrapper is a
+// directory with one link whose name is the hold name). A direct pin is only
+// looked at as a hold node (`direct`): its children need not be local, and
+// js-ipfs's ls reads every child's block (it ignores resolve-type=false),
+// waiting for the network for those it does not have. Each call is bounded
+// by the client's timeout.
+Result<PinOwner> IdentifyPin(IpfsClient& ipfs, std::string_view root, bool direct);
 
 }  // namespace oneipfs

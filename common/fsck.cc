@@ -120,33 +120,48 @@ class Checker {
                      " (the image's current content: restore it, or delete the image)";
   }
 
+  // Recursive and direct pins: a hold is direct until its content is
+  // fetched (content_hold.h), so a process killed before that leaves a
+  // direct pin.
   void Holds() {
-    auto pins = ipfs_.PinLsRecursive();
-    if (!pins.ok()) {
-      r_.notes.push_back("temporary pins not checked: " + pins.status().message());
-      return;
-    }
     std::string host = o_.this_host.empty() ? HoldHostName() : o_.this_host;
     auto alive = o_.pid_alive ? o_.pid_alive : DefaultPidAlive;
     auto now = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-    for (const auto& pin : *pins) {
-      auto hold = IdentifyHold(ipfs_, pin);
-      if (!hold.ok() || !*hold) continue;
-      const HoldName& h = **hold;
-      std::uint64_t age = now > h.started ? now - h.started : 0;
-      bool gone = h.host == host ? !alive(h.pid) : false;
-      bool old = age > static_cast<std::uint64_t>(o_.hold_max_age.count());
-      if (!gone && !old) {
-        ++r_.holds_running;
+    for (bool direct : {false, true}) {
+      const char* type = direct ? "direct" : "recursive";
+      auto pins = direct ? ipfs_.PinLsDirect() : ipfs_.PinLsRecursive();
+      if (!pins.ok()) {
+        r_.notes.push_back(fmt::format("{} pins not checked: {}", type, pins.status().message()));
         continue;
       }
-      auto& f = Add(Kind::kStaleHold, "/ipfs/" + pin,
-                    fmt::format("temporary pin of process {} on {}, {} s old ({})", h.pid, h.host, age,
-                                gone ? "the process is gone" : "older than the limit"));
-      if (o_.repair) {
-        auto rm = ipfs_.PinRm(pin);
-        Apply(f, rm.ok() ? Status::Ok() : rm.status());
+      for (const auto& pin : *pins) {
+        auto owner = IdentifyPin(ipfs_, pin, direct);
+        if (!owner.ok() || owner->kind == PinOwner::Kind::kNotOurs) continue;
+        if (owner->kind == PinOwner::Kind::kUnrecognised) {
+          // Never removed: fsck cannot tell whose it is or whether it runs.
+          auto& f = Add(Kind::kUnknownPin, "/ipfs/" + pin,
+                        fmt::format("{} pin named '{}', not a temporary pin fsck recognises", type, owner->name));
+          if (o_.repair) f.repair_error = "left for the operator (ipfs pin rm it if nothing needs it)";
+          continue;
+        }
+        const HoldName& h = owner->hold;
+        std::uint64_t age = now > h.started ? now - h.started : 0;
+        bool gone = h.host == host ? !alive(h.pid) : false;
+        bool old = age > static_cast<std::uint64_t>(o_.hold_max_age.count());
+        if (!gone && !old) {
+          ++r_.holds_running;
+          continue;
+        }
+        auto& f = Add(Kind::kStaleHold, "/ipfs/" + pin,
+                      fmt::format("temporary {} pin of process {} on {}, {} s old ({})", type, h.pid, h.host, age,
+                                  gone ? "the process is gone" : "older than the limit"));
+        if (o_.repair) {
+          // pin/rm with recursive=true removes a direct pin too (kubo's
+          // pinner Unpin; js-ipfs 0.66 pin/rm-all).
+          auto rm = ipfs_.PinRm(pin);
+          Apply(f, rm.ok() ? Status::Ok() : rm.status());
+        }
       }
     }
   }
@@ -168,6 +183,7 @@ std::string_view FsckKindName(FsckFinding::Kind k) {
     case Kind::kStale: return "stale";
     case Kind::kStaleHold: return "stale-pin";
     case Kind::kPrune: return "history";
+    case Kind::kUnknownPin: return "odd-pin";
   }
   return "?";
 }

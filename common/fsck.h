@@ -12,9 +12,14 @@
 //  - kStale: a name inside an entry that is neither a version ("<n>") nor a
 //    snapshot ("snap-<n>"), e.g. a staging name left by a killed writer; or
 //    a non-directory among the entries. Repair: remove it.
-//  - kStaleHold: a temporary pin (content_hold.h) whose process is gone
+//  - kStaleHold: a temporary pin (content_hold.h), recursive or direct (a
+//    hold is direct until its content is fetched), whose process is gone
 //    (same host, pid no longer running) or older than `hold_max_age`.
 //    Repair: unpin it. Holds of running processes are not findings.
+//  - kUnknownPin: a pin whose root carries a one-ipfs hold name fsck does
+//    not recognise (it does not parse, or a wrapper with other links).
+//    Listed only, never removed, even with `repair`. Pins without a one-ipfs
+//    name (the operator's) are not looked at further.
 //  - kPrune: with `prune_history` = N, versions older than the last N of an
 //    entry (snapshots are never pruned). Repair: remove them.
 // Nothing is changed without `repair`; with it, the run holds IPFS_MFS_LOCK
@@ -52,7 +57,7 @@ struct FsckOptions {
 };
 
 struct FsckFinding {
-  enum class Kind { kNotLocal, kOrphan, kStale, kStaleHold, kPrune };
+  enum class Kind { kNotLocal, kOrphan, kStale, kStaleHold, kPrune, kUnknownPin };
   Kind kind = Kind::kStale;
   std::string subject;  // MFS path, or /ipfs/<cid> for pins
   std::string detail;

@@ -458,6 +458,8 @@ struct FsckDaemon : Daemon {
   std::map<std::string, std::string> ls;       // MFS path -> files/ls body
   std::map<std::string, std::string> missing;  // CID -> refs error
   std::vector<std::string> pins;               // recursive pins
+  std::vector<std::string> direct;             // direct pins
+  std::map<std::string, std::string> wrappers;  // pin -> its links' names, ','-separated (ls)
   std::map<std::string, std::string> holds;    // pin -> hold name (dag/get <pin>/one-ipfs-hold)
   std::vector<std::string> removed, unpinned;
 
@@ -474,9 +476,11 @@ struct FsckDaemon : Daemon {
       // kubo refs -r --offline on a missing block: "block was not found locally (offline)".
       return it == missing.end() ? Ok200("") : Err500(it->second);
     };
-    fake->fns["pin/ls"] = [this](const Seen&) {
+    fake->fns["pin/ls"] = [this](const Seen& s) {
+      // kubo and js-ipfs `pin ls --type=<t>`: {"Keys":{"<cid>":{"Type":"<t>"}}}.
+      const std::string& type = s.args.at("type");
       nlohmann::json keys = nlohmann::json::object();
-      for (const auto& p : pins) keys[p] = {{"Type", "recursive"}};
+      for (const auto& p : type == "direct" ? direct : pins) keys[p] = {{"Type", type}};
       return Ok200(nlohmann::json{{"Keys", keys}}.dump());
     };
     fake->fns["dag/get"] = [this](const Seen& s) {
@@ -485,7 +489,17 @@ struct FsckDaemon : Daemon {
       // kubo dag get <dag-pb>/one-ipfs-hold: no such link.
       return it == holds.end() ? Err500("no link named \\\"one-ipfs-hold\\\"") : Ok200(nlohmann::json(it->second).dump());
     };
-    fake->fns["ls"] = [](const Seen&) { return Ok200(R"({"Objects":[{"Hash":"x","Links":[]}]})"); };
+    fake->fns["ls"] = [this](const Seen& s) {
+      // kubo `ls --resolve-type=false --size=false <dir>`: {"Objects":[{"Hash","Links":[{"Name","Hash"}]}]}.
+      nlohmann::json links = nlohmann::json::array();
+      if (auto it = wrappers.find(s.arg.at(0)); it != wrappers.end())
+        for (size_t i = 0, j; i <= it->second.size(); i = j + 1) {
+          j = it->second.find(',', i);
+          if (j == std::string::npos) j = it->second.size();
+          links.push_back({{"Name", it->second.substr(i, j - i)}, {"Hash", "F"}});
+        }
+      return Ok200(nlohmann::json{{"Objects", {{{"Hash", s.arg.at(0)}, {"Links", links}}}}}.dump());
+    };
     fake->fns["files/rm"] = [this](const Seen& s) {
       removed.push_back(s.arg.at(0));
       return Ok200("");
@@ -590,6 +604,49 @@ TEST_CASE("fsck: --repair removes leftovers, unpins stale holds, keeps the curre
   CHECK(std::find(d.unpinned.begin(), d.unpinned.end(), "P1") != d.unpinned.end());
   CHECK(r->open() == 1);
   CHECK(FormatFsckReport(*r, true).find("NOT repaired") != std::string::npos);
+}
+
+TEST_CASE("fsck: direct pins of holds (a kill before the fetch) are found and removed; odd ones only listed") {
+  FsckDaemon d;
+  d.ls["/one-ipfs"] = FsckDaemon::Entries({});
+  d.pins = {"W1", "W2", "OPERATOR"};
+  d.wrappers["W1"] = "one-ipfs-hold-1000-111-00000001-fe";  // an add wrapper of a killed process
+  d.wrappers["W2"] = "one-ipfs-hold-1000-112-00000001-fe,other";  // not the shape fsck knows
+  d.direct = {"D1", "D2", "D3", "D4"};
+  d.holds["D1"] = "one-ipfs-hold-1000-111-00000001-fe";  // process gone: stale
+  d.holds["D2"] = fmt::format("one-ipfs-hold-{}-222-00000002-fe", ::time(nullptr) - 60);  // running
+  d.holds["D3"] = "one-ipfs-hold-garbage";  // a hold node whose name does not parse
+  // D4: the operator's direct pin of a dag-pb node (no one-ipfs-hold link).
+  for (bool repair : {false, true}) {
+    CAPTURE(repair);
+    d.unpinned.clear();
+    d.fake->seen.clear();
+    FsckOptions o;
+    o.repair = repair;
+    o.this_host = "fe";
+    o.pid_alive = [](long pid) { return pid == 222; };
+    Log log("test");
+    auto r = RunFsck(*d.client, "/one-ipfs", o, log);
+    REQUIRE(r.ok());
+    std::map<std::string, std::string> got;
+    for (const auto& f : r->findings) got[f.subject] = std::string(FsckKindName(f.kind));
+    CHECK(got == std::map<std::string, std::string>{{"/ipfs/W1", "stale-pin"},
+                                                    {"/ipfs/W2", "odd-pin"},
+                                                    {"/ipfs/D1", "stale-pin"},
+                                                    {"/ipfs/D3", "odd-pin"}});
+    CHECK(r->holds_running == 1);
+    // Direct pins are looked at as hold nodes only: their children need not
+    // be local, and js-ipfs's ls would read every child from the network.
+    for (const auto& s : d.fake->seen)
+      if (s.command == "ls") CHECK((s.arg.at(0) == "W1" || s.arg.at(0) == "W2" || s.arg.at(0) == "OPERATOR"));
+    if (repair) {
+      CHECK(std::set<std::string>(d.unpinned.begin(), d.unpinned.end()) == std::set<std::string>{"W1", "D1"});
+      CHECK(r->open() == 2);  // the odd pins stay, listed
+      CHECK(FormatFsckReport(*r, true).find("odd-pin    /ipfs/D3") != std::string::npos);
+    } else {
+      CHECK(d.unpinned.empty());
+    }
+  }
 }
 
 TEST_CASE("fsck: oneimage list -x SOURCEs name the entries") {

@@ -536,6 +536,13 @@ Result<std::vector<std::string>> IpfsClient::PinLsRecursive() {
   return ipfs_json::PinKeys(j);
 }
 
+Result<std::vector<std::string>> IpfsClient::PinLsDirect() {
+  Caller c(*transport_, options_);
+  Spec s = Small("pin/ls", "", {{"type", "direct"}});
+  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
+  return ipfs_json::PinKeys(j);
+}
+
 Result<bool> IpfsClient::PinnedRecursively(std::string_view cid) {
   Caller c(*transport_, options_);
   Spec s = Small("pin/ls", cid, {{"arg", std::string(cid)}, {"type", "recursive"}});

@@ -174,6 +174,10 @@ class IpfsClient {
   Result<bool> PinRm(std::string_view cid);
   // pin/ls?type=recursive: the roots of every recursive pin.
   Result<std::vector<std::string>> PinLsRecursive();
+  // pin/ls?type=direct: every direct pin (a hold's first pin is direct until
+  // its content is fetched, content_hold.h). Same reply as recursive in kubo
+  // and js-ipfs 0.66: {"Keys":{"<cid>":{"Type":"direct"}}}.
+  Result<std::vector<std::string>> PinLsDirect();
   // pin/ls?arg=<cid>&type=recursive: whether `cid` itself is pinned recursively.
   Result<bool> PinnedRecursively(std::string_view cid);
   // refs -r offline (kubo: `offline=true` never asks the network; js-ipfs
