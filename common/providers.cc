@@ -88,17 +88,22 @@ std::optional<std::string> WantlistFingerprint(std::string_view text) {
 
 bool ProgressClock::Observe(std::int64_t now_ms, std::uint64_t written,
                             const std::vector<std::optional<std::string>>& wantlists) {
-  bool progress = written != written_;
+  bool own = written != written_, peer = false;
   written_ = written;
   if (seen_.size() < wantlists.size()) seen_.resize(wantlists.size());
   for (size_t i = 0; i < wantlists.size(); ++i) {
     if (!wantlists[i]) continue;  // unread: no evidence either way
-    if (seen_[i] && *seen_[i] != *wantlists[i]) progress = true;
+    if (seen_[i] && *seen_[i] != *wantlists[i]) (i == 0 ? own : peer) = true;
     seen_[i] = wantlists[i];
   }
-  if (progress) last_progress_ms_ = now_ms;
-  if (now_ms - last_progress_ms_ > stall_ms_) {
-    last_progress_ms_ = now_ms;
+  // Not one list could be read: our daemon is too busy to answer (it is
+  // moving blocks, or stuck): no evidence of a stall, bounded like a peer's.
+  bool unreadable = !wantlists.empty() &&
+                    std::none_of(wantlists.begin(), wantlists.end(), [](const auto& w) { return w.has_value(); });
+  if (own) last_own_ms_ = now_ms;
+  if (own || peer || unreadable) last_progress_ms_ = now_ms;
+  if (now_ms - last_progress_ms_ > stall_ms_ || now_ms - last_own_ms_ > kPeerOnlyStalls * stall_ms_) {
+    last_progress_ms_ = last_own_ms_ = now_ms;
     return true;
   }
   return false;

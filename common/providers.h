@@ -76,20 +76,28 @@ std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> rec
 std::optional<std::string> WantlistFingerprint(std::string_view json);
 
 // Stall detection over such observations: Observe() is given the time, the
-// bytes written so far and the fingerprints just read (nullopt: that read
-// failed, which is no progress). Any change from the previous observation of
-// the same slot resets the clock. Returns true once no progress was seen for
+// bytes written so far and the fingerprints just read: [0] this daemon's
+// own wantlist, [1..] what each peer wants (nullopt: that read failed, which
+// is no progress; but when no list at all could be read, the daemon is too
+// busy to answer, which is no stall either, bounded like a peer's changes).
+// Any change from the previous observation of the same slot resets the
+// clock. Returns true once no progress was seen for
 // `stall_ms`, and then restarts the clock (a further stall is reported
-// again after another `stall_ms`).
+// again after another `stall_ms`). A peer's changes alone (it progresses,
+// we get nothing: our wants may not have reached it, or it is busy with
+// other content) hold a stall off for at most kPeerOnlyStalls * stall_ms.
 class ProgressClock {
  public:
-  ProgressClock(std::int64_t stall_ms, std::int64_t now_ms) : stall_ms_(stall_ms), last_progress_ms_(now_ms) {}
+  static constexpr int kPeerOnlyStalls = 6;
+  ProgressClock(std::int64_t stall_ms, std::int64_t now_ms)
+      : stall_ms_(stall_ms), last_progress_ms_(now_ms), last_own_ms_(now_ms) {}
   bool Observe(std::int64_t now_ms, std::uint64_t written, const std::vector<std::optional<std::string>>& wantlists);
   std::int64_t last_progress_ms() const { return last_progress_ms_; }
 
  private:
   std::int64_t stall_ms_;
-  std::int64_t last_progress_ms_;
+  std::int64_t last_progress_ms_;  // any progress
+  std::int64_t last_own_ms_;       // bytes written or our own wantlist moved
   std::uint64_t written_ = 0;
   std::vector<std::optional<std::string>> seen_;
 };

@@ -205,6 +205,18 @@ TEST_CASE("providers: the progress clock") {
   CHECK_FALSE(clock.Observe(47000, 100, W{}));
   CHECK_FALSE(clock.Observe(56000, 200, W{}));
   CHECK(clock.Observe(66001, 200, W{}));
+  // A peer that moves while nothing reaches us holds a stall off only so long.
+  ProgressClock busy(1000, 0);
+  int stalls = 0;
+  for (int t = 500; t <= 6000; t += 500) stalls += busy.Observe(t, 0, W{"mine", "peer" + std::to_string(t)});
+  CHECK(stalls == 0);
+  CHECK(busy.Observe(ProgressClock::kPeerOnlyStalls * 1000 + 1, 0, W{"mine", "peer-again"}));
+  // A daemon too busy to answer any read: no stall, but only so long.
+  ProgressClock mute(1000, 0);
+  stalls = 0;
+  for (int t = 500; t <= 6000; t += 500) stalls += mute.Observe(t, 0, W{std::nullopt, std::nullopt});
+  CHECK(stalls == 0);
+  CHECK(mute.Observe(ProgressClock::kPeerOnlyStalls * 1000 + 1, 0, W{std::nullopt, std::nullopt}));
 }
 
 TEST_CASE("providers: safe names") {

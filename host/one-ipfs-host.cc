@@ -286,7 +286,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   if (!frontend.used()) {
     if (auto c = HostClient(); c.ok()) {
       watch = std::move(*c);
-      watch->set_timeout(std::chrono::seconds(3));
+      watch->set_timeout(std::chrono::seconds(5));
     }
   }
   auto wantlist = [&](const std::string& peer) -> std::optional<std::string> {
