@@ -191,8 +191,16 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
         return !p.fetching && p.host != dst.host && !p.addresses.empty();
       });
       // Nobody holds it: exactly one concurrent deploy leads (front end at once).
-      if (held || self_held || !(leading = providers.TakeLead(cid)))
-        chosen = ChooseProviderAddresses(*records, dst.host, UnixNow(), ttl, static_cast<std::size_t>(max_peers));
+      // A follower lists again: the lead recorded itself as fetching before
+      // it took the lead, perhaps after our first list; it goes first.
+      std::string lead;
+      if (!held && !self_held && !(leading = providers.TakeLead(cid, dst.host))) {
+        lead = providers.LeadHost(cid);
+        if (auto again = providers.List(cid, UnixNow()); again.ok()) records = std::move(again);
+      }
+      if (!leading)
+        chosen = ChooseProviderAddresses(*records, dst.host, UnixNow(), ttl, static_cast<std::size_t>(max_peers),
+                                         lead);
     }
     for (const auto& a : chosen) {
       args.push_back("--peer");

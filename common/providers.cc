@@ -44,13 +44,16 @@ Result<ProviderRecord> ParseProviderRecord(std::string_view text) {
 }
 
 std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> records, std::string_view self_host,
-                                                 std::int64_t now, std::int64_t ttl_s, std::size_t max_peers) {
+                                                 std::int64_t now, std::int64_t ttl_s, std::size_t max_peers,
+                                                 std::string_view lead_host) {
   std::erase_if(records, [&](const ProviderRecord& r) {
     return r.host == self_host || now - r.time > ttl_s || r.peer.empty() || r.addresses.empty();
   });
-  std::stable_sort(records.begin(), records.end(), [](const ProviderRecord& a, const ProviderRecord& b) {
-    if (a.fetching != b.fetching) return !a.fetching;
-    return a.time > b.time;
+  // 0 holders, 1 the lead, 2 other fetchers.
+  auto rank = [&](const ProviderRecord& r) { return !r.fetching ? 0 : (!lead_host.empty() && r.host == lead_host) ? 1 : 2; };
+  std::stable_sort(records.begin(), records.end(), [&](const ProviderRecord& a, const ProviderRecord& b) {
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    return a.fetching ? a.time < b.time : a.time > b.time;
   });
   std::vector<std::string> out;
   std::vector<std::string> peers_seen;
@@ -62,6 +65,50 @@ std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> rec
       out.push_back(a.find("/p2p/") == std::string::npos ? a + "/p2p/" + r.peer : a);
   }
   return out;
+}
+
+std::optional<std::string> WantlistFingerprint(std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto keys = j.find("Keys");
+  if (keys == j.end()) return std::nullopt;
+  std::vector<std::string> cids;
+  if (keys->is_array()) {
+    for (const auto& k : *keys) {
+      if (k.is_object() && k.contains("/") && k["/"].is_string()) cids.push_back(k["/"].get<std::string>());
+      else if (k.is_string()) cids.push_back(k.get<std::string>());
+      else return std::nullopt;
+    }
+  } else if (!keys->is_null()) {
+    return std::nullopt;
+  }
+  std::sort(cids.begin(), cids.end());
+  std::string out;
+  for (const auto& c : cids) out += c + "\n";
+  return out;
+}
+
+bool ProgressClock::Observe(std::int64_t now_ms, std::uint64_t written,
+                            const std::vector<std::optional<std::string>>& wantlists) {
+  bool own = written != written_, peer = false;
+  written_ = written;
+  if (seen_.size() < wantlists.size()) seen_.resize(wantlists.size());
+  for (size_t i = 0; i < wantlists.size(); ++i) {
+    if (!wantlists[i]) continue;  // unread: no evidence either way
+    if (seen_[i] && *seen_[i] != *wantlists[i]) (i == 0 ? own : peer) = true;
+    seen_[i] = wantlists[i];
+  }
+  // Not one list could be read: our daemon is too busy to answer (it is
+  // moving blocks, or stuck): no evidence of a stall, bounded like a peer's.
+  bool unreadable = !wantlists.empty() &&
+                    std::none_of(wantlists.begin(), wantlists.end(), [](const auto& w) { return w.has_value(); });
+  if (own) last_own_ms_ = now_ms;
+  if (own || peer || unreadable) last_progress_ms_ = now_ms;
+  if (now_ms - last_progress_ms_ > stall_ms_ || now_ms - last_own_ms_ > kPeerOnlyStalls * stall_ms_) {
+    last_progress_ms_ = last_own_ms_ = now_ms;
+    return true;
+  }
+  return false;
 }
 
 bool SafeProviderName(std::string_view name) {
@@ -133,16 +180,28 @@ Result<std::vector<std::string>> ProviderStore::CidsOf(std::string_view host) {
   return out;
 }
 
-bool ProviderStore::TakeLead(std::string_view cid) {
+bool ProviderStore::TakeLead(std::string_view cid, std::string_view host) {
   if (!SafeProviderName(cid)) return true;
   std::string dir = fmt::format("{}/{}", root_, cid);
   auto lock = WriteLock();
   if (!lock.ok()) return true;  // trouble: lead (below)
   (void)ipfs_.FilesMkdir(dir);  // parents; exists already after a "fetching" record
   auto made = ipfs_.Call("files/mkdir", {{"arg", dir + "/.lead"}, {"parents", "false"}});
-  if (made.ok()) return true;
+  if (made.ok()) {
+    if (SafeProviderName(host)) (void)ipfs_.FilesWrite(fmt::format("{}/.lead/{}", dir, host), host);
+    return true;
+  }
   // Only "it exists" makes this deploy a follower; any other trouble: lead.
   return ipfs_.Stat(dir + "/.lead").status().code() != Status::Code::kOk;
+}
+
+std::string ProviderStore::LeadHost(std::string_view cid) {
+  if (!SafeProviderName(cid)) return "";
+  auto entries = ipfs_.FilesLs(fmt::format("{}/{}/.lead", root_, cid));
+  if (!entries.ok()) return "";
+  for (const auto& e : *entries)
+    if (!e.is_dir && SafeProviderName(e.name)) return e.name;
+  return "";
 }
 
 void ProviderStore::ReleaseLead(std::string_view cid) {

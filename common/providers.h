@@ -6,6 +6,7 @@
 //   <IPFS_CATALOG>/.providers/<cid>/<host>   one small JSON record per host
 //   <IPFS_CATALOG>/.providers/.hosts/<host>  the host daemon's identity
 //   <IPFS_CATALOG>/.providers/<cid>/.lead    a deploy pulls it from the front end
+//   <IPFS_CATALOG>/.providers/<cid>/.lead/<host>   ... and which host's deploy that is
 //
 // A record is {"host":..., "peer":<peer id>, "addresses":[<multiaddr>...],
 // "time":<unix seconds>, "state":"held"|"fetching"}. The dot names keep it
@@ -56,13 +57,59 @@ std::string ProviderRecordJson(const ProviderRecord& r);
 Result<ProviderRecord> ParseProviderRecord(std::string_view json);
 
 // The peer-selection policy (README "Peer-to-peer distribution"): at most
-// `max_peers` hosts other than `self_host`, fresh (now - time <= ttl_s),
-// holders before fetchers, newest first within each; each contributes all
-// its addresses, each with /p2p/<peer> appended when missing. Loopback
-// addresses are kept (test hosts live on loopback; a daemon ignores
-// addresses it cannot dial).
+// `max_peers` hosts other than `self_host`, fresh (now - time <= ttl_s):
+// holders first (newest first), then the lead of a concurrent deploy
+// (`lead_host`, the one pulling from the front end), then the other fetchers,
+// oldest first (they started earliest, so hold the most blocks); each
+// contributes all its addresses, each with /p2p/<peer> appended when
+// missing. Loopback addresses are kept (test hosts live on loopback; a
+// daemon ignores addresses it cannot dial).
 std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> records, std::string_view self_host,
-                                                 std::int64_t now, std::int64_t ttl_s, std::size_t max_peers);
+                                                 std::int64_t now, std::int64_t ttl_s, std::size_t max_peers,
+                                                 std::string_view lead_host = {});
+
+// The fetch watchdog's notion of progress (one-ipfs-host fetch). A follower
+// writes its disk in order, but bitswap delivers blocks in any order: a
+// missing early block holds the disk back while later ones keep arriving.
+// So besides bytes written, progress is any change of a watched bitswap
+// wantlist: the host daemon's own (blocks arrive, children become wanted)
+// and what each connected peer host told it it wants (that peer, e.g. the
+// lead pulling from the front end, gets blocks: bitswap then forwards them
+// to every peer whose want it holds, js-ipfs 0.66 ipfs-bitswap
+// DecisionEngine.receivedBlocks, kubo's engine ReceivedBlocks alike).
+//
+// WantlistFingerprint: the sorted CIDs of a bitswap/wantlist reply,
+// {"Keys":[{"/":"<cid>"},...]} (kubo core/commands/bitswap.go KeyList, with
+// or without ?peer=; js-ipfs 0.66 the same; "Keys":null when empty);
+// nullopt when the reply is not that shape.
+std::optional<std::string> WantlistFingerprint(std::string_view json);
+
+// Stall detection over such observations: Observe() is given the time, the
+// bytes written so far and the fingerprints just read: [0] this daemon's
+// own wantlist, [1..] what each peer wants (nullopt: that read failed, which
+// is no progress; but when no list at all could be read, the daemon is too
+// busy to answer, which is no stall either, bounded like a peer's changes).
+// Any change from the previous observation of the same slot resets the
+// clock. Returns true once no progress was seen for
+// `stall_ms`, and then restarts the clock (a further stall is reported
+// again after another `stall_ms`). A peer's changes alone (it progresses,
+// we get nothing: our wants may not have reached it, or it is busy with
+// other content) hold a stall off for at most kPeerOnlyStalls * stall_ms.
+class ProgressClock {
+ public:
+  static constexpr int kPeerOnlyStalls = 6;
+  ProgressClock(std::int64_t stall_ms, std::int64_t now_ms)
+      : stall_ms_(stall_ms), last_progress_ms_(now_ms), last_own_ms_(now_ms) {}
+  bool Observe(std::int64_t now_ms, std::uint64_t written, const std::vector<std::optional<std::string>>& wantlists);
+  std::int64_t last_progress_ms() const { return last_progress_ms_; }
+
+ private:
+  std::int64_t stall_ms_;
+  std::int64_t last_progress_ms_;  // any progress
+  std::int64_t last_own_ms_;       // bytes written or our own wantlist moved
+  std::uint64_t written_ = 0;
+  std::vector<std::optional<std::string>> seen_;
+};
 
 // Host names and CIDs become MFS path segments: only [A-Za-z0-9._-], not
 // starting with '.', at most 255 bytes.
@@ -86,10 +133,13 @@ class ProviderStore {
   // Of concurrent deploys of one CID that no host holds yet, exactly one
   // pulls from the front end at once: the one whose files/mkdir (without
   // parents: fails when it exists, in kubo and js-ipfs alike) of
-  // <cid>/.lead succeeds. The others pull from the fetchers. ReleaseLead
-  // removes it when that deploy ends; one left by a crashed deploy only
-  // makes later fetchers wait IPFS_P2P_STALL before the front end.
-  bool TakeLead(std::string_view cid);
+  // <cid>/.lead succeeds; it then writes <cid>/.lead/<host> so the others
+  // know whom to ask first (LeadHost: "" while not written yet, or none).
+  // The others pull from the fetchers, the lead first. ReleaseLead removes
+  // it when that deploy ends; one left by a crashed deploy only makes later
+  // fetchers wait IPFS_P2P_STALL before the front end.
+  bool TakeLead(std::string_view cid, std::string_view host);
+  std::string LeadHost(std::string_view cid);
   void ReleaseLead(std::string_view cid);
 
  private:

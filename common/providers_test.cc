@@ -164,23 +164,101 @@ TEST_CASE("providers: one lead per CID") {
   exists.status = 500;
   exists.body = R"({"Message":"file already exists","Code":0,"Type":"error"})";
   std::deque<HttpResponse> replies = {
-      Ok(""), Ok(""),                                                         // mkdir -p, mkdir: the lead
+      Ok(""), Ok(""), Ok(""),                                                 // mkdir -p, mkdir, write: the lead
       Ok(""), exists, Ok(R"({"Hash":"x","Size":0,"CumulativeSize":4,"Type":"directory"})"),  // taken
+      Ok(R"({"Entries":[{"Name":"node-a","Type":0,"Size":6,"Hash":"y"}]})"),  // files/ls of .lead
       Ok(""),                                                                 // release
+      NotFound(),                                                             // files/ls of .lead: none
   };
   auto t = std::make_unique<CannedTransport>(std::move(replies));
   CannedTransport* fake = t.get();
   IpfsClient ipfs(std::move(t), IpfsOptions{});
   ProviderStore store(ipfs, "/c", 600);
-  CHECK(store.TakeLead("bafyZ"));
+  CHECK(store.TakeLead("bafyZ", "node-a"));
   CHECK(Arg(fake->requests[1]) == "/c/.providers/bafyZ/.lead");
   bool parents_false = false;
   for (const auto& [k, v] : fake->requests[1].query) parents_false |= k == "parents" && v == "false";
   CHECK(parents_false);
-  CHECK_FALSE(store.TakeLead("bafyZ"));
+  CHECK(fake->requests[2].path == "/api/v0/files/write");
+  CHECK(Arg(fake->requests[2]) == "/c/.providers/bafyZ/.lead/node-a");
+  CHECK_FALSE(store.TakeLead("bafyZ", "node-b"));
+  CHECK(store.LeadHost("bafyZ") == "node-a");
+  CHECK(Arg(fake->requests[6]) == "/c/.providers/bafyZ/.lead");
   store.ReleaseLead("bafyZ");
-  CHECK(fake->requests[5].path == "/api/v0/files/rm");
-  CHECK(Arg(fake->requests[5]) == "/c/.providers/bafyZ/.lead");
+  CHECK(fake->requests[7].path == "/api/v0/files/rm");
+  CHECK(Arg(fake->requests[7]) == "/c/.providers/bafyZ/.lead");
+  CHECK(store.LeadHost("bafyZ").empty());
+}
+
+TEST_CASE("providers: the lead goes first among fetchers, the other fetchers oldest first") {
+  const std::int64_t now = 10000, ttl = 600;
+  std::vector<ProviderRecord> records = {
+      Rec("f-new", "Pnew", now - 1, true),
+      Rec("f-old", "Pold", now - 30, true),
+      Rec("lead", "Plead", now - 5, true),
+      Rec("holder", "Phold", now - 50),
+  };
+  auto chosen = ChooseProviderAddresses(records, "self", now, ttl, 3, "lead");
+  REQUIRE(chosen.size() == 3);
+  CHECK(chosen[0] == "/ip4/10.0.0.1/tcp/4001/p2p/Phold");
+  CHECK(chosen[1] == "/ip4/10.0.0.1/tcp/4001/p2p/Plead");
+  CHECK(chosen[2] == "/ip4/10.0.0.1/tcp/4001/p2p/Pold");  // f-new left out: the longest in progress first
+  // With 8 hosts and IPFS_P2P_PEERS=3 the lead is never crowded out.
+  for (int i = 0; i < 6; ++i) records.push_back(Rec("f" + std::to_string(i), "P" + std::to_string(i), now - 100, true));
+  auto many = ChooseProviderAddresses(records, "self", now, ttl, 2, "lead");
+  REQUIRE(many.size() == 2);
+  CHECK(many[1] == "/ip4/10.0.0.1/tcp/4001/p2p/Plead");
+  // Unknown lead (not written yet): fetchers oldest first.
+  auto nolead = ChooseProviderAddresses(records, "self", now, ttl, 10);
+  CHECK(nolead.back() == "/ip4/10.0.0.1/tcp/4001/p2p/Pnew");
+}
+
+TEST_CASE("providers: wantlist fingerprints") {
+  // kubo core/commands/bitswap.go KeyList and js-ipfs 0.66 ipfs-http-server
+  // bitswap.js: {"Keys":[{"/":"<cid>"}...]}; kubo encodes an empty list as null.
+  auto a = WantlistFingerprint(R"({"Keys":[{"/":"bafyB"},{"/":"bafyA"}]})");
+  auto b = WantlistFingerprint(R"({"Keys":[{"/":"bafyA"},{"/":"bafyB"}]})");
+  REQUIRE(a);
+  CHECK(*a == *b);  // order does not matter
+  CHECK(*a != *WantlistFingerprint(R"({"Keys":[{"/":"bafyA"}]})"));
+  CHECK(WantlistFingerprint(R"({"Keys":null})") == std::optional<std::string>(""));
+  CHECK(WantlistFingerprint(R"({"Keys":[]})") == std::optional<std::string>(""));
+  CHECK_FALSE(WantlistFingerprint("not json"));
+  CHECK_FALSE(WantlistFingerprint(R"({"Message":"peer not connected"})"));
+  CHECK_FALSE(WantlistFingerprint(R"({"Keys":[42]})"));
+}
+
+TEST_CASE("providers: the progress clock") {
+  using W = std::vector<std::optional<std::string>>;
+  ProgressClock clock(10000, 0);
+  // A wantlist that keeps changing is progress even with nothing written
+  // (blocks arrive out of order behind a missing one).
+  CHECK_FALSE(clock.Observe(1000, 0, W{"a", "lead1"}));
+  CHECK_FALSE(clock.Observe(9000, 0, W{"a", "lead2"}));   // the lead's wants moved
+  CHECK_FALSE(clock.Observe(18000, 0, W{"b", "lead2"}));  // ours moved
+  CHECK(clock.last_progress_ms() == 18000);
+  // Unreadable (nullopt) and unchanged lists are no progress: a stall.
+  CHECK_FALSE(clock.Observe(25000, 0, W{std::nullopt, "lead2"}));
+  CHECK(clock.Observe(28001, 0, W{"b", "lead2"}));
+  // Reported again only after another full stall.
+  CHECK_FALSE(clock.Observe(30000, 0, W{"b", "lead2"}));
+  CHECK(clock.Observe(38002, 0, W{"b", "lead2"}));
+  // Bytes written are progress, with or without lists.
+  CHECK_FALSE(clock.Observe(47000, 100, W{}));
+  CHECK_FALSE(clock.Observe(56000, 200, W{}));
+  CHECK(clock.Observe(66001, 200, W{}));
+  // A peer that moves while nothing reaches us holds a stall off only so long.
+  ProgressClock busy(1000, 0);
+  int stalls = 0;
+  for (int t = 500; t <= 6000; t += 500) stalls += busy.Observe(t, 0, W{"mine", "peer" + std::to_string(t)});
+  CHECK(stalls == 0);
+  CHECK(busy.Observe(ProgressClock::kPeerOnlyStalls * 1000 + 1, 0, W{"mine", "peer-again"}));
+  // A daemon too busy to answer any read: no stall, but only so long.
+  ProgressClock mute(1000, 0);
+  stalls = 0;
+  for (int t = 500; t <= 6000; t += 500) stalls += mute.Observe(t, 0, W{std::nullopt, std::nullopt});
+  CHECK(stalls == 0);
+  CHECK(mute.Observe(ProgressClock::kPeerOnlyStalls * 1000 + 1, 0, W{std::nullopt, std::nullopt}));
 }
 
 TEST_CASE("providers: safe names") {

@@ -12,8 +12,10 @@
 //       connect the host daemon to the --peer addresses (other hosts that
 //       hold the content) and to the front end: at once when no peer
 //       connects, else only after <s> seconds (default 10) without progress
-//       (an INFO line says so); none of them when the host cache (with
-//       --cache-mb > 0) holds <cid>, which is then fully local. Then stream
+//       (an INFO line says so; progress: a byte written, or a change of the
+//       daemon's bitswap wantlist or of a peer's, providers.h ProgressClock);
+//       none of them when the host cache (with --cache-mb > 0) holds <cid>,
+//       which is then fully local. Then stream
 //       the content into <dst> atomically (temporary file beside it, sparse,
 //       byte count checked, fsync, rename; see disk_writer.h). When <cid> is
 //       exactly the UnixFS DAG of <bytes> zero bytes (zero_dag.h: an empty
@@ -74,6 +76,7 @@
 #include "common/ipfs.h"
 #include "common/log.h"
 #include "common/number.h"
+#include "common/providers.h"
 #include "common/zero_dag.h"
 
 namespace oneipfs {
@@ -288,29 +291,57 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
     if (refresher.joinable()) refresher.join();
   };
 
-  // The watchdog: progress is any byte written; a stall brings the front end in.
-  std::atomic<std::int64_t> last_progress_ms{0};
+  // The watchdog (providers.h ProgressClock): progress is a byte written or,
+  // when peers serve, a change of this daemon's bitswap wantlist or of what a
+  // peer host told it it wants (blocks arrive out of order, and the lead's
+  // progress reaches us as it forwards blocks); a stall brings the front end
+  // in. Its reads use a client of their own with a short timeout.
+  std::atomic<std::uint64_t> written{0};
   auto now_ms = [] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
   };
-  last_progress_ms = now_ms();
+  std::vector<std::string> peer_ids;
+  for (const auto& p : host->connected) {
+    size_t at = p.rfind("/p2p/");
+    if (at == std::string::npos) continue;
+    std::string pid = p.substr(at + 5);
+    if (std::find(peer_ids.begin(), peer_ids.end(), pid) == peer_ids.end()) peer_ids.push_back(pid);
+  }
+  std::unique_ptr<IpfsClient> watch;  // none for a cached CID: no peer serves it
+  if (!frontend.used() && !cached_at) {
+    if (auto c = HostClient(); c.ok()) {
+      watch = std::move(*c);
+      watch->set_timeout(std::chrono::seconds(5));
+    }
+  }
+  auto wantlist = [&](const std::string& peer) -> std::optional<std::string> {
+    std::vector<std::pair<std::string, std::string>> q;
+    if (!peer.empty()) q.emplace_back("peer", peer);
+    auto body = watch->Call("bitswap/wantlist", q);
+    if (!body.ok()) return std::nullopt;
+    return WantlistFingerprint(*body);
+  };
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   bool stop = false;
   std::thread watchdog([&] {
+    ProgressClock clock(args->stall_s * 1000, now_ms());
     std::unique_lock<std::mutex> lock(stop_mu);
     while (!stop) {
-      stop_cv.wait_for(lock, std::chrono::milliseconds(250));
+      stop_cv.wait_for(lock, std::chrono::milliseconds(watch ? 1000 : 250));
       if (stop) break;
-      if (now_ms() - last_progress_ms.load() > args->stall_s * 1000) {
-        // Again after every further stall: a concurrent deploy on this host
-        // may have closed the connection meanwhile.
-        lock.unlock();
-        frontend.Connect(fmt::format("no progress from peers for {} s", args->stall_s));
-        lock.lock();
-        last_progress_ms = now_ms();
+      lock.unlock();
+      std::vector<std::optional<std::string>> lists;
+      if (watch && !frontend.used()) {
+        lists.push_back(wantlist(""));
+        for (const auto& pid : peer_ids) lists.push_back(wantlist(pid));
       }
+      // Again after every further stall: a concurrent deploy on this host
+      // may have closed the connection meanwhile.
+      if (clock.Observe(now_ms(), written.load(), lists))
+        frontend.Connect(fmt::format("no progress from peers for {} s", args->stall_s));
+      lock.lock();
     }
   });
   auto stop_watchdog = [&] {
@@ -359,7 +390,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   }
   auto last = started;
   Status st = ipfs->Cat("/ipfs/" + cid, 0, std::nullopt, [&](std::string_view chunk) {
-    last_progress_ms = now_ms();
+    written += chunk.size();
     auto now = std::chrono::steady_clock::now();
     if (now - last >= std::chrono::seconds(5)) {
       last = now;
