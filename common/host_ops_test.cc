@@ -144,7 +144,7 @@ TEST_CASE("host_ops: a first deploy records the host as fetching, takes the lead
             Ok(""),                                      // files/write: fetching
             Ok(Listing()), Ok(R"({"host":"node1","peer":"12D3KooWnode1","addresses":[],"time":)" +
                                  std::to_string(now) + R"(,"state":"fetching"})"),
-            Ok(""), Ok(""),                              // files/mkdir -p, files/mkdir .lead
+            Ok(""), Ok(""), Ok(""),                      // files/mkdir -p, files/mkdir .lead, .lead/node1
             Ok(""),                                      // files/rm .lead
             Ok(""), Ok("")});                            // identity, held record
   REQUIRE(d.result.ok());
@@ -153,7 +153,8 @@ TEST_CASE("host_ops: a first deploy records the host as fetching, takes the lead
                          "/api/v0/files/ls " + dir, "/api/v0/files/read /one-ipfs/.providers/.hosts/node1",
                          "/api/v0/files/write " + dir + "/node1", "/api/v0/files/ls " + dir,
                          "/api/v0/files/read " + dir + "/node1", "/api/v0/files/mkdir " + dir,
-                         "/api/v0/files/mkdir " + dir + "/.lead", "/api/v0/files/rm " + dir + "/.lead",
+                         "/api/v0/files/mkdir " + dir + "/.lead", "/api/v0/files/write " + dir + "/.lead/node1",
+                         "/api/v0/files/rm " + dir + "/.lead",
                          "/api/v0/files/write /one-ipfs/.providers/.hosts/node1",
                          "/api/v0/files/write " + dir + "/node1"});
 }

@@ -325,7 +325,7 @@ TEST_CASE("providers: every MFS write holds IPFS_MFS_LOCK shared, so no flock'd 
       Ok(""),                                                          // Put: files/write
       Ok(""),                                                          // PutIdentity: files/write
       NotFound(),                                                      // Remove: files/rm of an absent record
-      Ok(""), Ok(""),                                                  // TakeLead: mkdir -p, mkdir .lead
+      Ok(""), Ok(""), Ok(""),                                          // TakeLead: mkdir -p, mkdir .lead, .lead/<host>
       Ok(""),                                                          // ReleaseLead: files/rm
       Ok(""), exists, Ok(R"({"Hash":"x","Size":0,"CumulativeSize":4,"Type":"directory"})"),  // TakeLead: taken
       Ok(R"({"Entries":[{"Name":"h2","Type":0,"Size":90,"Hash":"y"}]})"),  // List: files/ls
@@ -342,14 +342,14 @@ TEST_CASE("providers: every MFS write holds IPFS_MFS_LOCK shared, so no flock'd 
   REQUIRE(store.Put("bafyL", Rec("h1", "P1", now)).ok());
   REQUIRE(store.PutIdentity(Rec("h1", "P1", now)).ok());
   REQUIRE(store.Remove("bafyL", "h1").ok());
-  CHECK(store.TakeLead("bafyL"));
+  CHECK(store.TakeLead("bafyL", "h1"));
   store.ReleaseLead("bafyL");
-  CHECK_FALSE(store.TakeLead("bafyL"));
+  CHECK_FALSE(store.TakeLead("bafyL", "h2"));
   auto list = store.List("bafyL", now);
   REQUIRE(list.ok());
   CHECK(list->empty());
-  REQUIRE(fake->requests.size() == 12);
-  REQUIRE(fake->gc_could_run.size() == 12);
+  REQUIRE(fake->requests.size() == 13);
+  REQUIRE(fake->gc_could_run.size() == 13);
   int writes = 0;
   for (size_t i = 0; i < fake->requests.size(); ++i) {
     const std::string& path = fake->requests[i].path;
@@ -358,7 +358,7 @@ TEST_CASE("providers: every MFS write holds IPFS_MFS_LOCK shared, so no flock'd 
     ++writes;
     CHECK_MESSAGE(!fake->gc_could_run[i], "request " << i << " " << path << " ran without the shared lock");
   }
-  CHECK(writes == 9);
+  CHECK(writes == 10);
   CHECK(lock.GcCouldRun());  // and every lock is given back
 }
 
@@ -377,7 +377,7 @@ TEST_CASE("providers: while a repo gc holds IPFS_MFS_LOCK, no record is written"
   Status put = store.Put("bafyG", Rec("h1", "P1", 1));
   CHECK(put.code() == Status::Code::kTimeout);
   CHECK(store.Remove("bafyG", "h1").code() == Status::Code::kTimeout);
-  CHECK(store.TakeLead("bafyG"));  // trouble with the records: this deploy leads
+  CHECK(store.TakeLead("bafyG", "h1"));  // trouble with the records: this deploy leads
   store.ReleaseLead("bafyG");
   CHECK(fake->requests.empty());
   ::close(gc);
