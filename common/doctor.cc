@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -395,10 +396,47 @@ void CheckStorageMax(const RepoStat& repo, std::uint64_t catalog_bytes, Report& 
          "monitor's FREE_MB comes from the file system, not StorageMax");
 }
 
+void CheckCatalogFsck(const Result<FsckReport>& fsck, Report& r) {
+  const std::string fix_run = "run `one-ipfs-fsck` to list the findings, `one-ipfs-fsck --repair` to repair them";
+  if (!fsck.ok()) {
+    r.Warn(kFrontEnd, "catalog (fsck)", fmt::format("cannot check the catalog: {}", fsck.status().message()),
+           "check the front-end daemon; then " + fix_run);
+    return;
+  }
+  std::map<std::string, std::size_t> open;
+  bool not_local = false;
+  for (const auto& f : fsck->findings) {
+    if (f.repaired) continue;
+    ++open[std::string(FsckKindName(f.kind))];
+    not_local = not_local || f.kind == FsckFinding::Kind::kNotLocal;
+  }
+  if (open.empty()) {
+    r.Pass(kFrontEnd, "catalog (fsck)",
+           fmt::format("{} entries, {} versions: nothing found (orphans: see one-ipfs-fsck)", fsck->entries,
+                       fsck->versions));
+    return;
+  }
+  std::vector<std::string> parts;
+  for (const auto& [kind, n] : open) parts.push_back(fmt::format("{} {}", n, kind));
+  std::string detail = fmt::format("{} entries, {} versions: {}", fsck->entries, fsck->versions,
+                                   fmt::join(parts, ", "));
+  if (not_local)
+    r.Fail(kFrontEnd, "catalog (fsck)", detail,
+           "content of registered images is not all in the front-end daemon: " + fix_run +
+               " (it fetches what any peer still has)");
+  else
+    r.Warn(kFrontEnd, "catalog (fsck)", detail, fix_run);
+}
+
 bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient& ipfs, Report& report) {
   CheckConfiguration(facts, config, report);
   bool up = CheckDaemon(config, ipfs, report);
   if (up) CheckDaemonDetails(config, ipfs, report);
+  if (up) {
+    FsckOptions options;  // read only; no orphan check
+    options.local_timeout = std::chrono::seconds(10);
+    CheckCatalogFsck(RunFsck(ipfs, config.Get("IPFS_CATALOG"), options, Log("one-ipfs-doctor")), report);
+  }
   CheckApiExposure(config, ipfs, up, report);
   CheckActions(facts, report);
   CheckOnedConf(facts, report);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/fsck.h"
 #include "common/ipfs.h"
 #include "common/remote.h"
 #include "common/tm.h"
@@ -64,7 +65,7 @@ struct FrontEndFacts {
 // Configuration, daemon reachable and its version, API on loopback only,
 // the daemon's kind and version and its GC (kubo #10842), StorageMax against
 // the registered content, actions installed and executable, oned.conf
-// registration. Returns true when the front-end daemon answered (host round
+// registration, the catalog's own checks (CheckCatalogFsck). Returns true when the front-end daemon answered (host round
 // trips need it).
 bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient& ipfs, Report& report);
 
@@ -104,6 +105,14 @@ void CheckDaemonKind(const DaemonKind& daemon, AutoGc gc, Report& r);
 // repository grows past it anyway); PASS when there is no StorageMax or it
 // is above.
 void CheckStorageMax(const RepoStat& repo, std::uint64_t catalog_bytes, Report& r);
+
+// Row "catalog (fsck)": one-ipfs-fsck's checks, read only (fsck.h), without
+// the orphan check (that needs oned's image list: one-ipfs-fsck does it).
+// FAIL when content of the catalog is not fully in the front-end daemon;
+// WARN for any other finding (stale names, stale holds, unknown pins) or
+// when the checks could not run; PASS with the counts otherwise. The fix
+// names one-ipfs-fsck and --repair.
+void CheckCatalogFsck(const Result<FsckReport>& fsck, Report& r);
 
 // A small random block added to the front-end daemon for host round trips.
 struct ProbeBlock {

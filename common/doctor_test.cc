@@ -1,6 +1,7 @@
 // Unit tests for doctor.h: loopback detection, API address hosts, the report
 // table and the onehost XML.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "common/doctor.h"
 
@@ -196,5 +197,60 @@ TEST_CASE("doctor: StorageMax against the registered content") {
       CHECK(r.rows()[0].outcome == Outcome::kPass);
       CHECK(r.rows()[0].detail.find("no StorageMax") == 0);
     }
+  }
+}
+
+TEST_CASE("doctor: the catalog row from one-ipfs-fsck's findings") {
+  auto finding = [](FsckFinding::Kind k, bool repaired = false) {
+    FsckFinding f;
+    f.kind = k;
+    f.subject = "/one-ipfs/100/7-1";
+    f.repaired = repaired;
+    return f;
+  };
+  FsckReport base;
+  base.entries = 3;
+  base.versions = 5;
+  SUBCASE("nothing found: PASS with the counts") {
+    Report r;
+    CheckCatalogFsck(base, r);
+    REQUIRE(r.rows().size() == 1);
+    CHECK(r.rows()[0].check == "catalog (fsck)");
+    CHECK(r.rows()[0].outcome == Outcome::kPass);
+    CHECK(r.rows()[0].detail.find("3 entries, 5 versions") == 0);
+  }
+  SUBCASE("stale names and holds: WARN naming each kind and the repair") {
+    FsckReport f = base;
+    f.findings = {finding(FsckFinding::Kind::kStaleHold), finding(FsckFinding::Kind::kStaleHold),
+                  finding(FsckFinding::Kind::kStale)};
+    Report r;
+    CheckCatalogFsck(f, r);
+    CHECK(r.rows()[0].outcome == Outcome::kWarn);
+    CHECK(r.rows()[0].detail.find(fmt::format("2 {}", FsckKindName(FsckFinding::Kind::kStaleHold))) !=
+          std::string::npos);
+    CHECK(r.rows()[0].detail.find(fmt::format("1 {}", FsckKindName(FsckFinding::Kind::kStale))) != std::string::npos);
+    CHECK(r.rows()[0].fix.find("one-ipfs-fsck --repair") != std::string::npos);
+    CHECK_FALSE(r.failed());
+  }
+  SUBCASE("content not fully local: FAIL") {
+    FsckReport f = base;
+    f.findings = {finding(FsckFinding::Kind::kStale), finding(FsckFinding::Kind::kNotLocal)};
+    Report r;
+    CheckCatalogFsck(f, r);
+    CHECK(r.rows()[0].outcome == Outcome::kFail);
+    CHECK(r.failed());
+  }
+  SUBCASE("repaired findings do not count") {
+    FsckReport f = base;
+    f.findings = {finding(FsckFinding::Kind::kNotLocal, /*repaired=*/true)};
+    Report r;
+    CheckCatalogFsck(f, r);
+    CHECK(r.rows()[0].outcome == Outcome::kPass);
+  }
+  SUBCASE("the checks cannot run: WARN") {
+    Report r;
+    CheckCatalogFsck(Result<FsckReport>(Status::Unavailable("connection refused")), r);
+    CHECK(r.rows()[0].outcome == Outcome::kWarn);
+    CHECK(r.rows()[0].detail.find("connection refused") != std::string::npos);
   }
 }

@@ -27,6 +27,9 @@ cp "$fixture" "$T_ROOT/oned-registered.conf"
 doctor() { run_raw "" "$DOCTOR" --remotes "$ONE_REMOTES" "$@"; }
 row() { printf '%s\n' "$OUT" | grep -E "^$1 +$2 +$3 " || true; }  # OUTCOME SUBJECT CHECK
 
+head -c 2M /dev/urandom >"$T_ROOT/img"
+register_file 7 "$T_ROOT/img"; IMG=$SRC
+
 t_case "a healthy front end and host: every check passes"
 doctor --oned-conf "$T_ROOT/oned-registered.conf" node1
 assert_success "$OUT"
@@ -39,8 +42,17 @@ assert_contains "$OUT" "0 failed"
 assert_contains "$(row PASS node1 "round trip")" "read back intact"
 assert_contains "$(row PASS "front end" "daemon kind")" "js-ipfs 0."
 assert_contains "$(row PASS "front end" StorageMax)" "no StorageMax; the catalog references"
+assert_contains "$(row PASS "front end" "catalog \\(fsck\\)")" "1 entries, 1 versions: nothing found"
 # PASS, or WARN when this loaded machine takes over 2 s for one ssh command
 assert_contains "$(row '(PASS|WARN)' node1 ssh)" "reachable, a command takes"
+
+t_case "a stale name inside a catalog entry (a writer killed mid-way) is a warning naming one-ipfs-fsck"
+ipfs_rpc fe files/mkdir "arg=${IMG#mfs:}/.staging-123" >/dev/null
+doctor --oned-conf "$T_ROOT/oned-registered.conf" node1
+assert_success "warnings alone do not fail: $OUT"
+assert_contains "$(row WARN "front end" "catalog \\(fsck\\)")" "1 stale"
+assert_contains "$OUT" "one-ipfs-fsck --repair"
+ipfs_rpc fe files/rm "arg=${IMG#mfs:}/.staging-123&recursive=true" >/dev/null
 
 t_case "a host whose ssh commands are slow is a warning with the fix"
 printf '#!/bin/sh\nsleep 2.5\nexec ssh -F %s "$@"\n' "$T_ROOT/ssh_config" > "$T_ROOT/slow-ssh"; chmod +x "$T_ROOT/slow-ssh"
