@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include "common/canned_http_test.h"
 #include "common/http.h"
 
 namespace oneipfs {
@@ -25,39 +26,9 @@ TEST_CASE("host cache: least recently deployed first, never a leased CID") {
 
 namespace {
 
-// Replies in order, recording requests. Bodies stand for kubo's
-// (core/commands/files.go): files/ls {"Entries":[{"Name","Type","Size","Hash"}]},
-// files/mv an empty body, a missing path 500 {"Message":"file does not exist"}.
-class Canned : public HttpTransport {
- public:
-  explicit Canned(std::deque<HttpResponse> replies) : replies_(std::move(replies)) {}
-  std::string Describe() const override { return "http://fake:5001"; }
-  Result<HttpResponse> Post(const HttpRequest& r) override {
-    requests.push_back(r);
-    REQUIRE_MESSAGE(!replies_.empty(), "unexpected request " << r.path);
-    HttpResponse resp = replies_.front();
-    replies_.pop_front();
-    return resp;
-  }
-  std::vector<HttpRequest> requests;
-
- private:
-  std::deque<HttpResponse> replies_;
-};
-
-HttpResponse Reply(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-std::vector<std::string> Args(const HttpRequest& r) {
-  std::vector<std::string> out;
-  for (const auto& [k, v] : r.query)
-    if (k == "arg") out.push_back(v);
-  return out;
-}
+using Canned = testing::CannedTransport;
+using testing::Args;
+using testing::Reply;
 
 }  // namespace
 

@@ -8,52 +8,17 @@
 
 #include <doctest/doctest.h>
 
+#include "common/canned_http_test.h"
 #include "common/http.h"
 #include "common/providers.h"
 
 namespace oneipfs {
 namespace {
 
-// Replies in order and records each request. The bodies stand for kubo's
-// replies (core/commands/files.go): files/ls {"Entries":[{"Name","Type","Size","Hash"}]},
-// files/read the file's bytes, files/write, files/mkdir and files/rm an empty
-// body, a missing path error 500 {"Message":"file does not exist"}.
-class CannedTransport : public HttpTransport {
- public:
-  explicit CannedTransport(std::deque<HttpResponse> replies) : replies_(std::move(replies)) {}
-  std::string Describe() const override { return "http://fake:5001"; }
-  Result<HttpResponse> Post(const HttpRequest& r) override {
-    requests.push_back(r);
-    REQUIRE_MESSAGE(!replies_.empty(), "unexpected request " << r.path);
-    HttpResponse resp = replies_.front();
-    replies_.pop_front();
-    return resp;
-  }
-  std::vector<HttpRequest> requests;
-
- private:
-  std::deque<HttpResponse> replies_;
-};
-
-HttpResponse Ok(std::string body) {
-  HttpResponse r;
-  r.status = 200;
-  r.body = std::move(body);
-  return r;
-}
-
-HttpResponse NotFound() {
-  HttpResponse r;
-  r.status = 500;
-  r.body = R"({"Message":"file does not exist","Code":0,"Type":"error"})";
-  return r;
-}
-
-std::string Arg(const HttpRequest& r) {
-  for (const auto& [k, v] : r.query)
-    if (k == "arg") return v;
-  return "";
-}
+using testing::Arg;
+using testing::CannedTransport;
+using testing::NotFound;
+using testing::Ok;
 
 // The host: records the argv and answers as one-ipfs-host fetch does.
 class FakeHost : public RemoteRunner {

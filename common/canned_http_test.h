@@ -1,0 +1,61 @@
+// canned_http_test.h: the fake daemon of unit tests that script one reply per
+// request, in order (a test-only header; *_test.* never enters the library).
+//
+// CannedTransport answers each request with the next reply and records the
+// request; a request beyond the script fails the test. The reply bodies each
+// test writes stand for kubo's (core/commands/files.go): files/ls
+// {"Entries":[{"Name","Type","Size","Hash"}]} (Type 0 file, 1 directory),
+// files/read the file's bytes, files/write, files/mkdir, files/mv and files/rm
+// an empty body, a missing path error 500 {"Message":"file does not exist"}
+// (NotFound). Tests with routing by command use gc_guard_test.cc's fake.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "common/http.h"
+
+namespace oneipfs::testing {
+
+class CannedTransport : public HttpTransport {
+ public:
+  explicit CannedTransport(std::deque<HttpResponse> replies) : replies_(std::move(replies)) {}
+  std::string Describe() const override { return "http://fake:5001"; }
+  Result<HttpResponse> Post(const HttpRequest& r) override {
+    requests.push_back(r);
+    REQUIRE_MESSAGE(!replies_.empty(), "unexpected request " << r.path);
+    HttpResponse resp = replies_.front();
+    replies_.pop_front();
+    return resp;
+  }
+  std::vector<HttpRequest> requests;
+
+ private:
+  std::deque<HttpResponse> replies_;
+};
+
+inline HttpResponse Reply(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+inline HttpResponse Ok(std::string body) { return Reply(200, std::move(body)); }
+inline HttpResponse NotFound() { return Reply(500, R"({"Message":"file does not exist","Code":0,"Type":"error"})"); }
+
+// Every "arg" of a request, and the first one ("" when none).
+inline std::vector<std::string> Args(const HttpRequest& r) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : r.query)
+    if (k == "arg") out.push_back(v);
+  return out;
+}
+inline std::string Arg(const HttpRequest& r) {
+  auto a = Args(r);
+  return a.empty() ? "" : a.front();
+}
+
+}  // namespace oneipfs::testing
