@@ -56,9 +56,15 @@ gc_loop &
 GC_PID=$!
 T_PIDS+=("$GC_PID")
 
-register() { # ID PATH -> SOURCE in $SRC
-  doc_from cp "$2" IMAGE/ID "$1"
-  run_ds cp "$T_ROOT/cp.xml" "$1"; assert_success "register $2: $ERR"; SRC=${OUT%% *}
+save_back() { # HOST IMAGE_ID VM_ID SEEK TEXT: register, deploy, change, mvds -> SOURCE in $SRC
+  local disk="$DS/0/$3/disk.0" name="pers$2"
+  head -c 8M /dev/urandom >"$T_ROOT/$name.img"
+  register_file "$2" "$T_ROOT/$name.img"
+  run_tm clone "$SRC" "$1:$disk" "$3" 100; assert_success "deploy: $ERR"
+  printf '%s' "$5" | dd of="$(on "$1" "$disk")" bs=1 seek="$4" conv=notrunc status=none
+  cp "$(on "$1" "$disk")" "$T_ROOT/$name.new"
+  run_tm mvds "$1:$disk" "$SRC" "$3" 100; assert_success "mvds: $ERR"
+  EXPECT[$SRC]="$T_ROOT/$name.new"
 }
 current_cid() { # SOURCE -> CID of its highest version
   curl -sS -m 40 -X POST "$IPFSD_API_fe/api/v0/files/ls?arg=${1#mfs:}&long=true&timeout=30s" | python3 -c '
@@ -74,26 +80,20 @@ reads_back() { # SOURCE FILE WHAT
 
 t_case "cp of a 64 MiB file while gc runs"
 head -c 64M /dev/urandom >"$T_ROOT/big.img"
-register 1 "$T_ROOT/big.img"; BIG=$SRC; EXPECT[$BIG]="$T_ROOT/big.img"
+register_file 1 "$T_ROOT/big.img"; BIG=$SRC; EXPECT[$BIG]="$T_ROOT/big.img"
 
 t_case "cp of IPFS content the front end fetches from a peer while gc runs"
 head -c 12M /dev/urandom >"$T_ROOT/peer.img"
 pcid=$(ipfs_add host-node1 "$T_ROOT/peer.img")
 ipfs_rpc fe swarm/connect "arg=$IPFSD_SWARM_host_node1/p2p/$IPFSD_ID_host_node1" >/dev/null
-register 2 "/ipfs/$pcid"; EXPECT[$SRC]="$T_ROOT/peer.img"
+register_file 2 "/ipfs/$pcid"; EXPECT[$SRC]="$T_ROOT/peer.img"
 
 t_case "clone while gc runs"
 cp "$fx/clone.xml" "$T_ROOT/clone.xml"; xml_set "$T_ROOT/clone.xml" IMAGE/ID 3; xml_set "$T_ROOT/clone.xml" IMAGE/PATH "$BIG"
 run_ds clone "$T_ROOT/clone.xml" 3; assert_success "clone: $ERR"; EXPECT[${OUT%% *}]="$T_ROOT/big.img"
 
 t_case "mvds through the host helper while gc runs"
-head -c 8M /dev/urandom >"$T_ROOT/pers1.img"
-register 4 "$T_ROOT/pers1.img"; P1=$SRC
-run_tm clone "$P1" "node1:$DS/0/10/disk.0" 10 100; assert_success "deploy: $ERR"
-printf 'saved through the helper' | dd of="$(on node1 $DS/0/10/disk.0)" bs=1 seek=8192 conv=notrunc status=none
-cp "$(on node1 $DS/0/10/disk.0)" "$T_ROOT/pers1.new"
-run_tm mvds "node1:$DS/0/10/disk.0" "$P1" 10 100; assert_success "mvds: $ERR"
-EXPECT[$P1]="$T_ROOT/pers1.new"
+save_back node1 4 10 8192 'saved through the helper'; P1=$SRC
 assert_eq "$(ipfs_rpc host-node1 pin/ls type=recursive | grep -c one-ipfs || true)" 0 "no hold left on the host"
 
 t_case "deploys write provider records into the front end's MFS while gc runs"
@@ -108,13 +108,7 @@ for v in 20 21 22 23 24; do
 done
 
 t_case "mvds through the fallback (no host daemon) while gc runs"
-head -c 8M /dev/urandom >"$T_ROOT/pers3.img"
-register 5 "$T_ROOT/pers3.img"; P3=$SRC
-run_tm clone "$P3" "node3:$DS/0/11/disk.0" 11 100; assert_success "deploy: $ERR"
-printf 'saved through the fallback' | dd of="$(on node3 $DS/0/11/disk.0)" bs=1 seek=4096 conv=notrunc status=none
-cp "$(on node3 $DS/0/11/disk.0)" "$T_ROOT/pers3.new"
-run_tm mvds "node3:$DS/0/11/disk.0" "$P3" 11 100; assert_success "mvds: $ERR"; assert_contains "$ERR" "no IPFS daemon on node3"
-EXPECT[$P3]="$T_ROOT/pers3.new"
+save_back node3 5 11 4096 'saved through the fallback'; assert_contains "$ERR" "no IPFS daemon on node3"
 
 t_case "15 concurrent cp/rm sharing content while gc runs"
 for k in 0 1 2; do head -c 3M /dev/urandom >"$T_ROOT/shared$k.img"; done

@@ -417,7 +417,7 @@ doc_from() { # FIXTURE PATH [XPATH VALUE]...
 }
 register_file() { # ID FILE -> SOURCE in $SRC
   doc_from cp "$2" IMAGE/ID "$1"
-  run_ds cp "$T_ROOT/cp.xml" "$1"; assert_success "register $2"; SRC=${OUT%% *}
+  run_ds cp "$T_ROOT/cp.xml" "$1"; assert_success "register $2: $ERR"; SRC=${OUT%% *}
 }
 
 # --- checks ----------------------------------------------------------------------
