@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <initializer_list>
 #include <sstream>
 
@@ -22,30 +21,44 @@ constexpr std::uint64_t kMiB = 1024 * 1024;
 
 std::uint64_t RoundUpMb(std::uint64_t bytes) { return bytes / kMiB + (bytes % kMiB != 0 ? 1 : 0); }
 
+// The memo files live in a shared temporary directory: read only a regular
+// file of our own that nobody else may write (nullopt otherwise), written as a
+// fresh 0600 file renamed into place. Best effort: a memo that cannot be
+// written only costs the calls it would have saved.
+std::optional<std::string> ReadOwnFile(const std::string& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  std::optional<std::string> text;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 022) == 0 &&
+      st.st_size < (64 << 20)) {
+    text.emplace();
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) text->append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+void WriteFileAtomically(const std::string& file, const std::string& text) {
+  std::string tmp = fmt::format("{}.{}.tmp", file, ::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return;
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) std::remove(tmp.c_str());
+}
+
 std::optional<std::string> ReadCache(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  std::string line;
-  std::getline(in, line);
-  std::string path(Trim(line));
+  auto text = ReadOwnFile(file);
+  if (!text) return std::nullopt;
+  std::string path(Trim(text->substr(0, text->find('\n'))));
   if (path.empty() || path[0] != '/') return std::nullopt;
   return path;
 }
 
-// Best effort: a cache that cannot be written only costs another question.
-void WriteCache(const std::string& file, const std::string& path) {
-  std::string tmp = fmt::format("{}.{}.tmp", file, ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return;
-    out << path << "\n";
-    if (!out.flush()) {
-      std::remove(tmp.c_str());
-      return;
-    }
-  }
-  if (std::rename(tmp.c_str(), file.c_str()) != 0) std::remove(tmp.c_str());
-}
+void WriteCache(const std::string& file, const std::string& path) { WriteFileAtomically(file, path + "\n"); }
 
 std::uint64_t Fnv1a(std::initializer_list<std::string_view> parts) {
   std::uint64_t h = 1469598103934665603ULL;
@@ -66,17 +79,7 @@ std::string EntrySizesFile(std::string_view dir, std::string_view api, std::stri
 
 EntrySizeMemo LoadEntrySizes(const std::string& file) {
   EntrySizeMemo memo;
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return memo;
-  struct stat st {};
-  std::string text;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 022) == 0 &&
-      st.st_size < (64 << 20)) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  std::string text = ReadOwnFile(file).value_or("");
   std::istringstream in(text);
   std::string line;
   if (!std::getline(in, line) || line != kSizesHeader) return memo;
@@ -93,19 +96,11 @@ EntrySizeMemo LoadEntrySizes(const std::string& file) {
 void SaveEntrySizes(const std::string& file, const EntrySizeMemo& memo) {
   std::string text = std::string(kSizesHeader) + "\n";
   for (const auto& [cid, bytes] : memo.seen) text += fmt::format("{} {}\n", cid, bytes);
-  std::string tmp = fmt::format("{}.{}.tmp", file, ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return;
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) std::remove(tmp.c_str());
+  WriteFileAtomically(file, text);
 }
 
 std::string RepoPathCacheFile(std::string_view dir, std::string_view api) {
-  // FNV-1a of the API address: one file per daemon.
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : api) h = (h ^ c) * 1099511628211ULL;
-  return fmt::format("{}/one-ipfs-repo-path-{:016x}", dir, h);
+  return fmt::format("{}/one-ipfs-repo-path-{:016x}", dir, Fnv1a({api}));  // one file per daemon
 }
 
 std::optional<FsSpace> SpaceAt(const std::string& path) {
