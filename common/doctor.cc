@@ -1,6 +1,7 @@
 #include "common/doctor.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -318,22 +320,35 @@ AutoGc DetectAutoGc(const std::vector<std::vector<std::string>>& cmdlines) {
   return seen ? AutoGc::kOff : AutoGc::kUnknown;
 }
 
+std::optional<std::vector<std::string>> ReadCmdline(int fd) {
+  // POSIX reads, not an ifstream: a process that exits between open and
+  // read fails the read with ESRCH, which libstdc++'s filebuf throws out of
+  // istreambuf_iterator. Here that is "no command line", and fd stays open.
+  std::string raw;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) raw.append(buf, static_cast<std::size_t>(n));
+  if (n < 0) return std::nullopt;
+  std::vector<std::string> argv;
+  for (std::size_t i = 0, j; i < raw.size(); i = j + 1) {
+    j = raw.find('\0', i);
+    if (j == std::string::npos) j = raw.size();
+    argv.push_back(raw.substr(i, j - i));
+  }
+  return argv;
+}
+
 std::vector<std::vector<std::string>> ProcessCommandLines() {
   std::vector<std::vector<std::string>> out;
   DIR* proc = ::opendir("/proc");
   if (!proc) return out;
   while (const dirent* e = ::readdir(proc)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    std::ifstream f(fmt::format("/proc/{}/cmdline", e->d_name), std::ios::binary);
-    if (!f) continue;
-    std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::vector<std::string> argv;
-    for (std::size_t i = 0, j; i < raw.size(); i = j + 1) {
-      j = raw.find('\0', i);
-      if (j == std::string::npos) j = raw.size();
-      argv.push_back(raw.substr(i, j - i));
-    }
-    if (!argv.empty()) out.push_back(std::move(argv));
+    int fd = ::open(fmt::format("/proc/{}/cmdline", e->d_name).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    auto argv = ReadCmdline(fd);
+    ::close(fd);
+    if (argv && !argv->empty()) out.push_back(std::move(*argv));
   }
   ::closedir(proc);
   return out;

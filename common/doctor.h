@@ -11,6 +11,7 @@
 // host helper's memory (one-ipfs-host probe).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,8 +91,12 @@ DaemonKind ClassifyDaemon(std::string_view version, std::string_view agent_versi
 // is visible (the daemon runs elsewhere, in a container, or /proc hides it).
 enum class AutoGc { kOn, kOff, kUnknown };
 AutoGc DetectAutoGc(const std::vector<std::vector<std::string>>& cmdlines);
-// The argv of every process this user can see (/proc/<pid>/cmdline).
+// The argv of every process this user can see (/proc/<pid>/cmdline); a
+// process that exits while it is read is left out.
 std::vector<std::vector<std::string>> ProcessCommandLines();
+// One /proc/<pid>/cmdline read from fd (NUL-separated argv); nullopt when the
+// read fails (ESRCH: the process exited after the open). Never throws.
+std::optional<std::vector<std::string>> ReadCmdline(int fd);
 
 // Rows "daemon kind" (kubo / js-ipfs and version) and "GC vs MFS": FAIL for
 // kubo < 0.43 with automatic GC on (kubo issue #10842: repo gc concurrent

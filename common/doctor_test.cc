@@ -1,5 +1,10 @@
 // Unit tests for doctor.h: loopback detection, API address hosts, the report
 // table and the onehost XML.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -112,6 +117,37 @@ TEST_CASE("doctor: automatic GC from the daemon's command line") {
   for (const auto& argv : ProcessCommandLines())
     if (!argv.empty() && argv[0].find("unit_tests") != std::string::npos) self = true;
   CHECK(self);
+}
+
+TEST_CASE("doctor: a process that exits while its command line is read is skipped, not thrown") {
+  // The CI failure this guards: an ifstream read of /proc/<pid>/cmdline for a
+  // process that had just exited threw std::ios_base::failure (ESRCH) out of
+  // istreambuf_iterator, and the doctor died with SIGABRT.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::execlp("sleep", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string path = fmt::format("/proc/{}/cmdline", child);
+  std::vector<std::string> argv;
+  for (int i = 0; i < 200 && (argv.empty() || argv[0] != "sleep"); ++i) {  // until exec is done
+    int fd = ::open(path.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    argv = ReadCmdline(fd).value_or(std::vector<std::string>{});
+    ::close(fd);
+    if (argv.empty() || argv[0] != "sleep") ::usleep(10000);
+  }
+  CHECK(argv == std::vector<std::string>{"sleep", "30"});
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::optional<std::vector<std::string>> gone;
+  CHECK_NOTHROW(gone = ReadCmdline(fd));
+  CHECK_FALSE(gone.has_value());
+  ::close(fd);
 }
 
 TEST_CASE("doctor: kubo before 0.43 with GC on fails, with the fix") {

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -58,7 +59,38 @@ Result<std::unique_ptr<IpfsClient>> MakeIpfsClient(const Config& config, std::st
                                       IpfsOptionsFrom(config));
 }
 
+namespace {
+char g_program[64] = "one-ipfs";
+
+// Last resort for a bug that lets an exception escape: one line on stderr,
+// exit 1, instead of the runtime's "terminate called ..." and SIGABRT.
+[[noreturn]] void OneLineTerminate() {
+  const char* what = "unknown exception";
+  std::string text;
+  if (auto e = std::current_exception()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      text = ex.what();
+      what = text.c_str();
+    } catch (...) {
+    }
+  } else {
+    what = "std::terminate without an exception";
+  }
+  std::fprintf(stderr, "%s: internal error: %s\n", g_program, what);
+  std::fflush(stderr);
+  std::_Exit(1);
+}
+}  // namespace
+
+void InstallOneLineTerminate(std::string_view name) {
+  std::snprintf(g_program, sizeof g_program, "%.*s", static_cast<int>(name.size()), name.data());
+  std::set_terminate(OneLineTerminate);
+}
+
 bool HandleHelpVersion(std::string_view name, std::string_view usage, int argc, char** argv) {
+  InstallOneLineTerminate(name);
   if (argc < 2) return false;
   std::string_view a = argv[1];
   if (a == "--version") {

@@ -53,7 +53,12 @@ using DsActionFn = Result<std::string> (*)(DsContext& ctx);
 int RunDsAction(std::string_view name, std::string_view summary, int argc, char** argv, DsActionFn fn);
 
 // Prints "<name> (one-ipfs <version>)" / the usage text; true when argv asked
-// for --help or --version (the caller then exits 0).
+// for --help or --version (the caller then exits 0). Every program calls it
+// first; it also installs InstallOneLineTerminate(name).
 bool HandleHelpVersion(std::string_view name, std::string_view usage, int argc, char** argv);
+
+// Makes an exception that escapes to std::terminate (a bug) one
+// "<name>: internal error: <what>" line on stderr and exit 1, not SIGABRT.
+void InstallOneLineTerminate(std::string_view name);
 
 }  // namespace oneipfs

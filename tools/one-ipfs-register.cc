@@ -286,6 +286,7 @@ bool HelpOrVersion(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  oneipfs::InstallOneLineTerminate(oneipfs::kName);
   if (oneipfs::HelpOrVersion(argc, argv)) return 0;
   return oneipfs::Run(argc, argv);
 }
