@@ -70,10 +70,10 @@ AtomicDiskWriter::~AtomicDiskWriter() {
   if (!committed_) ::unlink(tmp_.c_str());
 }
 
-Status AtomicDiskWriter::WriteAt(const char* p, std::size_t n) {
+Status AtomicDiskWriter::PWrite(const char* p, std::size_t n, std::uint64_t at) {
   std::size_t done = 0;
   while (done < n) {
-    ssize_t w = ::pwrite(fd_, p + done, n - done, static_cast<off_t>(offset_ + done));
+    ssize_t w = ::pwrite(fd_, p + done, n - done, static_cast<off_t>(at + done));
     if (w < 0) {
       if (errno == EINTR) continue;
       return Status::Io(Errno("cannot write", tmp_));  // e.g. ENOSPC
@@ -83,29 +83,31 @@ Status AtomicDiskWriter::WriteAt(const char* p, std::size_t n) {
   return Status::Ok();
 }
 
+Result<std::size_t> AtomicDiskWriter::WriteBlocks(std::string_view bytes, std::uint64_t at) {
+  // Runs of non-zero blocks go out in one pwrite; zero blocks are skipped
+  // (holes: the final ftruncate sets the length).
+  std::size_t whole = bytes.size() / kBlock * kBlock;
+  std::size_t i = 0;
+  while (i < whole) {
+    std::size_t run = i;
+    while (run < whole && !AllZero(bytes.data() + run, kBlock)) run += kBlock;
+    if (run > i) {
+      RETURN_IF_ERROR(PWrite(bytes.data() + i, run - i, at + i));
+      i = run;
+    }
+    while (i < whole && AllZero(bytes.data() + i, kBlock)) i += kBlock;
+  }
+  return whole;
+}
+
 Status AtomicDiskWriter::Write(std::string_view bytes) {
-  // Whole 4 KiB blocks are judged one at a time: all-zero ones become holes
-  // (Commit's ftruncate sets the final length). A partial block waits in
-  // pending_ so chunk boundaries do not matter.
+  // Whole 4 KiB blocks are judged one at a time: all-zero ones become holes.
+  // A partial block waits in pending_ so chunk boundaries do not matter.
   while (!bytes.empty()) {
     if (pending_.empty() && bytes.size() >= kBlock) {
-      // Runs of non-zero blocks go out in one pwrite; zero blocks are skipped.
-      std::size_t whole = bytes.size() / kBlock * kBlock;
-      std::size_t i = 0;
-      while (i < whole) {
-        std::size_t run = i;
-        while (run < whole && !AllZero(bytes.data() + run, kBlock)) run += kBlock;
-        if (run > i) {
-          RETURN_IF_ERROR(WriteAt(bytes.data() + i, run - i));
-          offset_ += run - i;
-          i = run;
-        }
-        while (i < whole && AllZero(bytes.data() + i, kBlock)) {
-          offset_ += kBlock;
-          i += kBlock;
-        }
-      }
-      bytes.remove_prefix(whole);
+      ASSIGN_OR_RETURN(std::size_t used, WriteBlocks(bytes, offset_));
+      offset_ += used;
+      bytes.remove_prefix(used);
       continue;
     }
     std::size_t take = std::min(kBlock - pending_.size(), bytes.size());
@@ -138,7 +140,66 @@ Status AtomicDiskWriter::Commit(std::uint64_t expected) {
   }
   if (offset_ != expected)
     return Status::Io(fmt::format("{}: got {} bytes, expected {}; nothing written", dst_, offset_, expected));
-  if (::ftruncate(fd_, static_cast<off_t>(offset_)) != 0) return Status::Io(Errno("cannot size", tmp_));
+  return Seal(offset_);
+}
+
+Result<std::unique_ptr<AtomicDiskWriter::Region>> AtomicDiskWriter::OpenRegion(std::uint64_t start,
+                                                                                std::uint64_t length) {
+  if (start % kBlock != 0)
+    return Status::Invalid(fmt::format("region start {} is not a multiple of {}", start, kBlock));
+  return std::unique_ptr<Region>(new Region(this, start, length));
+}
+
+Status AtomicDiskWriter::Region::Write(std::string_view bytes) {
+  if (bytes.size() > length_ - written())
+    return Status::Io(fmt::format("{}: more than the {} bytes expected at offset {}", w_->dst_, length_, start_));
+  while (!bytes.empty()) {
+    if (pending_.empty() && bytes.size() >= kBlock) {
+      ASSIGN_OR_RETURN(std::size_t used, w_->WriteBlocks(bytes, start_ + written_));
+      written_ += used;
+      bytes.remove_prefix(used);
+      continue;
+    }
+    std::size_t take = std::min(kBlock - pending_.size(), bytes.size());
+    pending_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (pending_.size() == kBlock) {
+      if (!AllZero(pending_.data(), kBlock)) RETURN_IF_ERROR(w_->PWrite(pending_.data(), kBlock, start_ + written_));
+      written_ += kBlock;
+      pending_.clear();
+    }
+  }
+  return Status::Ok();
+}
+
+Status AtomicDiskWriter::Region::Flush() {
+  if (pending_.empty()) return Status::Ok();
+  if (!AllZero(pending_.data(), pending_.size()))
+    RETURN_IF_ERROR(w_->PWrite(pending_.data(), pending_.size(), start_ + written_));
+  written_ += pending_.size();
+  pending_.clear();
+  return Status::Ok();
+}
+
+Status AtomicDiskWriter::CommitRegions(const std::vector<std::unique_ptr<Region>>& regions, std::uint64_t expected) {
+  std::uint64_t at = 0;
+  for (const auto& r : regions) {
+    if (r->start() != at)
+      return Status::Invalid(fmt::format("{}: regions do not tile the file (one starts at {}, expected {})", dst_,
+                                         r->start(), at));
+    RETURN_IF_ERROR(r->Flush());
+    if (r->written() != r->length())
+      return Status::Io(fmt::format("{}: got {} bytes at offset {}, expected {}; nothing written", dst_, r->written(),
+                                    r->start(), r->length()));
+    at += r->length();
+  }
+  if (at != expected)
+    return Status::Io(fmt::format("{}: got {} bytes, expected {}; nothing written", dst_, at, expected));
+  return Seal(expected);
+}
+
+Status AtomicDiskWriter::Seal(std::uint64_t length) {
+  if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) return Status::Io(Errno("cannot size", tmp_));
   if (::fsync(fd_) != 0) return Status::Io(Errno("cannot sync", tmp_));
   ::fchmod(fd_, 0644);
   ::close(fd_);

@@ -9,12 +9,18 @@
 // the file, renames it over `dst` and fsyncs the directory. A writer that is
 // destroyed without Commit() (any error) unlinks its temporary file; a
 // process killed with SIGKILL leaves only the hidden temporary, never `dst`.
+//
+// Parallel transfers instead split the file into regions (OpenRegion), each
+// written by one thread with the same zero-block skipping, and finish with
+// CommitRegions(), which checks that the regions tile the file exactly and
+// each got all its bytes before the same fsync-and-rename.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -27,6 +33,30 @@ class AtomicDiskWriter {
   AtomicDiskWriter(const AtomicDiskWriter&) = delete;
   AtomicDiskWriter& operator=(const AtomicDiskWriter&) = delete;
 
+  // One slice [start, start + length) of the file; start is a multiple of
+  // 4 KiB. Regions of one writer may be written from different threads at
+  // once (positional writes on one descriptor); one region by one thread.
+  class Region {
+   public:
+    Status Write(std::string_view bytes);  // appends within the region; more than length is an error
+    std::uint64_t start() const { return start_; }
+    std::uint64_t length() const { return length_; }
+    std::uint64_t written() const { return written_ + pending_.size(); }
+
+   private:
+    friend class AtomicDiskWriter;
+    Region(AtomicDiskWriter* w, std::uint64_t start, std::uint64_t length) : w_(w), start_(start), length_(length) {}
+    Status Flush();  // the last partial block, at the region's end
+    AtomicDiskWriter* w_;
+    std::uint64_t start_, length_, written_ = 0;
+    std::string pending_;
+  };
+  Result<std::unique_ptr<Region>> OpenRegion(std::uint64_t start, std::uint64_t length);
+  // Commit for a file written through regions: they must cover [0, expected)
+  // without gap or overlap, each completely written; nothing is renamed
+  // otherwise. Sequential Write() and regions do not mix.
+  Status CommitRegions(const std::vector<std::unique_ptr<Region>>& regions, std::uint64_t expected);
+
   Status Write(std::string_view bytes);
   // Appends `n` zero bytes without writing them (a hole, apart from the
   // zeros that complete a pending partial block); the bytes read as zeros.
@@ -37,7 +67,12 @@ class AtomicDiskWriter {
 
  private:
   AtomicDiskWriter(std::string dst, std::string tmp, int fd) : dst_(std::move(dst)), tmp_(std::move(tmp)), fd_(fd) {}
-  Status WriteAt(const char* p, std::size_t n);
+  Status WriteAt(const char* p, std::size_t n) { return PWrite(p, n, offset_); }
+  Status PWrite(const char* p, std::size_t n, std::uint64_t at);
+  // Writes the whole 4 KiB blocks of `bytes` at `at`, skipping all-zero
+  // ones; returns how many bytes it consumed (a multiple of 4 KiB).
+  Result<std::size_t> WriteBlocks(std::string_view bytes, std::uint64_t at);
+  Status Seal(std::uint64_t length);  // ftruncate, fsync, rename, fsync dir
   std::string dst_, tmp_;
   std::string pending_;  // a partial block
   int fd_ = -1;

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 namespace oneipfs {
 namespace {
@@ -24,6 +26,12 @@ std::string Slurp(const fs::path& p) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+std::unique_ptr<AtomicDiskWriter::Region> Open(AtomicDiskWriter& w, std::uint64_t start, std::uint64_t length) {
+  auto r = w.OpenRegion(start, length);
+  REQUIRE(r.ok());
+  return std::move(*r);
 }
 
 }  // namespace
@@ -112,6 +120,87 @@ TEST_CASE("disk_writer: stale temporaries of a killed transfer are cleaned") {
   REQUIRE(w.ok());
   CHECK_FALSE(fs::exists(dir / ".disk.0.one-ipfs-AbC123"));
   CHECK(fs::exists(dir / ".disk.10.one-ipfs-AbC123"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("disk_writer: regions written by parallel threads make the same file, sparse for zero blocks") {
+  fs::path dir = TempDir();
+  std::string dst = (dir / "disk.0").string();
+  // 3 MiB + 123 bytes: random-ish bytes with a 1 MiB all-zero stretch that
+  // straddles the region boundary, and a tail that is not a whole block.
+  std::string data(3 * 1048576 + 123, '\0');
+  std::uint32_t x = 7;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    x = x * 1103515245u + 12345u;
+    if (i < 1048576 || i >= 2 * 1048576) data[i] = static_cast<char>((x >> 16) | 1);
+  }
+  auto w = AtomicDiskWriter::Create(dst);
+  REQUIRE(w.ok());
+  const std::uint64_t cut[] = {0, 1572864, 2 * 1572864, data.size()};  // 1.5 MiB regions, 4 KiB aligned
+  std::vector<std::unique_ptr<AtomicDiskWriter::Region>> regions;
+  for (int k = 0; k < 3; ++k) {
+    auto r = (*w)->OpenRegion(cut[k], cut[k + 1] - cut[k]);
+    REQUIRE(r.ok());
+    regions.push_back(std::move(*r));
+  }
+  std::vector<std::thread> threads;
+  std::vector<Status> results(3);
+  for (int k = 0; k < 3; ++k)
+    threads.emplace_back([&, k] {
+      // odd chunk sizes, so blocks straddle chunks
+      std::size_t at = cut[k], step = 1000 + 3331 * static_cast<std::size_t>(k);
+      while (at < cut[k + 1] && results[k].ok()) {
+        std::size_t n = std::min<std::size_t>(step, cut[k + 1] - at);
+        results[k] = regions[k]->Write(std::string_view(data).substr(at, n));
+        at += n;
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& st : results) CHECK(st.ok());
+  CHECK_FALSE(fs::exists(dst));
+  REQUIRE((*w)->CommitRegions(regions, data.size()).ok());
+  CHECK(Slurp(dst) == data);
+  struct stat st {};
+  REQUIRE(::stat(dst.c_str(), &st) == 0);
+  CHECK(st.st_size == static_cast<off_t>(data.size()));
+  CHECK(static_cast<std::uint64_t>(st.st_blocks) * 512 < data.size() - 1000000);  // the zero MiB is a hole
+  fs::remove_all(dir);
+}
+
+TEST_CASE("disk_writer: regions that leave a gap, fall short or overflow commit nothing") {
+  fs::path dir = TempDir();
+  std::string dst = (dir / "disk.0").string();
+  std::string block(4096, 'b');
+  {
+    auto w = AtomicDiskWriter::Create(dst);
+    REQUIRE(w.ok());
+    CHECK_FALSE((*w)->OpenRegion(100, 4096).ok());  // not 4 KiB aligned
+    std::vector<std::unique_ptr<AtomicDiskWriter::Region>> regions;
+    regions.push_back(Open(**w, 0, 4096));
+    regions.push_back(Open(**w, 8192, 4096));  // a gap at 4096
+    REQUIRE(regions[0]->Write(block).ok());
+    REQUIRE(regions[1]->Write(block).ok());
+    Status st = (*w)->CommitRegions(regions, 12288);
+    CHECK_FALSE(st.ok());
+    CHECK(st.message().find("do not tile") != std::string::npos);
+  }
+  {
+    auto w = AtomicDiskWriter::Create(dst);
+    REQUIRE(w.ok());
+    std::vector<std::unique_ptr<AtomicDiskWriter::Region>> regions;
+    regions.push_back(Open(**w, 0, 4096));
+    regions.push_back(Open(**w, 4096, 4096));
+    REQUIRE(regions[0]->Write(block).ok());
+    REQUIRE(regions[1]->Write(block.substr(0, 4000)).ok());  // short
+    CHECK_FALSE(regions[0]->Write("x").ok());                // more than its length
+    Status st = (*w)->CommitRegions(regions, 8192);
+    CHECK_FALSE(st.ok());
+    CHECK(st.message().find("got 4000 bytes at offset 4096") != std::string::npos);
+  }
+  CHECK_FALSE(fs::exists(dst));
+  std::size_t left = 0;
+  for (const auto& e : fs::directory_iterator(dir)) left += e.path().filename().string().size() > 0;
+  CHECK(left == 0);  // both temporaries were removed
   fs::remove_all(dir);
 }
 

@@ -153,6 +153,7 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
   const long max_peers = std::max(0L, ctx.config.GetInt("IPFS_P2P_PEERS", 3));
   const long stall = std::max(1L, ctx.config.GetInt("IPFS_P2P_STALL", 10));
   const long cache_mb = std::max(0L, ctx.config.GetInt("IPFS_HOST_CACHE_MB", 0));
+  const long streams = std::clamp(ctx.config.GetInt("IPFS_FETCH_STREAMS", 4), 1L, 16L);
   ProviderStore providers(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"), ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800));
   const bool p2p = max_peers > 0 && SafeProviderName(dst.host);
 
@@ -215,6 +216,10 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
   }
   args.push_back("--cache-mb");
   args.push_back(std::to_string(p2p ? cache_mb : 0));
+  if (streams > 1) {
+    args.push_back("--streams");
+    args.push_back(std::to_string(streams));
+  }
   args.insert(args.end(), peers.begin(), peers.end());
   RemoteCommand cmd;
   cmd.argv = HelperArgv(ctx, args);

@@ -17,6 +17,8 @@
 // record says it holds the CID writes no "fetching" record, takes no lead
 // and rewrites no unchanged record (refreshed after min(1 h, TTL / 2)); its
 // helper skips every swarm connect when its host cache holds the CID.
+// The helper reads the content from its daemon in up to IPFS_FETCH_STREAMS
+// concurrent byte ranges (range_fetch.h).
 // Provider records never fail a deploy. When the helper is missing (exit 127) or the host has no daemon
 // (exit 3), the front-end daemon streams the content through ssh instead and
 // an INFO line says so (an empty datablock, zero_dag.h, then crosses ssh as

@@ -61,4 +61,22 @@ run_tm clone "frontend:$SRC" "node1:$DS/0/62/disk.0" 62 100; assert_success
 assert_not_contains "$ERR" "as a sparse file"
 assert_file_eq "$(on "$DS/0/62/disk.0")" "$T_ROOT/mostly-zero.img"
 
+t_case "a large image streams in parallel byte ranges: identical, sparse where zero, no temporaries"
+# 3 ranges of 32 MiB (range_fetch.h); zeros straddle the first range boundary
+# and the file does not end on a block boundary.
+{ head -c 30M /dev/urandom; head -c 4M /dev/zero; head -c 62M /dev/urandom; head -c 4099 /dev/urandom; } > "$T_ROOT/big.img"
+cp "$fx/cp.xml" "$T_ROOT/cp.xml"; xml_set "$T_ROOT/cp.xml" IMAGE/ID 33; xml_set "$T_ROOT/cp.xml" IMAGE/PATH "$T_ROOT/big.img"
+xml_set "$T_ROOT/cp.xml" DATASTORE/TEMPLATE/SAFE_DIRS "$T_ROOT"
+run_ds cp "$T_ROOT/cp.xml" 33; assert_success; SRC=${OUT%% *}
+IPFS_FETCH_STREAMS=8 run_tm clone "frontend:$SRC" "node1:$DS/0/64/disk.0" 64 100; assert_success
+assert_contains "$ERR" "3 streams"
+f=$(on "$DS/0/64/disk.0")
+assert_file_eq "$f" "$T_ROOT/big.img"
+kib=$(du -k "$f" | cut -f1)
+((kib < (96 * 1024 + 8) - 3 * 1024)) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: $kib KiB allocated, the zero MiBs are not holes" >&2; exit 1; }
+ls -A "$(on "$DS/0/64")" | grep -q one-ipfs && { echo "FAIL: temporary files left" >&2; exit 1; }
+IPFS_FETCH_STREAMS=1 run_tm clone "frontend:$SRC" "node1:$DS/0/65/disk.0" 65 100; assert_success
+assert_contains "$ERR" "1 stream,"
+assert_file_eq "$(on "$DS/0/65/disk.0")" "$T_ROOT/big.img"
+
 t_done
