@@ -8,8 +8,14 @@
 // files/read the file's bytes, files/write, files/mkdir, files/mv and files/rm
 // an empty body, a missing path error 500 {"Message":"file does not exist"}
 // (NotFound). Tests with routing by command use gc_guard_test.cc's fake.
+// LockFile and LockProbe check that MFS writes hold IPFS_MFS_LOCK.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <deque>
 #include <string>
 #include <vector>
@@ -57,5 +63,41 @@ inline std::string Arg(const HttpRequest& r) {
   auto a = Args(r);
   return a.empty() ? "" : a.front();
 }
+
+// A scratch IPFS_MFS_LOCK file, removed at the end.
+struct LockFile {
+  LockFile() {
+    char tmpl[] = "/tmp/one-ipfs-lock-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path = tmpl;
+  }
+  ~LockFile() { ::unlink(path.c_str()); }
+  // Whether a `flock <file> ipfs repo gc` could start now (exclusive lock free).
+  bool GcCouldRun() const {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    return free;
+  }
+  std::string path;
+};
+
+// CannedTransport that notes, for every request, whether a GC under the
+// exclusive IPFS_MFS_LOCK could have run while the daemon worked on it.
+class LockProbe : public CannedTransport {
+ public:
+  LockProbe(std::deque<HttpResponse> replies, const LockFile& lock) : CannedTransport(std::move(replies)), lock_(lock) {}
+  Result<HttpResponse> Post(const HttpRequest& r) override {
+    gc_could_run.push_back(lock_.GcCouldRun());
+    return CannedTransport::Post(r);
+  }
+  std::vector<bool> gc_could_run;
+
+ private:
+  const LockFile& lock_;
+};
 
 }  // namespace oneipfs::testing

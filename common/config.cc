@@ -64,6 +64,7 @@ const std::vector<std::pair<std::string, std::string>>& Config::Defaults() {
       {"IPFS_PROVIDER_TTL", "604800"},
       {"IPFS_HOST_CACHE_MB", "10240"},
       {"IPFS_FETCH_STREAMS", "4"},
+      {"IPFS_HOST_MFS_LOCK", ""},
       {"IPFS_TM_DATASTORE", "auto"},
       {"IPFS_LIBVIRT_URI", "qemu:///system"},
   };

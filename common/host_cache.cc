@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/content_hold.h"
 #include "common/number.h"
 #include "common/providers.h"
 
@@ -27,15 +28,18 @@ std::vector<std::string> ChooseEvictions(std::vector<CachedImage> cached, const 
   return out;
 }
 
+Result<MfsWriteLock> HostCache::WriteLock() { return MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()); }
+
 Status HostCache::Lease(const std::string& cid, std::int64_t now) {
   if (!SafeProviderName(cid)) return Status::Invalid(fmt::format("'{}' is not a CID", cid));
   lease_ = fmt::format("{}/.leases/{}.{}.{}", kHostCacheRoot, cid, now, static_cast<long>(::getpid()));
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   return ipfs_.FilesMkdir(lease_);
 }
 
 void HostCache::Release() {
   if (lease_.empty()) return;
-  (void)ipfs_.FilesRm(lease_, true);
+  if (auto lock = WriteLock(); lock.ok()) (void)ipfs_.FilesRm(lease_, true);  // else it expires
   lease_.clear();
 }
 
@@ -55,7 +59,8 @@ Result<std::set<std::string>> HostCache::Leased(std::int64_t now) {
     auto t = ParseCount(l.name.substr(time_dot + 1, pid_dot - time_dot - 1));
     if (!t) continue;
     if (now - static_cast<std::int64_t>(*t) > kLeaseTtl) {
-      (void)ipfs_.FilesRm(fmt::format("{}/.leases/{}", kHostCacheRoot, l.name), true);  // a crashed helper's
+      if (auto lock = WriteLock(); lock.ok())  // a crashed helper's
+        (void)ipfs_.FilesRm(fmt::format("{}/.leases/{}", kHostCacheRoot, l.name), true);
       continue;
     }
     out.insert(l.name.substr(0, time_dot));
@@ -111,12 +116,14 @@ Status HostCache::Refresh(const std::string& cid, std::int64_t from, std::int64_
   if (!SafeProviderName(cid)) return Status::Invalid(fmt::format("'{}' is not a CID", cid));
   if (now <= from) return Status::Ok();
   std::string dir = fmt::format("{}/{}", kHostCacheRoot, cid);
+  ASSIGN_OR_RETURN(auto lock, WriteLock());
   return ipfs_.FilesMv(fmt::format("{}/{}", dir, from), fmt::format("{}/{}", dir, now));
 }
 
 Result<std::vector<std::string>> HostCache::Keep(const std::string& cid, std::int64_t now, std::uint64_t budget) {
   if (!SafeProviderName(cid)) return Status::Invalid(fmt::format("'{}' is not a CID", cid));
   std::string dir = fmt::format("{}/{}", kHostCacheRoot, cid);
+  ASSIGN_OR_RETURN(auto lock, WriteLock());  // the whole keep-and-evict
   RETURN_IF_ERROR(ipfs_.FilesCp("/ipfs/" + cid, fmt::format("{}/{}", dir, now)).Prefixed("caching /ipfs/" + cid));
   // Older stamps of the same CID: the newest one says when it was last deployed.
   if (auto files = ipfs_.FilesLs(dir); files.ok())

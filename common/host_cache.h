@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "common/content_hold.h"
 #include "common/ipfs.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -64,6 +65,11 @@ class HostCache {
   Result<std::vector<std::string>> Keep(const std::string& cid, std::int64_t now, std::uint64_t budget);
 
  private:
+  // Every MFS write here holds the host's MFS lock shared (the client's
+  // mfs_lock: `fetch --mfs-lock`, IPFS_HOST_MFS_LOCK), as the catalog does on
+  // the front end (content_hold.h MfsWriteLock): on js-ipfs and kubo < 0.43 a
+  // write racing the host's `repo gc` loses the directory nodes it made.
+  Result<MfsWriteLock> WriteLock();
   IpfsClient& ipfs_;
   const Log& log_;
   std::string lease_;

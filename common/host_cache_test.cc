@@ -28,6 +28,10 @@ namespace {
 
 using Canned = testing::CannedTransport;
 using testing::Args;
+using testing::LockFile;
+using testing::LockProbe;
+using testing::NotFound;
+using testing::Ok;
 using testing::Reply;
 
 }  // namespace
@@ -59,6 +63,79 @@ TEST_CASE("host cache: Holds names the newest stamp; Refresh moves it to now") {
   CHECK(Args(fake->requests[2]) == std::vector<std::string>{"/one-ipfs-cache/bafyA/250", "/one-ipfs-cache/bafyA/300"});
   CHECK(cache.Refresh("bafyA", 300, 300).ok());  // same second: nothing to move
   CHECK(fake->requests.size() == 3);
+}
+
+TEST_CASE("host cache: every MFS write holds the host's MFS lock shared, so no flock'd repo gc runs meanwhile") {
+  // On js-ipfs and kubo < 0.43 (issue #10842) an MFS write racing the host's
+  // `repo gc` loses the directory nodes it made. Replies as kubo's
+  // core/commands/files.go gives them (see CannedTransport).
+  LockFile lock;
+  const std::int64_t now = 50000;
+  std::deque<HttpResponse> replies = {
+      Ok(""),  // Lease: files/mkdir
+      Ok(""),  // Refresh: files/mv
+      // Keep: files/cp, files/ls of its dir, files/rm of the older stamp
+      Ok(""), Ok(R"({"Entries":[{"Name":"49000","Type":0,"Size":9,"Hash":"x"},{"Name":"50000","Type":0,"Size":9,"Hash":"x"}]})"),
+      Ok(""),
+      // List: the cache root and each entry
+      Ok(R"({"Entries":[{"Name":"bafyA","Type":1,"Size":0,"Hash":"d"},{"Name":"bafyOld","Type":1,"Size":0,"Hash":"e"}]})"),
+      Ok(R"({"Entries":[{"Name":"50000","Type":0,"Size":9,"Hash":"x"}]})"),
+      Ok(R"({"Entries":[{"Name":"100","Type":0,"Size":9,"Hash":"x"}]})"),
+      // Leased: an expired lease of a crashed helper, then its files/rm
+      Ok(R"({"Entries":[{"Name":"bafyOld.100.7","Type":1,"Size":0,"Hash":"f"}]})"),
+      Ok(""),
+      // our own lease is the only one on bafyA
+      Ok(R"({"Entries":[]})"),
+      Ok(""),  // eviction of bafyOld (over the 9-byte budget): files/rm
+      Ok(""),  // Release: files/rm of the lease
+  };
+  auto t = std::make_unique<LockProbe>(std::move(replies), lock);
+  LockProbe* fake = t.get();
+  IpfsOptions o;
+  o.mfs_lock = lock.path;
+  o.timeout = std::chrono::seconds(5);
+  IpfsClient ipfs(std::move(t), o);
+  Log log("test");
+  HostCache cache(ipfs, log);
+  REQUIRE(cache.Lease("bafyA", now).ok());
+  REQUIRE(cache.Refresh("bafyA", now - 1000, now).ok());
+  auto evicted = cache.Keep("bafyA", now, 9);
+  REQUIRE(evicted.ok());
+  CHECK(*evicted == std::vector<std::string>{"bafyOld"});
+  cache.Release();
+  REQUIRE(fake->requests.size() == 13);
+  int writes = 0;
+  for (size_t i = 0; i < fake->requests.size(); ++i) {
+    const std::string& path = fake->requests[i].path;
+    bool write = path == "/api/v0/files/mkdir" || path == "/api/v0/files/mv" || path == "/api/v0/files/cp" ||
+                 path == "/api/v0/files/rm";
+    if (!write) continue;
+    ++writes;
+    CHECK_MESSAGE(!fake->gc_could_run[i], "request " << i << " " << path << " ran without the shared lock");
+  }
+  CHECK(writes == 7);
+  CHECK(lock.GcCouldRun());  // and every lock is given back
+}
+
+TEST_CASE("host cache: while a repo gc holds the host's MFS lock, nothing is written") {
+  LockFile lock;
+  int gc = ::open(lock.path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(gc >= 0);
+  REQUIRE(::flock(gc, LOCK_EX) == 0);  // `flock <file> ipfs repo gc` is running
+  auto t = std::make_unique<Canned>(std::deque<HttpResponse>{});  // any request fails the test
+  Canned* fake = t.get();
+  IpfsOptions o;
+  o.mfs_lock = lock.path;
+  o.timeout = std::chrono::seconds(1);
+  IpfsClient ipfs(std::move(t), o);
+  Log log("test");
+  HostCache cache(ipfs, log);
+  Status st = cache.Lease("bafyA", 100);
+  CHECK(st.code() == Status::Code::kTimeout);
+  CHECK(st.message().find("a GC running?") != std::string::npos);
+  CHECK(cache.Refresh("bafyA", 50, 100).code() == Status::Code::kTimeout);
+  CHECK(fake->requests.empty());
+  ::close(gc);
 }
 
 }  // namespace oneipfs

@@ -154,6 +154,9 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
   const long stall = std::max(1L, ctx.config.GetInt("IPFS_P2P_STALL", 10));
   const long cache_mb = std::max(0L, ctx.config.GetInt("IPFS_HOST_CACHE_MB", 0));
   const long streams = std::clamp(ctx.config.GetInt("IPFS_FETCH_STREAMS", 4), 1L, 16L);
+  const std::string& host_lock = ctx.config.Get("IPFS_HOST_MFS_LOCK");
+  if (!host_lock.empty() && host_lock[0] != '/')
+    return Status::Invalid(fmt::format("IPFS_HOST_MFS_LOCK '{}' is not an absolute path", host_lock));
   ProviderStore providers(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"), ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800));
   const bool p2p = max_peers > 0 && SafeProviderName(dst.host);
 
@@ -219,6 +222,10 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
   if (streams > 1) {
     args.push_back("--streams");
     args.push_back(std::to_string(streams));
+  }
+  if (p2p && cache_mb > 0 && !host_lock.empty()) {
+    args.push_back("--mfs-lock");
+    args.push_back(host_lock);
   }
   args.insert(args.end(), peers.begin(), peers.end());
   RemoteCommand cmd;

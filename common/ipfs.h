@@ -103,6 +103,7 @@ class IpfsClient {
   void set_timeout(std::chrono::seconds t) { options_.timeout = t; }
   std::chrono::seconds timeout() const { return options_.timeout; }
   const std::string& mfs_lock() const { return options_.mfs_lock; }
+  void set_mfs_lock(std::string path) { options_.mfs_lock = std::move(path); }
 
   Result<std::string> Version();  // "0.66.1" / "0.29.0"
   Result<PeerInfo> Id();

@@ -19,44 +19,10 @@ namespace {
 
 using testing::Arg;
 using testing::CannedTransport;
+using testing::LockFile;
+using testing::LockProbe;
 using testing::NotFound;
 using testing::Ok;
-
-// A scratch IPFS_MFS_LOCK file, removed at the end.
-struct LockFile {
-  LockFile() {
-    char tmpl[] = "/tmp/providers-lock-XXXXXX";
-    int fd = ::mkstemp(tmpl);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    path = tmpl;
-  }
-  ~LockFile() { ::unlink(path.c_str()); }
-  // Whether a `flock <file> ipfs repo gc` could start now (exclusive lock free).
-  bool GcCouldRun() const {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    REQUIRE(fd >= 0);
-    bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
-    ::close(fd);
-    return free;
-  }
-  std::string path;
-};
-
-// CannedTransport that notes, for every request, whether a GC under the
-// exclusive IPFS_MFS_LOCK could have run while the daemon worked on it.
-class LockProbe : public CannedTransport {
- public:
-  LockProbe(std::deque<HttpResponse> replies, const LockFile& lock) : CannedTransport(std::move(replies)), lock_(lock) {}
-  Result<HttpResponse> Post(const HttpRequest& r) override {
-    gc_could_run.push_back(lock_.GcCouldRun());
-    return CannedTransport::Post(r);
-  }
-  std::vector<bool> gc_could_run;
-
- private:
-  const LockFile& lock_;
-};
 
 ProviderRecord Rec(std::string host, std::string peer, std::int64_t time, bool fetching = false) {
   ProviderRecord r;

@@ -8,7 +8,8 @@
 //
 //   one-ipfs-host version
 //   one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--stall <s>]
-//                       [--cache-mb <n>] [--streams <n>] [<front-end multiaddr>...]
+//                       [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>]
+//                       [<front-end multiaddr>...]
 //       connect the host daemon to the --peer addresses (other hosts that
 //       hold the content) and to the front end: at once when no peer
 //       connects, else only after <s> seconds (default 10) without progress
@@ -25,7 +26,9 @@
 //       to --streams (default 1, at most 16) concurrent byte ranges of at
 //       least 32 MiB each (range_fetch.h).
 //       With --cache-mb > 0 the content is then kept in the host daemon's
-//       MFS cache within that budget (host_cache.h). Prints one JSON line
+//       MFS cache within that budget (host_cache.h); its MFS writes hold
+//       <file> (--mfs-lock) shared, so a `flock <file> ipfs repo gc` on the
+//       host never runs beside them. Prints one JSON line
 //       {"peer":..., "addresses":[...], "held":..., "frontend":...,
 //        "evicted":[...]} for the front end's provider records.
 //   one-ipfs-host cached
@@ -88,7 +91,7 @@ namespace {
 const char* kUsage =
     "Usage: one-ipfs-host version\n"
     "       one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--stall <s>] [--cache-mb <n>]\n"
-    "                           [--streams <n>] [<front-end multiaddr>...]\n"
+    "                           [--streams <n>] [--mfs-lock <file>] [<front-end multiaddr>...]\n"
     "       one-ipfs-host cached\n"
     "       one-ipfs-host add <path>\n"
     "       one-ipfs-host release <hold root>\n"
@@ -105,11 +108,16 @@ int Fail(const Status& st) {
   return st.code() == Status::Code::kUnavailable ? kHelperExitNoDaemon : 1;
 }
 
+// The host's MFS lock file (fetch --mfs-lock; empty: none), for every client.
+std::string g_mfs_lock;
+
 Result<std::unique_ptr<IpfsClient>> HostClient() {
   Config::Sources src;
   src.getenv = std::getenv;
   ASSIGN_OR_RETURN(Config cfg, Config::Load(src));
-  return MakeIpfsClient(cfg, "IPFS_HOST_API");
+  ASSIGN_OR_RETURN(auto client, MakeIpfsClient(cfg, "IPFS_HOST_API"));
+  if (!g_mfs_lock.empty()) client->set_mfs_lock(g_mfs_lock);
+  return client;
 }
 
 // The host's daemon, reachable (its version read), connected to the front
@@ -156,6 +164,7 @@ struct FetchArgs {
   long stall_s = 10;                  // --stall
   std::uint64_t cache_bytes = 0;      // --cache-mb (0: no cache)
   unsigned streams = 1;               // --streams: concurrent range cats (range_fetch.h)
+  std::string mfs_lock;               // --mfs-lock: the host's MFS lock file (host_cache.h)
 };
 
 Result<FetchArgs> ParseFetchArgs(const std::vector<std::string>& a) {
@@ -169,11 +178,16 @@ Result<FetchArgs> ParseFetchArgs(const std::vector<std::string>& a) {
   if (f.dst.empty() || f.dst[0] != '/') return Status::Invalid(fmt::format("'{}' is not an absolute path", f.dst));
   for (size_t i = 5; i < a.size(); ++i) {
     const std::string& o = a[i];
-    if (o == "--peer" || o == "--stall" || o == "--cache-mb" || o == "--streams") {
+    if (o == "--peer" || o == "--stall" || o == "--cache-mb" || o == "--streams" || o == "--mfs-lock") {
       if (i + 1 >= a.size()) return Status::Invalid(fmt::format("{} needs a value", o));
       const std::string& v = a[++i];
       if (o == "--peer") {
         f.peers.push_back(v);
+        continue;
+      }
+      if (o == "--mfs-lock") {
+        if (v.empty() || v[0] != '/') return Status::Invalid(fmt::format("--mfs-lock '{}' is not an absolute path", v));
+        f.mfs_lock = v;
         continue;
       }
       auto n = ParseCount(v);
@@ -253,6 +267,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   const std::string& cid = args->cid;
   const std::uint64_t bytes = args->bytes;
   const std::string& dst = args->dst;
+  g_mfs_lock = args->mfs_lock;
 
   auto host = OpenHostDaemon({});
   if (!host.ok()) return Fail(host.status());

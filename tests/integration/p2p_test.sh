@@ -142,6 +142,24 @@ assert_contains "$(cache_of node2)" "$c3"
 assert_file_eq "$(on node2 $DS/0/8/disk.0)" "$T_ROOT/c3.img"
 ipfs_rpc host-node2 files/rm "arg=/one-ipfs-cache/.leases&recursive=true" >/dev/null
 
+t_case "IPFS_HOST_MFS_LOCK: the host cache's MFS writes wait while a flock'd host GC holds the lock"
+head -c 3M /dev/urandom > "$T_ROOT/c4.img"; c4=$(key "$(ipfs_add fe "$T_ROOT/c4.img")")
+export IPFS_HOST_CACHE_MB=64
+lockf="$T_ROOT/host-mfs.lock"
+flock -x "$lockf" sleep 3 & gc_pid=$!   # `flock <file> ipfs repo gc` on node2
+until ! flock -n -s "$lockf" true; do sleep 0.05; done
+t0=$(date +%s.%N)
+IPFS_HOST_MFS_LOCK=$lockf run_tm clone "/ipfs/$c4" "node2:$DS/0/10/disk.0" 10 100; assert_success "$ERR"
+waited=$(echo "$(date +%s.%N) - $t0" | bc)
+wait "$gc_pid"
+(( $(echo "$waited >= 2.5" | bc) )) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: the deploy took $waited s: it did not wait for the lock" >&2; exit 1; }
+assert_contains "$(cache_of node2)" "$c4" "cached once the lock was free"
+assert_file_eq "$(on node2 $DS/0/10/disk.0)" "$T_ROOT/c4.img"
+IPFS_HOST_MFS_LOCK=relative/path run_tm clone "/ipfs/$c4" "node2:$DS/0/11/disk.0" 11 100
+assert_rc 1
+assert_contains "$ERR" "IPFS_HOST_MFS_LOCK 'relative/path' is not an absolute path"
+[[ ! -e $(on node2 $DS/0/11/disk.0) ]] && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: a disk was written" >&2; exit 1; }
+
 t_case "tm delete forgets what the host no longer caches"
 IPFS_HOST_CACHE_MB=0 run_tm clone "/ipfs/$c2" "node3:$DS/0/9/disk.0" 9 100; assert_success "$ERR"
 assert_contains "$(record "$c2" node3)" '"state":"held"'
