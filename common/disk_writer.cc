@@ -100,27 +100,33 @@ Result<std::size_t> AtomicDiskWriter::WriteBlocks(std::string_view bytes, std::u
   return whole;
 }
 
-Status AtomicDiskWriter::Write(std::string_view bytes) {
+Status AtomicDiskWriter::Append(std::string_view bytes, std::uint64_t& at, std::string& pending) {
   // Whole 4 KiB blocks are judged one at a time: all-zero ones become holes.
-  // A partial block waits in pending_ so chunk boundaries do not matter.
+  // A partial block waits in `pending` so chunk boundaries do not matter.
   while (!bytes.empty()) {
-    if (pending_.empty() && bytes.size() >= kBlock) {
-      ASSIGN_OR_RETURN(std::size_t used, WriteBlocks(bytes, offset_));
-      offset_ += used;
+    if (pending.empty() && bytes.size() >= kBlock) {
+      ASSIGN_OR_RETURN(std::size_t used, WriteBlocks(bytes, at));
+      at += used;
       bytes.remove_prefix(used);
       continue;
     }
-    std::size_t take = std::min(kBlock - pending_.size(), bytes.size());
-    pending_.append(bytes.substr(0, take));
+    std::size_t take = std::min(kBlock - pending.size(), bytes.size());
+    pending.append(bytes.substr(0, take));
     bytes.remove_prefix(take);
-    if (pending_.size() == kBlock) {
-      if (!AllZero(pending_.data(), kBlock)) RETURN_IF_ERROR(WriteAt(pending_.data(), kBlock));
-      offset_ += kBlock;
-      pending_.clear();
-    }
+    if (pending.size() == kBlock) RETURN_IF_ERROR(FlushPartial(at, pending));
   }
   return Status::Ok();
 }
+
+Status AtomicDiskWriter::FlushPartial(std::uint64_t& at, std::string& pending) {
+  if (pending.empty()) return Status::Ok();
+  if (!AllZero(pending.data(), pending.size())) RETURN_IF_ERROR(PWrite(pending.data(), pending.size(), at));
+  at += pending.size();
+  pending.clear();
+  return Status::Ok();
+}
+
+Status AtomicDiskWriter::Write(std::string_view bytes) { return Append(bytes, offset_, pending_); }
 
 Status AtomicDiskWriter::WriteZeros(std::uint64_t n) {
   if (!pending_.empty()) {
@@ -133,11 +139,7 @@ Status AtomicDiskWriter::WriteZeros(std::uint64_t n) {
 }
 
 Status AtomicDiskWriter::Commit(std::uint64_t expected) {
-  if (!pending_.empty()) {
-    if (!AllZero(pending_.data(), pending_.size())) RETURN_IF_ERROR(WriteAt(pending_.data(), pending_.size()));
-    offset_ += pending_.size();
-    pending_.clear();
-  }
+  RETURN_IF_ERROR(FlushPartial(offset_, pending_));
   if (offset_ != expected)
     return Status::Io(fmt::format("{}: got {} bytes, expected {}; nothing written", dst_, offset_, expected));
   return Seal(offset_);
@@ -153,32 +155,7 @@ Result<std::unique_ptr<AtomicDiskWriter::Region>> AtomicDiskWriter::OpenRegion(s
 Status AtomicDiskWriter::Region::Write(std::string_view bytes) {
   if (bytes.size() > length_ - written())
     return Status::Io(fmt::format("{}: more than the {} bytes expected at offset {}", w_->dst_, length_, start_));
-  while (!bytes.empty()) {
-    if (pending_.empty() && bytes.size() >= kBlock) {
-      ASSIGN_OR_RETURN(std::size_t used, w_->WriteBlocks(bytes, start_ + written_));
-      written_ += used;
-      bytes.remove_prefix(used);
-      continue;
-    }
-    std::size_t take = std::min(kBlock - pending_.size(), bytes.size());
-    pending_.append(bytes.substr(0, take));
-    bytes.remove_prefix(take);
-    if (pending_.size() == kBlock) {
-      if (!AllZero(pending_.data(), kBlock)) RETURN_IF_ERROR(w_->PWrite(pending_.data(), kBlock, start_ + written_));
-      written_ += kBlock;
-      pending_.clear();
-    }
-  }
-  return Status::Ok();
-}
-
-Status AtomicDiskWriter::Region::Flush() {
-  if (pending_.empty()) return Status::Ok();
-  if (!AllZero(pending_.data(), pending_.size()))
-    RETURN_IF_ERROR(w_->PWrite(pending_.data(), pending_.size(), start_ + written_));
-  written_ += pending_.size();
-  pending_.clear();
-  return Status::Ok();
+  return w_->Append(bytes, next_, pending_);
 }
 
 Status AtomicDiskWriter::CommitRegions(const std::vector<std::unique_ptr<Region>>& regions, std::uint64_t expected) {
@@ -187,7 +164,7 @@ Status AtomicDiskWriter::CommitRegions(const std::vector<std::unique_ptr<Region>
     if (r->start() != at)
       return Status::Invalid(fmt::format("{}: regions do not tile the file (one starts at {}, expected {})", dst_,
                                          r->start(), at));
-    RETURN_IF_ERROR(r->Flush());
+    RETURN_IF_ERROR(FlushPartial(r->next_, r->pending_));
     if (r->written() != r->length())
       return Status::Io(fmt::format("{}: got {} bytes at offset {}, expected {}; nothing written", dst_, r->written(),
                                     r->start(), r->length()));

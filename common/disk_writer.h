@@ -41,15 +41,16 @@ class AtomicDiskWriter {
     Status Write(std::string_view bytes);  // appends within the region; more than length is an error
     std::uint64_t start() const { return start_; }
     std::uint64_t length() const { return length_; }
-    std::uint64_t written() const { return written_ + pending_.size(); }
+    std::uint64_t written() const { return next_ - start_ + pending_.size(); }
 
    private:
     friend class AtomicDiskWriter;
-    Region(AtomicDiskWriter* w, std::uint64_t start, std::uint64_t length) : w_(w), start_(start), length_(length) {}
-    Status Flush();  // the last partial block, at the region's end
+    Region(AtomicDiskWriter* w, std::uint64_t start, std::uint64_t length)
+        : w_(w), start_(start), length_(length), next_(start) {}
     AtomicDiskWriter* w_;
-    std::uint64_t start_, length_, written_ = 0;
-    std::string pending_;
+    std::uint64_t start_, length_;
+    std::uint64_t next_;   // file offset of pending_ (everything before it is written)
+    std::string pending_;  // a partial block
   };
   Result<std::unique_ptr<Region>> OpenRegion(std::uint64_t start, std::uint64_t length);
   // Commit for a file written through regions: they must cover [0, expected)
@@ -67,8 +68,12 @@ class AtomicDiskWriter {
 
  private:
   AtomicDiskWriter(std::string dst, std::string tmp, int fd) : dst_(std::move(dst)), tmp_(std::move(tmp)), fd_(fd) {}
-  Status WriteAt(const char* p, std::size_t n) { return PWrite(p, n, offset_); }
   Status PWrite(const char* p, std::size_t n, std::uint64_t at);
+  // Appends `bytes` at file offset `at` (advanced past what is written) with
+  // `pending` holding a partial block; the one loop of Write and Region.
+  Status Append(std::string_view bytes, std::uint64_t& at, std::string& pending);
+  // Writes a partial block in `pending` (unless all zero) and advances `at`.
+  Status FlushPartial(std::uint64_t& at, std::string& pending);
   // Writes the whole 4 KiB blocks of `bytes` at `at`, skipping all-zero
   // ones; returns how many bytes it consumed (a multiple of 4 KiB).
   Result<std::size_t> WriteBlocks(std::string_view bytes, std::uint64_t at);
