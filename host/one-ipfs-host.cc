@@ -108,16 +108,11 @@ int Fail(const Status& st) {
   return st.code() == Status::Code::kUnavailable ? kHelperExitNoDaemon : 1;
 }
 
-// The host's MFS lock file (fetch --mfs-lock; empty: none), for every client.
-std::string g_mfs_lock;
-
 Result<std::unique_ptr<IpfsClient>> HostClient() {
   Config::Sources src;
   src.getenv = std::getenv;
   ASSIGN_OR_RETURN(Config cfg, Config::Load(src));
-  ASSIGN_OR_RETURN(auto client, MakeIpfsClient(cfg, "IPFS_HOST_API"));
-  if (!g_mfs_lock.empty()) client->set_mfs_lock(g_mfs_lock);
-  return client;
+  return MakeIpfsClient(cfg, "IPFS_HOST_API");
 }
 
 // The host's daemon, reachable (its version read), connected to the front
@@ -267,11 +262,10 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   const std::string& cid = args->cid;
   const std::uint64_t bytes = args->bytes;
   const std::string& dst = args->dst;
-  g_mfs_lock = args->mfs_lock;
-
   auto host = OpenHostDaemon({});
   if (!host.ok()) return Fail(host.status());
   auto& ipfs = host->ipfs;
+  ipfs->set_mfs_lock(args->mfs_lock);  // the host cache's writes (host_cache.h)
   auto id = ipfs->Id();
   FrontendLink frontend(args->frontend, log);
   HostCache cache(*ipfs, log);
@@ -305,6 +299,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   if (cached_at)
     refresher = std::thread([&] {
       auto client = HostClient();
+      if (client.ok()) (*client)->set_mfs_lock(args->mfs_lock);
       refreshed = client.ok() ? HostCache(**client, log).Refresh(cid, *cached_at, UnixNow()) : client.status();
     });
   auto join_refresher = [&] {
