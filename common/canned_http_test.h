@@ -8,13 +8,15 @@
 // files/read the file's bytes, files/write, files/mkdir, files/mv and files/rm
 // an empty body, a missing path error 500 {"Message":"file does not exist"}
 // (NotFound). Tests with routing by command use gc_guard_test.cc's fake.
-// LockFile and LockProbe check that MFS writes hold IPFS_MFS_LOCK.
+// LockFile, RunningGc and LockProbe check that MFS writes hold IPFS_MFS_LOCK.
 #pragma once
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <string>
@@ -23,6 +25,7 @@
 #include <doctest/doctest.h>
 
 #include "common/http.h"
+#include "common/ipfs.h"
 
 namespace oneipfs::testing {
 
@@ -82,7 +85,29 @@ struct LockFile {
     ::close(fd);
     return free;
   }
+  // Client options whose MFS writes take this lock, waiting up to `wait`.
+  IpfsOptions Options(std::chrono::seconds wait) const {
+    IpfsOptions o;
+    o.mfs_lock = path;
+    o.timeout = wait;
+    return o;
+  }
   std::string path;
+};
+
+// `flock <file> ipfs repo gc` running: the exclusive lock, held until destroyed.
+class RunningGc {
+ public:
+  explicit RunningGc(const LockFile& lock) : fd_(::open(lock.path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    REQUIRE(fd_ >= 0);
+    REQUIRE(::flock(fd_, LOCK_EX | LOCK_NB) == 0);
+  }
+  ~RunningGc() { ::close(fd_); }
+  RunningGc(const RunningGc&) = delete;
+  RunningGc& operator=(const RunningGc&) = delete;
+
+ private:
+  int fd_;
 };
 
 // CannedTransport that notes, for every request, whether a GC under the
@@ -93,6 +118,19 @@ class LockProbe : public CannedTransport {
   Result<HttpResponse> Post(const HttpRequest& r) override {
     gc_could_run.push_back(lock_.GcCouldRun());
     return CannedTransport::Post(r);
+  }
+  // Checks that every request to one of `writes` (e.g. "/api/v0/files/rm")
+  // ran while no GC could; returns how many such requests there were.
+  int CheckWritesHeldLock(const std::vector<std::string>& writes) const {
+    REQUIRE(gc_could_run.size() == requests.size());
+    int n = 0;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const std::string& path = requests[i].path;
+      if (std::find(writes.begin(), writes.end(), path) == writes.end()) continue;
+      ++n;
+      CHECK_MESSAGE(!gc_could_run[i], "request " << i << " " << path << " ran without the shared lock");
+    }
+    return n;
   }
   std::vector<bool> gc_could_run;
 

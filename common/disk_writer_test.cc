@@ -2,11 +2,12 @@
 
 #include <doctest/doctest.h>
 
+#include "common/scratch_files_test.h"
+
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -15,18 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path TempDir() {
-  char tmpl[] = "/tmp/one-ipfs-dw-XXXXXX";
-  REQUIRE(mkdtemp(tmpl));
-  return tmpl;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+fs::path TempDir() { return testing::MakeTempDir("one-ipfs-dw"); }
+using testing::ReadWholeFile;
 
 std::unique_ptr<AtomicDiskWriter::Region> Open(AtomicDiskWriter& w, std::uint64_t start, std::uint64_t length) {
   auto r = w.OpenRegion(start, length);
@@ -49,7 +40,7 @@ TEST_CASE("disk_writer: content lands at dst only on commit, sparse for zero blo
     REQUIRE((*w)->Commit(data.size()).ok());
   }
   REQUIRE(fs::exists(dst));
-  CHECK(Slurp(dst) == data);
+  CHECK(ReadWholeFile(dst) == data);
   struct stat st {};
   REQUIRE(stat(dst.c_str(), &st) == 0);
   CHECK(static_cast<size_t>(st.st_blocks) * 512 < data.size() / 2);  // the zero MiB is a hole
@@ -74,7 +65,7 @@ TEST_CASE("disk_writer: WriteZeros leaves a hole of exactly that many zero bytes
     REQUIRE((*w)->WriteZeros(5).ok());
     REQUIRE((*w)->Commit(3 + hole + 3 + 5).ok());
   }
-  std::string got = Slurp(dst);
+  std::string got = ReadWholeFile(dst);
   REQUIRE(got.size() == 3 + hole + 3 + 5);
   CHECK(got.substr(0, 3) == "abc");
   CHECK(got.find_first_not_of('\0', 3) == 3 + hole);
@@ -108,7 +99,7 @@ TEST_CASE("disk_writer: a short stream or an abandoned writer leaves nothing at 
     REQUIRE(w.ok());
     CHECK((*w)->Write("new content").ok());
   }
-  CHECK(Slurp(dst) == "old");
+  CHECK(ReadWholeFile(dst) == "old");
   fs::remove_all(dir);
 }
 
@@ -159,7 +150,7 @@ TEST_CASE("disk_writer: regions written by parallel threads make the same file, 
   for (const auto& st : results) CHECK(st.ok());
   CHECK_FALSE(fs::exists(dst));
   REQUIRE((*w)->CommitRegions(regions, data.size()).ok());
-  CHECK(Slurp(dst) == data);
+  CHECK(ReadWholeFile(dst) == data);
   struct stat st {};
   REQUIRE(::stat(dst.c_str(), &st) == 0);
   CHECK(st.st_size == static_cast<off_t>(data.size()));

@@ -516,6 +516,16 @@ struct FsckDaemon : Daemon {
   }
 };
 
+// What fsck found, as subject -> kind name.
+std::map<std::string, std::string> KindsBySubject(const FsckReport& r) {
+  std::map<std::string, std::string> got;
+  for (const auto& f : r.findings) got[f.subject] = std::string(FsckKindName(f.kind));
+  return got;
+}
+
+// Pid 222 is the running action whose holds fsck must leave alone.
+bool Pid222Alive(long pid) { return pid == 222; }
+
 }  // namespace
 
 TEST_CASE("fsck: a healthy catalog has no findings and nothing is changed") {
@@ -553,12 +563,11 @@ TEST_CASE("fsck: finds every kind of problem and changes nothing without repair"
   o.oned_entries = std::set<std::string>{"/one-ipfs/100/5-1"};
   o.prune_history = 2;
   o.this_host = "fe";
-  o.pid_alive = [](long pid) { return pid == 222; };
+  o.pid_alive = Pid222Alive;
   Log log("test");
   auto r = RunFsck(*d.client, "/one-ipfs", o, log);
   REQUIRE(r.ok());
-  std::map<std::string, std::string> got;
-  for (const auto& f : r->findings) got[f.subject] = std::string(FsckKindName(f.kind));
+  auto got = KindsBySubject(*r);
   CHECK(got["/one-ipfs/100/7-3"] == "orphan");
   CHECK(got["/one-ipfs/100/5-1/.staging-4"] == "stale");
   CHECK(got["/one-ipfs/100/5-1/1"] == "history");
@@ -624,12 +633,11 @@ TEST_CASE("fsck: direct pins of holds (a kill before the fetch) are found and re
     FsckOptions o;
     o.repair = repair;
     o.this_host = "fe";
-    o.pid_alive = [](long pid) { return pid == 222; };
+    o.pid_alive = Pid222Alive;
     Log log("test");
     auto r = RunFsck(*d.client, "/one-ipfs", o, log);
     REQUIRE(r.ok());
-    std::map<std::string, std::string> got;
-    for (const auto& f : r->findings) got[f.subject] = std::string(FsckKindName(f.kind));
+    auto got = KindsBySubject(*r);
     CHECK(got == std::map<std::string, std::string>{{"/ipfs/W1", "stale-pin"},
                                                     {"/ipfs/W2", "odd-pin"},
                                                     {"/ipfs/D1", "stale-pin"},

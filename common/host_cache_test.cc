@@ -30,6 +30,7 @@ using Canned = testing::CannedTransport;
 using testing::Args;
 using testing::LockFile;
 using testing::LockProbe;
+using testing::RunningGc;
 using testing::NotFound;
 using testing::Ok;
 using testing::Reply;
@@ -91,10 +92,7 @@ TEST_CASE("host cache: every MFS write holds the host's MFS lock shared, so no f
   };
   auto t = std::make_unique<LockProbe>(std::move(replies), lock);
   LockProbe* fake = t.get();
-  IpfsOptions o;
-  o.mfs_lock = lock.path;
-  o.timeout = std::chrono::seconds(5);
-  IpfsClient ipfs(std::move(t), o);
+  IpfsClient ipfs(std::move(t), lock.Options(std::chrono::seconds(5)));
   Log log("test");
   HostCache cache(ipfs, log);
   REQUIRE(cache.Lease("bafyA", now).ok());
@@ -104,30 +102,17 @@ TEST_CASE("host cache: every MFS write holds the host's MFS lock shared, so no f
   CHECK(*evicted == std::vector<std::string>{"bafyOld"});
   cache.Release();
   REQUIRE(fake->requests.size() == 13);
-  int writes = 0;
-  for (size_t i = 0; i < fake->requests.size(); ++i) {
-    const std::string& path = fake->requests[i].path;
-    bool write = path == "/api/v0/files/mkdir" || path == "/api/v0/files/mv" || path == "/api/v0/files/cp" ||
-                 path == "/api/v0/files/rm";
-    if (!write) continue;
-    ++writes;
-    CHECK_MESSAGE(!fake->gc_could_run[i], "request " << i << " " << path << " ran without the shared lock");
-  }
-  CHECK(writes == 7);
+  CHECK(fake->CheckWritesHeldLock(
+            {"/api/v0/files/mkdir", "/api/v0/files/mv", "/api/v0/files/cp", "/api/v0/files/rm"}) == 7);
   CHECK(lock.GcCouldRun());  // and every lock is given back
 }
 
 TEST_CASE("host cache: while a repo gc holds the host's MFS lock, nothing is written") {
   LockFile lock;
-  int gc = ::open(lock.path.c_str(), O_RDONLY | O_CLOEXEC);
-  REQUIRE(gc >= 0);
-  REQUIRE(::flock(gc, LOCK_EX) == 0);  // `flock <file> ipfs repo gc` is running
+  RunningGc gc(lock);
   auto t = std::make_unique<Canned>(std::deque<HttpResponse>{});  // any request fails the test
   Canned* fake = t.get();
-  IpfsOptions o;
-  o.mfs_lock = lock.path;
-  o.timeout = std::chrono::seconds(1);
-  IpfsClient ipfs(std::move(t), o);
+  IpfsClient ipfs(std::move(t), lock.Options(std::chrono::seconds(1)));
   Log log("test");
   HostCache cache(ipfs, log);
   Status st = cache.Lease("bafyA", 100);
@@ -135,7 +120,6 @@ TEST_CASE("host cache: while a repo gc holds the host's MFS lock, nothing is wri
   CHECK(st.message().find("a GC running?") != std::string::npos);
   CHECK(cache.Refresh("bafyA", 50, 100).code() == Status::Code::kTimeout);
   CHECK(fake->requests.empty());
-  ::close(gc);
 }
 
 }  // namespace oneipfs

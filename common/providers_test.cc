@@ -21,6 +21,7 @@ using testing::Arg;
 using testing::CannedTransport;
 using testing::LockFile;
 using testing::LockProbe;
+using testing::RunningGc;
 using testing::NotFound;
 using testing::Ok;
 
@@ -265,10 +266,7 @@ TEST_CASE("providers: every MFS write holds IPFS_MFS_LOCK shared, so no flock'd 
   };
   auto t = std::make_unique<LockProbe>(std::move(replies), lock);
   LockProbe* fake = t.get();
-  IpfsOptions o;
-  o.mfs_lock = lock.path;
-  o.timeout = std::chrono::seconds(5);
-  IpfsClient ipfs(std::move(t), o);
+  IpfsClient ipfs(std::move(t), lock.Options(std::chrono::seconds(5)));
   ProviderStore store(ipfs, "/c", 600);
   REQUIRE(store.Put("bafyL", Rec("h1", "P1", now)).ok());
   REQUIRE(store.PutIdentity(Rec("h1", "P1", now)).ok());
@@ -280,30 +278,16 @@ TEST_CASE("providers: every MFS write holds IPFS_MFS_LOCK shared, so no flock'd 
   REQUIRE(list.ok());
   CHECK(list->empty());
   REQUIRE(fake->requests.size() == 13);
-  REQUIRE(fake->gc_could_run.size() == 13);
-  int writes = 0;
-  for (size_t i = 0; i < fake->requests.size(); ++i) {
-    const std::string& path = fake->requests[i].path;
-    bool write = path == "/api/v0/files/write" || path == "/api/v0/files/rm" || path == "/api/v0/files/mkdir";
-    if (!write) continue;
-    ++writes;
-    CHECK_MESSAGE(!fake->gc_could_run[i], "request " << i << " " << path << " ran without the shared lock");
-  }
-  CHECK(writes == 10);
+  CHECK(fake->CheckWritesHeldLock({"/api/v0/files/write", "/api/v0/files/rm", "/api/v0/files/mkdir"}) == 10);
   CHECK(lock.GcCouldRun());  // and every lock is given back
 }
 
 TEST_CASE("providers: while a repo gc holds IPFS_MFS_LOCK, no record is written") {
   LockFile lock;
-  int gc = ::open(lock.path.c_str(), O_RDONLY | O_CLOEXEC);
-  REQUIRE(gc >= 0);
-  REQUIRE(::flock(gc, LOCK_EX | LOCK_NB) == 0);  // `flock <file> ipfs repo gc` running
+  RunningGc gc(lock);
   auto t = std::make_unique<CannedTransport>(std::deque<HttpResponse>{});
   CannedTransport* fake = t.get();
-  IpfsOptions o;
-  o.mfs_lock = lock.path;
-  o.timeout = std::chrono::seconds(1);  // how long a write waits for the GC
-  IpfsClient ipfs(std::move(t), o);
+  IpfsClient ipfs(std::move(t), lock.Options(std::chrono::seconds(1)));  // how long a write waits for the GC
   ProviderStore store(ipfs, "/c", 600);
   Status put = store.Put("bafyG", Rec("h1", "P1", 1));
   CHECK(put.code() == Status::Code::kTimeout);
@@ -311,7 +295,6 @@ TEST_CASE("providers: while a repo gc holds IPFS_MFS_LOCK, no record is written"
   CHECK(store.TakeLead("bafyG", "h1"));  // trouble with the records: this deploy leads
   store.ReleaseLead("bafyG");
   CHECK(fake->requests.empty());
-  ::close(gc);
 }
 
 }  // namespace oneipfs

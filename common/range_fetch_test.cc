@@ -5,13 +5,12 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include <doctest/doctest.h>
 
 #include "common/http.h"
+#include "common/scratch_files_test.h"
 
 namespace oneipfs {
 namespace {
@@ -64,18 +63,8 @@ IpfsClientFactory Factory(FakeFile& f) {
   };
 }
 
-fs::path TempDir() {
-  char tmpl[] = "/tmp/one-ipfs-rf-XXXXXX";
-  REQUIRE(mkdtemp(tmpl));
-  return tmpl;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+fs::path TempDir() { return testing::MakeTempDir("one-ipfs-rf"); }
+using testing::ReadWholeFile;
 
 std::string Pattern(std::size_t n) {
   std::string s(n, '\0');
@@ -133,7 +122,7 @@ TEST_CASE("range_fetch: parallel ranges write the whole file, byte for byte") {
   REQUIRE(st.ok());
   CHECK(counted.load() == f.data.size());
   CHECK(f.served.size() == 3);  // one cat per range, each with its own offset
-  CHECK(Slurp(dst) == f.data);
+  CHECK(ReadWholeFile(dst) == f.data);
   fs::remove_all(dir);
 }
 

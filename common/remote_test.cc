@@ -1,4 +1,5 @@
 #include "common/remote.h"
+#include "common/scratch_files_test.h"
 #include "common/tm.h"
 
 #include <doctest/doctest.h>
@@ -48,12 +49,7 @@ std::vector<std::string> SplitNul(const std::string& s) {
   return out;
 }
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadWholeFile;
 
 // A deterministic byte stream of `total` bytes, produced in pieces.
 struct PatternSource {
@@ -472,7 +468,7 @@ TEST_CASE("remote: local runner timeout") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Status::Code::kTimeout);
     CHECK(steady_clock::now() - start < std::chrono::seconds(5));
-    pid_t pid = std::stoi(ReadFile(pidfile));
+    pid_t pid = std::stoi(ReadWholeFile(pidfile));
     bool gone = false;
     for (int i = 0; i < 100 && !gone; ++i) {
       gone = ProcessGone(pid);
@@ -620,7 +616,7 @@ TEST_CASE("remote: ssh runner") {
     std::vector<std::string> expect = {"-o", "BatchMode=yes", "-o", "ConnectTimeout=7", "-p", "2222",
                                        "-i", "/keys/id ed25519", "-o", "ServerAliveInterval=10",
                                        "--", "node1", ShellJoin(cmd.argv)};
-    CHECK(SplitNul(ReadFile(log)) == expect);
+    CHECK(SplitNul(ReadWholeFile(log)) == expect);
   }
   SUBCASE("connection sharing and keep-alive options come after the operator's own (ssh keeps the first value)") {
     SshOptions shared = opts;
@@ -636,7 +632,7 @@ TEST_CASE("remote: ssh runner") {
                                        "-i", "/keys/id ed25519", "-o", "ServerAliveInterval=15",
                                        "-o", "ControlMaster=auto", "-o", "ControlPersist=45",
                                        "-o", "ControlPath=/run/one/one-ipfs-ssh/%C", "--", "node1", "true"};
-    CHECK(SplitNul(ReadFile(log)) == expect);
+    CHECK(SplitNul(ReadWholeFile(log)) == expect);
   }
   SUBCASE("no sharing and no keep-alive: no Control or ServerAlive option at all") {
     SshOptions plain = opts;
@@ -645,7 +641,7 @@ TEST_CASE("remote: ssh runner") {
     cmd.argv = {"true"};
     auto r = MakeSshRunner(plain)->Run("node1", cmd);
     REQUIRE(r.ok());
-    for (const auto& a : SplitNul(ReadFile(log))) {
+    for (const auto& a : SplitNul(ReadWholeFile(log))) {
       CHECK(a.rfind("Control", 0) != 0);
       CHECK(a.rfind("ServerAlive", 0) != 0);
     }
