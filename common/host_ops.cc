@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -199,7 +200,14 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
       // it took the lead, perhaps after our first list; it goes first.
       std::string lead;
       if (!held && !self_held && !(leading = providers.TakeLead(cid, dst.host))) {
+        // The lead writes its name just after taking the lead: wait a moment
+        // for it, or every follower would pick its own first fetcher and
+        // they could end up asking each other (peer_sources.h: one at a time).
         lead = providers.LeadHost(cid);
+        for (int i = 0; lead.empty() && i < 10; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          lead = providers.LeadHost(cid);
+        }
         if (auto again = providers.List(cid, UnixNow()); again.ok()) records = std::move(again);
       }
       if (!leading)
@@ -213,8 +221,8 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
     args.push_back("--stall");
     args.push_back(std::to_string(stall));
     if (!chosen.empty() && !self_held)
-      ctx.log.Info(fmt::format("/ipfs/{}: {} asks other hosts first ({} address(es)), the front end after {} s "
-                               "without progress",
+      ctx.log.Info(fmt::format("/ipfs/{}: {} asks other hosts first, one at a time ({} address(es)), the front end "
+                               "after {} s without progress from the last",
                                cid, dst.host, chosen.size(), stall));
   }
   args.push_back("--cache-mb");

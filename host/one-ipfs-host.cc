@@ -10,11 +10,14 @@
 //   one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--stall <s>]
 //                       [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>]
 //                       [<front-end multiaddr>...]
-//       connect the host daemon to the --peer addresses (other hosts that
-//       hold the content) and to the front end: at once when no peer
-//       connects, else only after <s> seconds (default 10) without progress
-//       (an INFO line says so; progress: a byte written, or a change of the
-//       daemon's bitswap wantlist or of a peer's, providers.h ProgressClock);
+//       connect the host daemon to ONE of the --peer hosts (other hosts
+//       that hold or fetch the content, best first: the first that
+//       connects) and close its connections to the other ones and to the
+//       front end (peer_sources.h); after <s> seconds (default 10) without
+//       progress the next --peer host, after the last the front end; the
+//       front end at once when no peer connects (INFO lines say so;
+//       progress: a byte written, or a change of the daemon's bitswap
+//       wantlist or of a peer's, providers.h ProgressClock);
 //       none of them when the host cache (with --cache-mb > 0) holds <cid>,
 //       which is then fully local. Then stream
 //       the content into <dst> atomically (temporary file beside it, sparse,
@@ -81,6 +84,7 @@
 #include "common/ipfs.h"
 #include "common/log.h"
 #include "common/number.h"
+#include "common/peer_sources.h"
 #include "common/providers.h"
 #include "common/range_fetch.h"
 #include "common/zero_dag.h"
@@ -251,9 +255,9 @@ std::int64_t UnixNow() {
 }
 
 // The peer-first policy (README "Peer-to-peer distribution"): with --peer
-// addresses of which at least one connects, the front end is connected only
-// once nothing arrives for --stall seconds (a peer that vanished, or peers
-// that lack blocks); otherwise at once, as before. Stdout: one JSON line
+// hosts of which one connects, the next host, and after the last the front
+// end, is connected only once nothing arrives for --stall seconds (a peer
+// that vanished, or peers that lack blocks); otherwise the front end at once. Stdout: one JSON line
 // {"peer","addresses","held","frontend","evicted":[...]} for the front end's
 // provider records ("held": every block is now in this daemon).
 int Fetch(const std::vector<std::string>& a, const Log& log) {
@@ -277,20 +281,21 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
     if (!leased.ok()) log.Warn(fmt::format("cannot mark /ipfs/{} as in use in the host cache: {}", cid, leased.message()));
     if (auto held = cache.Holds(cid); held.ok()) cached_at = *held;
   }
+  // One source host at a time (peer_sources.h): the first candidate that
+  // connects; the others and the front end are disconnected, so each block
+  // comes once. A stall brings the next candidate, the front end after the last.
+  PeerSources sources(args->peers, SourceLockDir(), log);
   if (cached_at) {
     log.Info(fmt::format("/ipfs/{} is in the host cache: no peer or front end connected", cid));
+  } else if (sources.empty()) {
+    frontend.Connect("no other host holds /ipfs/" + cid);
+  } else if (auto first = sources.ConnectNext(*ipfs); !first) {
+    frontend.Connect("no host that holds /ipfs/" + cid + " could be connected");
   } else {
-    for (const auto& peer : args->peers) {
-      Status st = ipfs->SwarmConnect(peer);
-      if (st.ok()) host->connected.push_back(peer);
-      else log.Info(fmt::format("cannot connect to peer {}: {}", peer, st.message()));
-    }
-    if (args->peers.empty()) frontend.Connect("no other host holds /ipfs/" + cid);
-    else if (host->connected.empty()) frontend.Connect("no host that holds /ipfs/" + cid + " could be connected");
-    else {
-      frontend.KeepOut(*ipfs);
-      log.Info(fmt::format("fetching /ipfs/{} from {} peer address(es) first", cid, host->connected.size()));
-    }
+    frontend.KeepOut(*ipfs);
+    sources.DisconnectSpares(*ipfs);
+    log.Info(fmt::format("fetching /ipfs/{} from host peer {} first ({} other host(s) to ask next, then the front end)",
+                         cid, *first, sources.untried()));
   }
   // The cache's stamp of a held CID is refreshed while the content streams
   // (its own client: one files/mv beside the cat).
@@ -316,13 +321,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
   };
-  std::vector<std::string> peer_ids;
-  for (const auto& p : host->connected) {
-    size_t at = p.rfind("/p2p/");
-    if (at == std::string::npos) continue;
-    std::string pid = p.substr(at + 5);
-    if (std::find(peer_ids.begin(), peer_ids.end(), pid) == peer_ids.end()) peer_ids.push_back(pid);
-  }
+  std::vector<std::string> peer_ids = sources.connected();  // the watchdog's own copy
   std::unique_ptr<IpfsClient> watch;  // none for a cached CID: no peer serves it
   if (!frontend.used() && !cached_at) {
     if (auto c = HostClient(); c.ok()) {
@@ -354,8 +353,16 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
       }
       // Again after every further stall: a concurrent deploy on this host
       // may have closed the connection meanwhile.
-      if (clock.Observe(now_ms(), written.load(), lists))
-        frontend.Connect(fmt::format("no progress from peers for {} s", args->stall_s));
+      if (clock.Observe(now_ms(), written.load(), lists)) {
+        std::optional<std::string> next;
+        if (watch && !frontend.used()) next = sources.ConnectNext(*watch);
+        if (next) {
+          log.Info(fmt::format("no progress from peers for {} s: asking host peer {} too", args->stall_s, *next));
+          if (!next->empty()) peer_ids.push_back(*next);
+        } else {
+          frontend.Connect(fmt::format("no progress from peers for {} s", args->stall_s));
+        }
+      }
       lock.lock();
     }
   });

@@ -88,10 +88,18 @@ assert_eq "$(cat "$T_ROOT/bg.rc")" 0 "node3's deploy: $(cat "$T_ROOT/bg.err")"
 assert_file_eq "$(on node3 $DS/0/4/disk.0)" "$T_ROOT/b.img" "node3's disk"
 assert_contains "$(cat "$T_ROOT/bg.err")" "no progress from peers for 3 s: connecting to the front end"
 
-t_case "a recorded peer that is gone before the deploy: the others serve"
+t_case "a recorded peer that is gone before the deploy: the next host serves at once"
+# node1 (killed above) becomes the newest holder of a, so it is asked first.
+rec1=$(record "$a" node1); assert_contains "$rec1" '"state":"held"'
+printf '%s' "$rec1" | python3 -c 'import json,sys,time; r=json.load(sys.stdin); r["time"]=int(time.time()); sys.stdout.write(json.dumps(r))' > "$T_ROOT/rec1"
+curl -sS -X POST -F "file=@$T_ROOT/rec1" "$IPFSD_API_fe/api/v0/files/write?arg=$IPFS_CATALOG/.providers/$a/node1&create=true&truncate=true" >/dev/null
+t0=$(date +%s)
 IPFS_FRONTEND_SWARM=$no_fe_swarm run_tm clone "/ipfs/$a" "node3:$DS/0/5/disk.0" 5 100; assert_success "$ERR"
 assert_file_eq "$(on node3 $DS/0/5/disk.0)" "$T_ROOT/a.img"
-assert_contains "$ERR" "cannot connect to peer"
+assert_ne "$(printf '%s\n' "$ERR" | grep "cannot connect to peer .*/p2p/$IPFSD_ID_host_node1" || true)" "" "node1 tried first: $ERR"
+assert_contains "$ERR" "from host peer $IPFSD_ID_host_node2 first"
+assert_not_contains "$ERR" "no progress from peers" "no stall: a failed connect moves on at once"
+assert_contains "$ERR" "from peers only"
 
 t_case "two deploys at once (node1 is gone): the front end serves the image about once (aim: under 1.5 times)"
 head -c 24M /dev/urandom > "$T_ROOT/d.img"
