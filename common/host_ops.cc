@@ -218,6 +218,16 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
       args.push_back("--peer");
       args.push_back(a);
     }
+    // Every other host with the CID: the helper closes leftover connections to them.
+    if (!chosen.empty())
+      for (const auto& peer : OtherProviderPeers(*records, dst.host, UnixNow(), ttl)) {
+        bool candidate = std::any_of(chosen.begin(), chosen.end(), [&](const std::string& a) {
+          return a.size() > peer.size() + 5 && a.compare(a.size() - peer.size() - 5, std::string::npos, "/p2p/" + peer) == 0;
+        });
+        if (candidate) continue;
+        args.push_back("--spare");
+        args.push_back(peer);
+      }
     args.push_back("--stall");
     args.push_back(std::to_string(stall));
     if (!chosen.empty() && !self_held)

@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace oneipfs {
 
@@ -58,8 +59,9 @@ std::string SourceLockDir() {
   return PrivateDir(dir) ? dir : std::string();
 }
 
-PeerSources::PeerSources(const std::vector<std::string>& addresses, std::string lock_dir, const Log& log)
-    : candidates_(GroupByPeer(addresses)), lock_dir_(std::move(lock_dir)), log_(log) {}
+PeerSources::PeerSources(const std::vector<std::string>& addresses, std::vector<std::string> spares,
+                         std::string lock_dir, const Log& log)
+    : candidates_(GroupByPeer(addresses)), spares_(std::move(spares)), lock_dir_(std::move(lock_dir)), log_(log) {}
 
 PeerSources::~PeerSources() {
   for (int fd : marks_) close(fd);  // closing drops the shared flock
@@ -105,18 +107,38 @@ std::optional<std::string> PeerSources::ConnectNext(IpfsClient& ipfs) {
 
 void PeerSources::DisconnectSpares(IpfsClient& ipfs) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& c : candidates_) {
-    if (c.peer.empty() || std::find(connected_.begin(), connected_.end(), c.peer) != connected_.end()) continue;
+  std::vector<std::string> spares;
+  auto add = [&](const std::string& peer) {
+    if (!peer.empty() && std::find(connected_.begin(), connected_.end(), peer) == connected_.end() &&
+        std::find(spares.begin(), spares.end(), peer) == spares.end())
+      spares.push_back(peer);
+  };
+  for (const auto& c : candidates_) add(c.peer);
+  for (const auto& p : spares_) add(p);
+  if (spares.empty()) return;
+  // swarm/peers: {"Peers":[{"Addr":..,"Peer":..},..]} (kubo
+  // core/commands/swarm.go; js-ipfs 0.66 the same; "Peers":null when none).
+  if (auto listed = ipfs.Call("swarm/peers", {}); listed.ok()) {
+    auto j = nlohmann::json::parse(*listed, nullptr, false);
+    if (j.is_object() && j.contains("Peers") && (j["Peers"].is_array() || j["Peers"].is_null())) {
+      std::vector<std::string> now;
+      if (j["Peers"].is_array())
+        for (const auto& p : j["Peers"])
+          if (p.is_object() && p.contains("Peer") && p["Peer"].is_string()) now.push_back(p["Peer"].get<std::string>());
+      std::erase_if(spares, [&](const std::string& s) { return std::find(now.begin(), now.end(), s) == now.end(); });
+    }
+  }
+  for (const auto& peer : spares) {
     int fd = -1;
-    if (!lock_dir_.empty() && SafePeerFileName(c.peer)) {
-      fd = open((lock_dir_ + "/" + c.peer).c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (!lock_dir_.empty() && SafePeerFileName(peer)) {
+      fd = open((lock_dir_ + "/" + peer).c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
         close(fd);
-        log_.Debug(fmt::format("peer {} is another fetch's source on this host: left connected", c.peer));
+        log_.Debug(fmt::format("peer {} is another fetch's source on this host: left connected", peer));
         continue;
       }
     }
-    (void)ipfs.SwarmDisconnect("/p2p/" + c.peer);
+    (void)ipfs.SwarmDisconnect("/p2p/" + peer);
     if (fd >= 0) close(fd);
   }
 }

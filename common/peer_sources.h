@@ -12,7 +12,8 @@
 // session's peers are being discovered. So a fetch connects ONE host, the
 // first that connects, and closes the connections to the other candidates
 // that earlier deploys left open (the connection graph of a distribution
-// stays a tree: no block reaches a host twice). The next candidate comes in
+// stays a tree: no block reaches a host twice), and to the other hosts that
+// have the content (--spare; the candidates are only the best few). The next candidate comes in
 // only when the watchdog sees no progress (the front end after the last).
 //
 // Two fetches on one host (different images) must not close each other's
@@ -52,7 +53,10 @@ std::string SourceLockDir();
 
 class PeerSources {
  public:
-  PeerSources(const std::vector<std::string>& addresses, std::string lock_dir, const Log& log);
+  // `spares`: peer ids of other hosts with the content that are not
+  // candidates (IPFS_P2P_PEERS caps those): only ever disconnected.
+  PeerSources(const std::vector<std::string>& addresses, std::vector<std::string> spares, std::string lock_dir,
+              const Log& log);
   ~PeerSources();
   PeerSources(const PeerSources&) = delete;
   PeerSources& operator=(const PeerSources&) = delete;
@@ -63,8 +67,9 @@ class PeerSources {
   // candidate is left.
   std::optional<std::string> ConnectNext(IpfsClient& ipfs);
   // Closes the connections to every candidate this fetch has not connected
-  // (swarm/disconnect /p2p/<id>; errors such as "not connected" ignored),
-  // except those another fetch on this host marks in use.
+  // and to every spare (swarm/disconnect /p2p/<id>, for those swarm/peers
+  // lists, or for all when it cannot be read; errors ignored), except those
+  // another fetch on this host marks in use.
   void DisconnectSpares(IpfsClient& ipfs);
 
   bool empty() const { return candidates_.empty(); }
@@ -73,6 +78,7 @@ class PeerSources {
 
  private:
   std::vector<PeerCandidate> candidates_;
+  std::vector<std::string> spares_;
   std::string lock_dir_;
   const Log& log_;
   mutable std::mutex mu_;

@@ -67,6 +67,16 @@ std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> rec
   return out;
 }
 
+std::vector<std::string> OtherProviderPeers(const std::vector<ProviderRecord>& records, std::string_view self_host,
+                                            std::int64_t now, std::int64_t ttl_s) {
+  std::vector<std::string> out;
+  for (const auto& r : records) {
+    if (r.host == self_host || now - r.time > ttl_s || r.peer.empty()) continue;
+    if (std::find(out.begin(), out.end(), r.peer) == out.end()) out.push_back(r.peer);
+  }
+  return out;
+}
+
 std::optional<std::string> WantlistFingerprint(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;

@@ -68,6 +68,13 @@ std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> rec
                                                  std::int64_t now, std::int64_t ttl_s, std::size_t max_peers,
                                                  std::string_view lead_host = {});
 
+// The peer ids of every other fresh record of the CID (holders and
+// fetchers, any number), in record order without repeats: connections to
+// them that a fetch does not use are closed (peer_sources.h), since each
+// holds or will hold the blocks and would send them too.
+std::vector<std::string> OtherProviderPeers(const std::vector<ProviderRecord>& records, std::string_view self_host,
+                                            std::int64_t now, std::int64_t ttl_s);
+
 // The fetch watchdog's notion of progress (one-ipfs-host fetch). A follower
 // writes its disk in order, but bitswap delivers blocks in any order: a
 // missing early block holds the disk back while later ones keep arriving.

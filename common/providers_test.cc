@@ -80,6 +80,11 @@ TEST_CASE("providers: the peer-selection policy") {
 
   CHECK(ChooseProviderAddresses(records, "self", now, ttl, 0).empty());  // IPFS_P2P_PEERS=0: front end only
 
+  // Every other fresh host with the CID, whatever the cap, once each: the
+  // connections a fetch closes (peer_sources.h). An address is not needed.
+  CHECK(OtherProviderPeers(records, "self", now, ttl) ==
+        std::vector<std::string>{"Pfetch", "Pheld1", "Pheld2", "Pnoaddr"});
+
   // An address that already names its peer is kept as it is; one peer known
   // under two host names counts once.
   std::vector<ProviderRecord> twice = {Rec("a", "P", now), Rec("b", "P", now - 1)};

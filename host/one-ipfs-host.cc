@@ -7,13 +7,14 @@
 // IPFS_API_AUTH and IPFS_TIMEOUT as on the front end).
 //
 //   one-ipfs-host version
-//   one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--stall <s>]
-//                       [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>]
+//   one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--spare <peer id>]...
+//                       [--stall <s>] [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>]
 //                       [<front-end multiaddr>...]
 //       connect the host daemon to ONE of the --peer hosts (other hosts
 //       that hold or fetch the content, best first: the first that
-//       connects) and close its connections to the other ones and to the
-//       front end (peer_sources.h); after <s> seconds (default 10) without
+//       connects) and close its connections to the other ones, to the
+//       --spare peers (other hosts with the content) and to the front end
+//       (peer_sources.h); after <s> seconds (default 10) without
 //       progress the next --peer host, after the last the front end; the
 //       front end at once when no peer connects (INFO lines say so;
 //       progress: a byte written, or a change of the daemon's bitswap
@@ -94,8 +95,8 @@ namespace {
 
 const char* kUsage =
     "Usage: one-ipfs-host version\n"
-    "       one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--stall <s>] [--cache-mb <n>]\n"
-    "                           [--streams <n>] [--mfs-lock <file>] [<front-end multiaddr>...]\n"
+    "       one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--spare <peer id>]... [--stall <s>]\n"
+    "                           [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>] [<front-end multiaddr>...]\n"
     "       one-ipfs-host cached\n"
     "       one-ipfs-host add <path>\n"
     "       one-ipfs-host release <hold root>\n"
@@ -159,6 +160,7 @@ struct FetchArgs {
   std::uint64_t bytes = 0;
   std::string dst;
   std::vector<std::string> peers;     // --peer: other hosts (providers.h)
+  std::vector<std::string> spares;    // --spare: peer ids of the other hosts with the CID
   std::vector<std::string> frontend;  // positional: the front end
   long stall_s = 10;                  // --stall
   std::uint64_t cache_bytes = 0;      // --cache-mb (0: no cache)
@@ -177,11 +179,12 @@ Result<FetchArgs> ParseFetchArgs(const std::vector<std::string>& a) {
   if (f.dst.empty() || f.dst[0] != '/') return Status::Invalid(fmt::format("'{}' is not an absolute path", f.dst));
   for (size_t i = 5; i < a.size(); ++i) {
     const std::string& o = a[i];
-    if (o == "--peer" || o == "--stall" || o == "--cache-mb" || o == "--streams" || o == "--mfs-lock") {
+    if (o == "--peer" || o == "--spare" || o == "--stall" || o == "--cache-mb" || o == "--streams" ||
+        o == "--mfs-lock") {
       if (i + 1 >= a.size()) return Status::Invalid(fmt::format("{} needs a value", o));
       const std::string& v = a[++i];
-      if (o == "--peer") {
-        f.peers.push_back(v);
+      if (o == "--peer" || o == "--spare") {
+        (o == "--peer" ? f.peers : f.spares).push_back(v);
         continue;
       }
       if (o == "--mfs-lock") {
@@ -284,7 +287,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   // One source host at a time (peer_sources.h): the first candidate that
   // connects; the others and the front end are disconnected, so each block
   // comes once. A stall brings the next candidate, the front end after the last.
-  PeerSources sources(args->peers, SourceLockDir(), log);
+  PeerSources sources(args->peers, args->spares, SourceLockDir(), log);
   if (cached_at) {
     log.Info(fmt::format("/ipfs/{} is in the host cache: no peer or front end connected", cid));
   } else if (sources.empty()) {

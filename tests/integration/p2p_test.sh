@@ -63,6 +63,31 @@ assert_contains "$(peers_of node2)" "$IPFSD_ID_host_node1" "node2 peered with no
 (( sent < 1048576 )) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: the front end sent $sent bytes for node2's 8 MiB deploy" >&2; exit 1; }
 assert_contains "$(record "$a" node2)" '"state":"held"' "node2 recorded as a provider"
 
+t_case "one source per host: leftover connections to other holders and to the front end are closed"
+head -c 8M /dev/urandom > "$T_ROOT/e.img"
+e=$(key "$(ipfs_add fe "$T_ROOT/e.img")")
+run_tm clone "/ipfs/$e" "node1:$DS/0/11/disk.0" 11 100; assert_success "$ERR"
+run_tm clone "/ipfs/$e" "node2:$DS/0/12/disk.0" 12 100; assert_success "$ERR"
+# node3 is still connected to everyone, as earlier deploys leave it; with
+# IPFS_P2P_PEERS=1 node2 (newest) is its one candidate and node1 a spare.
+for p in "$IPFSD_SWARM_fe/p2p/$IPFSD_ID_fe" "$IPFSD_SWARM_host_node1/p2p/$IPFSD_ID_host_node1" \
+         "$IPFSD_SWARM_host_node2/p2p/$IPFSD_ID_host_node2"; do
+  ipfs_rpc host-node3 swarm/connect "arg=$p" >/dev/null
+done
+assert_contains "$(peers_of node3)" "$IPFSD_ID_host_node1" "node3 connected to node1 before the deploy"
+recv0=$(ipfs_rpc host-node3 bitswap/stat | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["DataReceived"]))')
+IPFS_P2P_PEERS=1 run_tm clone "/ipfs/$e" "node3:$DS/0/13/disk.0" 13 100; assert_success "$ERR"
+assert_file_eq "$(on node3 $DS/0/13/disk.0)" "$T_ROOT/e.img" "node3's disk"
+assert_contains "$ERR" "from host peer $IPFSD_ID_host_node2 first"
+after=$(peers_of node3)
+assert_contains "$after" "$IPFSD_ID_host_node2" "node3 keeps its source"
+assert_not_contains "$after" "$IPFSD_ID_host_node1" "node3's leftover connection to node1 (a spare) is closed"
+assert_not_contains "$after" "$IPFSD_ID_fe" "node3's leftover connection to the front end is closed"
+sleep 2  # js-ipfs folds bitswap stats in about a second
+recv=$(( $(ipfs_rpc host-node3 bitswap/stat | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["DataReceived"]))') - recv0 ))
+echo "node3 received $recv bytes over bitswap for an 8 MiB image"
+(( recv < 8 * 1048576 * 5 / 4 )) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: node3 received $recv bytes for an 8 MiB image: duplicates" >&2; exit 1; }
+
 t_case "a peer that vanishes mid-deploy: the deploy completes from the front end"
 head -c 96M /dev/urandom > "$T_ROOT/b.img"
 b=$(key "$(ipfs_add fe "$T_ROOT/b.img")")
