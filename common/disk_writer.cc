@@ -15,6 +15,7 @@ namespace oneipfs {
 namespace {
 
 constexpr std::size_t kBlock = 4096;
+constexpr std::uint64_t kWriteback = 8 << 20;  // StartWriteback's step
 
 std::string Errno(std::string_view what, const std::string& path) {
   return fmt::format("{} {}: {}", what, path, std::strerror(errno));
@@ -100,7 +101,18 @@ Result<std::size_t> AtomicDiskWriter::WriteBlocks(std::string_view bytes, std::u
   return whole;
 }
 
-Status AtomicDiskWriter::Append(std::string_view bytes, std::uint64_t& at, std::string& pending) {
+void AtomicDiskWriter::StartWriteback(std::uint64_t at, std::uint64_t& kicked) {
+  // Every kWriteback bytes, the disk starts writing what came since
+  // (sync_file_range SYNC_FILE_RANGE_WRITE: asynchronous, nothing waits),
+  // so the final fsync finds little left to write and the disk works while
+  // the daemon still sends. Failures here are not errors: fsync decides.
+  if (at < kicked + kWriteback) return;
+  (void)::sync_file_range(fd_, static_cast<off_t>(kicked), static_cast<off_t>(at - kicked), SYNC_FILE_RANGE_WRITE);
+  kicked = at;
+}
+
+Status AtomicDiskWriter::Append(std::string_view bytes, std::uint64_t& at, std::string& pending, std::uint64_t& kicked) {
+  StartWriteback(at, kicked);
   // Whole 4 KiB blocks are judged one at a time: all-zero ones become holes.
   // A partial block waits in `pending` so chunk boundaries do not matter.
   while (!bytes.empty()) {
@@ -126,7 +138,7 @@ Status AtomicDiskWriter::FlushPartial(std::uint64_t& at, std::string& pending) {
   return Status::Ok();
 }
 
-Status AtomicDiskWriter::Write(std::string_view bytes) { return Append(bytes, offset_, pending_); }
+Status AtomicDiskWriter::Write(std::string_view bytes) { return Append(bytes, offset_, pending_, kicked_); }
 
 Status AtomicDiskWriter::WriteZeros(std::uint64_t n) {
   if (!pending_.empty()) {
@@ -155,7 +167,7 @@ Result<std::unique_ptr<AtomicDiskWriter::Region>> AtomicDiskWriter::OpenRegion(s
 Status AtomicDiskWriter::Region::Write(std::string_view bytes) {
   if (bytes.size() > length_ - written())
     return Status::Io(fmt::format("{}: more than the {} bytes expected at offset {}", w_->dst_, length_, start_));
-  return w_->Append(bytes, next_, pending_);
+  return w_->Append(bytes, next_, pending_, kicked_);
 }
 
 Status AtomicDiskWriter::CommitRegions(const std::vector<std::unique_ptr<Region>>& regions, std::uint64_t expected) {

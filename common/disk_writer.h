@@ -5,6 +5,8 @@
 // same directory, so the final rename is atomic), removing stale temporaries
 // of earlier killed transfers of the same disk. Write() appends; blocks of
 // 4 KiB that are all zero are skipped with lseek (the file stays sparse).
+// Every 8 MiB written the disk is asked to start writing them
+// (sync_file_range, asynchronous), so the final fsync has little left.
 // Commit() sets the final length, checks it equals `expected` bytes, fsyncs
 // the file, renames it over `dst` and fsyncs the directory. A writer that is
 // destroyed without Commit() (any error) unlinks its temporary file; a
@@ -46,11 +48,12 @@ class AtomicDiskWriter {
    private:
     friend class AtomicDiskWriter;
     Region(AtomicDiskWriter* w, std::uint64_t start, std::uint64_t length)
-        : w_(w), start_(start), length_(length), next_(start) {}
+        : w_(w), start_(start), length_(length), next_(start), kicked_(start) {}
     AtomicDiskWriter* w_;
     std::uint64_t start_, length_;
     std::uint64_t next_;   // file offset of pending_ (everything before it is written)
     std::string pending_;  // a partial block
+    std::uint64_t kicked_;  // writeback started up to here (StartWriteback)
   };
   Result<std::unique_ptr<Region>> OpenRegion(std::uint64_t start, std::uint64_t length);
   // Commit for a file written through regions: they must cover [0, expected)
@@ -71,7 +74,9 @@ class AtomicDiskWriter {
   Status PWrite(const char* p, std::size_t n, std::uint64_t at);
   // Appends `bytes` at file offset `at` (advanced past what is written) with
   // `pending` holding a partial block; the one loop of Write and Region.
-  Status Append(std::string_view bytes, std::uint64_t& at, std::string& pending);
+  Status Append(std::string_view bytes, std::uint64_t& at, std::string& pending, std::uint64_t& kicked);
+  // Starts the disk writing [kicked, at) once that is 8 MiB or more.
+  void StartWriteback(std::uint64_t at, std::uint64_t& kicked);
   // Writes a partial block in `pending` (unless all zero) and advances `at`.
   Status FlushPartial(std::uint64_t& at, std::string& pending);
   // Writes the whole 4 KiB blocks of `bytes` at `at`, skipping all-zero
@@ -82,6 +87,7 @@ class AtomicDiskWriter {
   std::string pending_;  // a partial block
   int fd_ = -1;
   std::uint64_t offset_ = 0;
+  std::uint64_t kicked_ = 0;
   bool committed_ = false;
 };
 

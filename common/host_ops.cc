@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -72,10 +73,11 @@ std::string HelperPath(const Config& config) { return config.Get("IPFS_REMOTE_DI
 
 std::vector<std::string> HelperArgv(const TmContext& ctx, std::vector<std::string> args) {
   std::vector<std::string> argv;
-  if (ctx.config.Origin("IPFS_HOST_API") != "default") {
-    argv.push_back("env");
-    argv.push_back("IPFS_HOST_API=" + ctx.config.Get("IPFS_HOST_API"));
-  }
+  const bool api = ctx.config.Origin("IPFS_HOST_API") != "default";
+  const bool debug = std::getenv("ONE_IPFS_DEBUG") != nullptr;  // the helper's DEBUG lines come back too
+  if (api || debug) argv.push_back("env");
+  if (api) argv.push_back("IPFS_HOST_API=" + ctx.config.Get("IPFS_HOST_API"));
+  if (debug) argv.push_back("ONE_IPFS_DEBUG=1");
   argv.push_back(HelperPath(ctx.config));
   for (auto& a : args) argv.push_back(std::move(a));
   return argv;

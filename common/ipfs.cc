@@ -18,6 +18,9 @@
 #include "common/ipfs.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -73,6 +76,8 @@ ByteSource UploadOf(std::string bytes) {
   };
 }
 
+const auto kProgramStart = std::chrono::steady_clock::now();  // static init: about when the program started
+
 class Caller {
  public:
   Caller(HttpTransport& t, const IpfsOptions& o) : t_(t), o_(o) {}
@@ -83,7 +88,21 @@ class Caller {
   // trailers become a Status naming the daemon, the command and its object.
   // A Status produced by the caller's own callbacks is returned unchanged.
   // Transient failures are retried (see the top of this file).
+  // With ONE_IPFS_DEBUG set, one stderr line per call: its time, and when it
+  // started counted from the program's start (for profiling an action).
   Result<HttpResponse> Send(const Spec& s) const {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = SendRetrying(s);
+    if (std::getenv("ONE_IPFS_DEBUG")) {
+      using Ms = std::chrono::duration<double, std::milli>;
+      std::fprintf(stderr, "DEBUG: ipfs %s: %.1f ms, started at +%.1f ms%s\n", s.What().c_str(),
+                   Ms(std::chrono::steady_clock::now() - t0).count(), Ms(t0 - kProgramStart).count(),
+                   r.ok() ? "" : " (failed)");
+    }
+    return r;
+  }
+
+  Result<HttpResponse> SendRetrying(const Spec& s) const {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     const auto budget = s.limit.count() > 0 ? s.limit : o_.timeout;  // 0: no limit

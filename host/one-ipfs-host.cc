@@ -62,6 +62,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -269,11 +270,20 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   const std::string& cid = args->cid;
   const std::uint64_t bytes = args->bytes;
   const std::string& dst = args->dst;
-  auto host = OpenHostDaemon({});
-  if (!host.ok()) return Fail(host.status());
-  auto& ipfs = host->ipfs;
+  // `id` is the first call: it shows the daemon is reachable (else exit 3,
+  // and the front end streams over ssh) and names it for the provider record.
+  auto client = HostClient();
+  if (!client.ok()) return Fail(client.status());
+  auto& ipfs = *client;
   ipfs->set_mfs_lock(args->mfs_lock);  // the host cache's writes (host_cache.h)
   auto id = ipfs->Id();
+  if (!id.ok() && id.status().code() == Status::Code::kUnavailable) return Fail(id.status());
+  // The root block (is it an empty datablock?) on a client of its own,
+  // beside the lease and the connects below.
+  std::future<bool> zero = std::async(std::launch::async, [&] {
+    auto c = HostClient();
+    return c.ok() && KnownAllZero(**c, cid, bytes, log);
+  });
   FrontendLink frontend(args->frontend, log);
   HostCache cache(*ipfs, log);
   // A CID the host cache holds is fully local: no swarm connect at all (the
@@ -404,7 +414,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   auto writer = AtomicDiskWriter::Create(dst);
   if (!writer.ok()) return finish(writer.status(), false);
   auto started = std::chrono::steady_clock::now();
-  if (KnownAllZero(*ipfs, cid, bytes, log)) {
+  if (zero.get()) {
     Status st = (*writer)->WriteZeros(bytes);
     if (st.ok()) st = (*writer)->Commit(bytes);
     if (!st.ok()) return finish(st, false);
@@ -520,6 +530,9 @@ int main(int argc, char** argv) {
   if (HandleHelpVersion("one-ipfs-host", kUsage, argc, argv)) return 0;
   std::vector<std::string> a(argv, argv + argc);
   Log log("one-ipfs-host");
+  log.Debug(fmt::format("started at {:.3f} (unix time)", std::chrono::duration<double>(
+                                                            std::chrono::system_clock::now().time_since_epoch())
+                                                            .count()));
   if (a.size() >= 2 && a[1] == "version") {
     std::cout << ONEIPFS_VERSION << "\n";
     return 0;
