@@ -43,7 +43,7 @@ bench: deps build
 # Installs into $(DESTDIR)$(REMOTES): datastore/ipfs, tm/ipfs, etc/datastore/ipfs;
 # the tools into $(DESTDIR)$(BINDIR), reference files into $(DESTDIR)$(DATADIR).
 install: build
-	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(REMOTES)
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(REMOTES) --strip
 	@echo "one-ipfs installed:"
 	@echo "  $(DESTDIR)$(REMOTES)/datastore/ipfs, $(DESTDIR)$(REMOTES)/tm/ipfs   the drivers"
 	@echo "  $(DESTDIR)$(REMOTES)/etc/datastore/ipfs/ipfs.conf   settings (an edited one is kept)"

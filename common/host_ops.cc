@@ -151,7 +151,8 @@ std::optional<FetchReport> ParseFetchReport(const std::string& out, const std::s
 
 }  // namespace
 
-Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst) {
+Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst,
+                    const std::function<Status()>& ready) {
   ASSIGN_OR_RETURN(auto peers, FrontendPeers(ctx));
   const long max_peers = std::max(0L, ctx.config.GetInt("IPFS_P2P_PEERS", 3));
   const long stall = std::max(1L, ctx.config.GetInt("IPFS_P2P_STALL", 10));
@@ -248,6 +249,11 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
     args.push_back(host_lock);
   }
   args.insert(args.end(), peers.begin(), peers.end());
+  if (Status st = ready ? ready() : Status::Ok(); !st.ok()) {
+    if (leading) providers.ReleaseLead(cid);
+    if (recorded_fetching) (void)providers.Remove(cid, dst.host);
+    return st;
+  }
   RemoteCommand cmd;
   cmd.argv = HelperArgv(ctx, args);
   auto run = ctx.remote.Run(dst.host, cmd);

@@ -61,7 +61,11 @@ struct SavedContent {
   std::shared_ptr<ContentHold> hold;  // every block local and pinned until released
 };
 
-Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst);
+// `ready`, when given, is awaited after the provider bookkeeping and before
+// anything runs on the host (a check running beside it); when it fails,
+// the deploy stops with that status, its provider marks undone.
+Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst,
+                    const std::function<Status()>& ready = {});
 Status ForgetUncached(TmContext& ctx, const std::string& host);
 
 Result<SavedContent> SaveFromHost(TmContext& ctx, const HostPath& src);

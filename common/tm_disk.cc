@@ -1,13 +1,15 @@
 #include "common/tm_disk.h"
 
-
 #include <algorithm>
+#include <future>
+#include <memory>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "common/catalog.h"
 #include "common/content_hold.h"
+#include "common/driver.h"
 #include "common/host_ops.h"
 #include "common/image_format.h"
 #include "common/number.h"
@@ -95,15 +97,27 @@ Status DeploySource(TmContext& ctx, DeployMode mode) {
         disk->id, ctx.args[2], src));
   auto content = ResolveSource(ctx.ipfs, src, ctx.log);
   if (!content.ok()) return content.status().Prefixed(fmt::format("cannot deploy {}", src));
-  // Nothing is written on the host for an image that would make QEMU open another file there.
-  auto header = ctx.ipfs.CatRange("/ipfs/" + content->cid, 0, kHeaderBytes);
-  Status safe = header.ok() ? CheckSelfContained(*header, "/ipfs/" + content->cid,
-                                                 ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE"))
-                            : header.status();
-  if (!safe.ok()) return safe.Prefixed(fmt::format("cannot deploy {}", src));
+  // Nothing is written on the host for an image that would make QEMU open
+  // another file there. The header check (a 64 KiB cat) runs on a client of
+  // its own beside DeployToHost's provider reads, which awaits it before
+  // anything runs on the host.
+  const std::string path = "/ipfs/" + content->cid;
+  const bool allow_backing = ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE");
+  auto check_header = [path, allow_backing](IpfsClient& ipfs) -> Status {
+    auto header = ipfs.CatRange(path, 0, kHeaderBytes);
+    return header.ok() ? CheckSelfContained(*header, path, allow_backing) : header.status();
+  };
+  std::future<Status> header_checked;
+  if (auto own = MakeIpfsClient(ctx.config); own.ok())
+    header_checked = std::async(std::launch::async,
+                                [check_header, c = std::shared_ptr<IpfsClient>(std::move(*own))] { return check_header(*c); });
+  auto header_safe = [&]() -> Status {
+    Status st = header_checked.valid() ? header_checked.get() : check_header(ctx.ipfs);
+    return st.ok() ? st : st.Prefixed(fmt::format("cannot deploy {}", src));
+  };
   ctx.log.Info(fmt::format("deploying {} (/ipfs/{}, {}) to {}:{}", content->described, content->cid,
                            HumanBytes(content->size), to.host, to.path));
-  RETURN_IF_ERROR(DeployToHost(ctx, content->cid, content->size, to));
+  RETURN_IF_ERROR(DeployToHost(ctx, content->cid, content->size, to, header_safe));
   auto entry = ParseCatalogSource(StripHostPrefix(src));
   if (with_snapshots && entry) {
     Catalog catalog(ctx.ipfs, "");

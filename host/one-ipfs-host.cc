@@ -270,30 +270,40 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   const std::string& cid = args->cid;
   const std::uint64_t bytes = args->bytes;
   const std::string& dst = args->dst;
-  // `id` is the first call: it shows the daemon is reachable (else exit 3,
-  // and the front end streams over ssh) and names it for the provider record.
+  // Four calls at once, each on a client of its own: `id` shows the daemon
+  // is reachable (else exit 3, and the front end streams over ssh) and names
+  // it for the provider record; the root block (is it an empty datablock?);
+  // whether the host cache holds the CID; and, on the main client, the
+  // cache lease. The lease lands before any byte is read; a cache lookup
+  // that raced an eviction only makes the watchdog bring a source in.
   auto client = HostClient();
   if (!client.ok()) return Fail(client.status());
   auto& ipfs = *client;
   ipfs->set_mfs_lock(args->mfs_lock);  // the host cache's writes (host_cache.h)
-  auto id = ipfs->Id();
-  if (!id.ok() && id.status().code() == Status::Code::kUnavailable) return Fail(id.status());
-  // The root block (is it an empty datablock?) on a client of its own,
-  // beside the lease and the connects below.
-  std::future<bool> zero = std::async(std::launch::async, [&] {
-    auto c = HostClient();
-    return c.ok() && KnownAllZero(**c, cid, bytes, log);
-  });
-  FrontendLink frontend(args->frontend, log);
+  auto on_own_client = [](auto call) {
+    return std::async(std::launch::async, [call] {
+      auto c = HostClient();
+      return call(c.ok() ? c->get() : nullptr);
+    });
+  };
+  auto id_call = on_own_client([](IpfsClient* c) { return c ? c->Id() : Result<PeerInfo>(Status::Unavailable("no client")); });
+  std::future<bool> zero = on_own_client([&](IpfsClient* c) { return c && KnownAllZero(*c, cid, bytes, log); });
+  std::optional<std::future<Result<std::optional<std::int64_t>>>> holds;
+  if (args->cache_bytes > 0)
+    holds = on_own_client([&](IpfsClient* c) {
+      return c ? HostCache(*c, log).Holds(cid) : Result<std::optional<std::int64_t>>(Status::Unavailable("no client"));
+    });
   HostCache cache(*ipfs, log);
+  Status leased = args->cache_bytes > 0 ? cache.Lease(cid, UnixNow()) : Status::Ok();
+  auto id = id_call.get();
+  if (!id.ok() && id.status().code() == Status::Code::kUnavailable) return Fail(id.status());
+  if (!leased.ok()) log.Warn(fmt::format("cannot mark /ipfs/{} as in use in the host cache: {}", cid, leased.message()));
+  FrontendLink frontend(args->frontend, log);
   // A CID the host cache holds is fully local: no swarm connect at all (the
   // watchdog below still brings the front end in should blocks be missing).
   std::optional<std::int64_t> cached_at;
-  if (args->cache_bytes > 0) {
-    Status leased = cache.Lease(cid, UnixNow());
-    if (!leased.ok()) log.Warn(fmt::format("cannot mark /ipfs/{} as in use in the host cache: {}", cid, leased.message()));
-    if (auto held = cache.Holds(cid); held.ok()) cached_at = *held;
-  }
+  if (holds)
+    if (auto held = holds->get(); held.ok()) cached_at = *held;
   // One source host at a time (peer_sources.h): the first candidate that
   // connects; the others and the front end are disconnected, so each block
   // comes once. A stall brings the next candidate, the front end after the last.

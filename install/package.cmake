@@ -7,6 +7,7 @@
 # /usr/bin and /usr/share/one-ipfs. Library dependencies are computed by
 # dpkg-shlibdeps; postinst prints what was installed and the next steps.
 set(CPACK_GENERATOR DEB)
+set(CPACK_STRIP_FILES ON)  # the remotes go to every host with onehost sync
 set(CPACK_PACKAGE_NAME one-ipfs)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "one-ipfs maintainers <one-ipfs@localhost>")

@@ -2,7 +2,7 @@
 # "it_<name>", run against the installed tree build/one/var/remotes (made by
 # the install_tree fixture) with real IPFS daemons and sshd hosts.
 add_test(NAME install_tree
-         COMMAND sh -c "rm -rf '${CMAKE_BINARY_DIR}/one' && '${CMAKE_COMMAND}' --install '${CMAKE_BINARY_DIR}' --component drivers --prefix '${CMAKE_BINARY_DIR}/one/var/remotes' >/dev/null")
+         COMMAND sh -c "rm -rf '${CMAKE_BINARY_DIR}/one' && '${CMAKE_COMMAND}' --install '${CMAKE_BINARY_DIR}' --component drivers --prefix '${CMAKE_BINARY_DIR}/one/var/remotes' --strip >/dev/null")
 set_tests_properties(install_tree PROPERTIES FIXTURES_SETUP remotes)
 
 file(GLOB IT_SCRIPTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/integration/*_test.sh)

@@ -23,6 +23,14 @@ done
 assert_contains "$(cat "$T_ROOT/make.log")" "oned.conf was not changed"
 [[ -x $r/datastore/ipfs/cp && -x $r/tm/ipfs/clone ]] && T_CHECKS=$((T_CHECKS + 1))
 
+t_case "the installed drivers are stripped: onehost sync copies megabytes to each host, not hundreds"
+kib=$(du -sk "$r/tm/ipfs" "$r/datastore/ipfs" | awk '{s += $1} END {print s}')
+echo "installed drivers: $kib KiB"
+(( kib < 64 * 1024 )) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: the installed drivers take $kib KiB" >&2; exit 1; }
+for f in "$r/tm/ipfs/clone" "$r/tm/ipfs/one-ipfs-host" "$r/datastore/ipfs/cp"; do
+  assert_not_contains "$(objdump -h "$f")" ".debug_info" "$f carries no debug info"
+done
+
 t_case "an edited ipfs.conf is kept on reinstall"
 echo 'IPFS_API = "/ip4/127.0.0.1/tcp/9999"' >> "$r/etc/datastore/ipfs/ipfs.conf"
 mk install DESTDIR="$T_ROOT/root"
