@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <future>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -149,11 +151,55 @@ std::optional<FetchReport> ParseFetchReport(const std::string& out, const std::s
   }
 }
 
+// `one-ipfs-host fetch ... --rest-on-stdin` started before the front end
+// knows all of its arguments: Finish() sends the rest (one JSON array of
+// further arguments on stdin) and returns the run; otherwise the destructor
+// sends null (stop: the helper releases its lease and exits, nothing
+// written) and waits for it. ctx.remote runs it on a thread of its own.
+class EarlyHelper {
+ public:
+  EarlyHelper(TmContext& ctx, std::string host, std::vector<std::string> argv) {
+    cmd_.argv = std::move(argv);
+    cmd_.stdin_source = [this](char* buf, std::size_t n) -> Result<std::size_t> {
+      if (!line_) line_ = line_future_.get();
+      std::size_t k = std::min(n, line_->size() - sent_);
+      std::memcpy(buf, line_->data() + sent_, k);
+      sent_ += k;
+      return k;
+    };
+    run_ = std::async(std::launch::async, [this, &ctx, host = std::move(host)] { return ctx.remote.Run(host, cmd_); });
+  }
+  ~EarlyHelper() {
+    Send("null\n");
+    if (run_.valid()) run_.wait();
+  }
+  EarlyHelper(const EarlyHelper&) = delete;
+  EarlyHelper& operator=(const EarlyHelper&) = delete;
+
+  Result<RemoteResult> Finish(const std::vector<std::string>& rest) {
+    Send(nlohmann::json(rest).dump() + "\n");
+    return run_.get();
+  }
+
+ private:
+  void Send(std::string line) {
+    if (line_sent_) return;
+    line_sent_ = true;
+    line_promise_.set_value(std::move(line));
+  }
+  RemoteCommand cmd_;
+  std::promise<std::string> line_promise_;
+  std::future<std::string> line_future_ = line_promise_.get_future();
+  bool line_sent_ = false;
+  std::optional<std::string> line_;  // the writer thread's copy
+  std::size_t sent_ = 0;
+  std::future<Result<RemoteResult>> run_;
+};
+
 }  // namespace
 
 Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes, const HostPath& dst,
                     const std::function<Status()>& ready) {
-  ASSIGN_OR_RETURN(auto peers, FrontendPeers(ctx));
   const long max_peers = std::max(0L, ctx.config.GetInt("IPFS_P2P_PEERS", 3));
   const long stall = std::max(1L, ctx.config.GetInt("IPFS_P2P_STALL", 10));
   const long cache_mb = std::max(0L, ctx.config.GetInt("IPFS_HOST_CACHE_MB", 0));
@@ -164,7 +210,23 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
   ProviderStore providers(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"), ctx.config.GetInt("IPFS_PROVIDER_TTL", 604800));
   const bool p2p = max_peers > 0 && SafeProviderName(dst.host);
 
-  std::vector<std::string> args = {"fetch", cid, std::to_string(bytes), dst.path};
+  // The helper starts at once with what is known (the content, the cache
+  // settings) and waits for the rest on stdin: ssh, its start and its own
+  // first calls overlap the front end's calls below (bench/clone-profile).
+  std::vector<std::string> args = {"fetch", cid, std::to_string(bytes), dst.path, "--cache-mb",
+                                   std::to_string(p2p ? cache_mb : 0)};
+  if (streams > 1) {
+    args.push_back("--streams");
+    args.push_back(std::to_string(streams));
+  }
+  if (p2p && cache_mb > 0 && !host_lock.empty()) {
+    args.push_back("--mfs-lock");
+    args.push_back(host_lock);
+  }
+  args.push_back("--rest-on-stdin");
+  EarlyHelper helper(ctx, dst.host, HelperArgv(ctx, args));
+  std::vector<std::string> rest;  // --peer, --spare, --stall, the front end's addresses
+  ASSIGN_OR_RETURN(auto peers, FrontendPeers(ctx));
   bool recorded_fetching = false;
   bool leading = false;
   std::optional<ProviderRecord> self_held;  // this host's fresh "held" record (a warm re-deploy)
@@ -218,8 +280,8 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
                                          lead);
     }
     for (const auto& a : chosen) {
-      args.push_back("--peer");
-      args.push_back(a);
+      rest.push_back("--peer");
+      rest.push_back(a);
     }
     // Every other host with the CID: the helper closes leftover connections to them.
     if (!chosen.empty())
@@ -228,35 +290,23 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
           return a.size() > peer.size() + 5 && a.compare(a.size() - peer.size() - 5, std::string::npos, "/p2p/" + peer) == 0;
         });
         if (candidate) continue;
-        args.push_back("--spare");
-        args.push_back(peer);
+        rest.push_back("--spare");
+        rest.push_back(peer);
       }
-    args.push_back("--stall");
-    args.push_back(std::to_string(stall));
+    rest.push_back("--stall");
+    rest.push_back(std::to_string(stall));
     if (!chosen.empty() && !self_held)
       ctx.log.Info(fmt::format("/ipfs/{}: {} asks other hosts first, one at a time ({} address(es)), the front end "
                                "after {} s without progress from the last",
                                cid, dst.host, chosen.size(), stall));
   }
-  args.push_back("--cache-mb");
-  args.push_back(std::to_string(p2p ? cache_mb : 0));
-  if (streams > 1) {
-    args.push_back("--streams");
-    args.push_back(std::to_string(streams));
-  }
-  if (p2p && cache_mb > 0 && !host_lock.empty()) {
-    args.push_back("--mfs-lock");
-    args.push_back(host_lock);
-  }
-  args.insert(args.end(), peers.begin(), peers.end());
+  rest.insert(rest.end(), peers.begin(), peers.end());
   if (Status st = ready ? ready() : Status::Ok(); !st.ok()) {
     if (leading) providers.ReleaseLead(cid);
     if (recorded_fetching) (void)providers.Remove(cid, dst.host);
-    return st;
+    return st;  // the helper is told to stop
   }
-  RemoteCommand cmd;
-  cmd.argv = HelperArgv(ctx, args);
-  auto run = ctx.remote.Run(dst.host, cmd);
+  auto run = helper.Finish(rest);
   if (leading) providers.ReleaseLead(cid);
   if (!run.ok()) {
     if (recorded_fetching) (void)providers.Remove(cid, dst.host);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include "common/canned_http_test.h"
 #include "common/http.h"
@@ -27,12 +28,24 @@ class FakeHost : public RemoteRunner {
   Result<RemoteResult> Run(const std::string& host, const RemoteCommand& cmd) override {
     hosts.push_back(host);
     argvs.push_back(cmd.argv);
+    // --rest-on-stdin: the rest of the arguments, one JSON array on stdin.
+    std::string in;
+    char buf[4096];
+    while (cmd.stdin_source) {
+      auto n = cmd.stdin_source(buf, sizeof buf);
+      if (!n.ok() || *n == 0) break;
+      in.append(buf, *n);
+    }
+    stdins.push_back(in);
+    if (auto j = nlohmann::json::parse(in, nullptr, false); j.is_array())
+      for (const auto& v : j) argvs.back().push_back(v.get<std::string>());
     RemoteResult r;
     r.out = report_;
     return r;
   }
   std::vector<std::string> hosts;
-  std::vector<std::vector<std::string>> argvs;
+  std::vector<std::vector<std::string>> argvs;  // with the arguments sent on stdin
+  std::vector<std::string> stdins;
 
  private:
   std::string report_;
@@ -56,7 +69,7 @@ struct Deploy {
   FakeHost host{R"({"peer":"12D3KooWnode1","addresses":["/ip4/10.0.0.1/tcp/4001"],"held":true,"frontend":false,"evicted":[]})"};
   Status result;
 
-  explicit Deploy(std::deque<HttpResponse> replies) {
+  explicit Deploy(std::deque<HttpResponse> replies, std::function<Status()> ready = {}) {
     Config config;
     config.Set("IPFS_FRONTEND_SWARM", "/ip4/10.0.0.9/tcp/4001/p2p/12D3KooWfe", "environment");  // no `id` call
     auto t = std::make_unique<CannedTransport>(std::move(replies));
@@ -65,7 +78,7 @@ struct Deploy {
     Log log("clone");
     OneCli one(MakeLocalRunner());
     TmContext ctx{{}, "", config, *ipfs, host, log, one};
-    result = DeployToHost(ctx, kCid, 1048576, HostPath{"node1", "/var/lib/one/datastores/0/1/disk.0"});
+    result = DeployToHost(ctx, kCid, 1048576, HostPath{"node1", "/var/lib/one/datastores/0/1/disk.0"}, ready);
   }
   std::vector<std::string> Paths() const {
     std::vector<std::string> out;
@@ -122,6 +135,30 @@ TEST_CASE("host_ops: a first deploy records the host as fetching, takes the lead
                          "/api/v0/files/rm " + dir + "/.lead",
                          "/api/v0/files/write /one-ipfs/.providers/.hosts/node1",
                          "/api/v0/files/write " + dir + "/node1"});
+}
+
+TEST_CASE("host_ops: the helper starts before the checks; a failed check stops it with null and nothing else") {
+  const std::int64_t now = std::time(nullptr);
+  Deploy d({Ok(Listing()), Ok(ProviderRecordJson(Self(now - 60)))},
+           [] { return Status::Invalid("cannot deploy x: it has a backing file"); });
+  CHECK(d.result.message() == "cannot deploy x: it has a backing file");
+  REQUIRE(d.host.argvs.size() == 1);
+  const auto& argv = d.host.argvs[0];
+  CHECK(std::find(argv.begin(), argv.end(), "--rest-on-stdin") != argv.end());
+  CHECK(d.host.stdins == std::vector<std::string>{"null\n"});  // the helper stops: no peers, no front end
+}
+
+TEST_CASE("host_ops: what the front end learns after the helper started goes on stdin") {
+  const std::int64_t now = std::time(nullptr);
+  Deploy d({Ok(Listing()), Ok(ProviderRecordJson(Self(now - 60)))}, [] { return Status::Ok(); });
+  REQUIRE(d.result.ok());
+  REQUIRE(d.host.stdins.size() == 1);
+  auto j = nlohmann::json::parse(d.host.stdins[0]);
+  REQUIRE(j.is_array());
+  auto rest = j.get<std::vector<std::string>>();
+  CHECK(std::find(rest.begin(), rest.end(), "--stall") != rest.end());
+  CHECK(std::find(rest.begin(), rest.end(), "/ip4/10.0.0.9/tcp/4001/p2p/12D3KooWfe") != rest.end());
+  CHECK(std::find(rest.begin(), rest.end(), "--cache-mb") == rest.end());  // known at start: in argv
 }
 
 }  // namespace oneipfs

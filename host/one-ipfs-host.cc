@@ -9,7 +9,11 @@
 //   one-ipfs-host version
 //   one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--spare <peer id>]...
 //                       [--stall <s>] [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>]
-//                       [<front-end multiaddr>...]
+//                       [--rest-on-stdin] [<front-end multiaddr>...]
+//       (--rest-on-stdin: after its first calls, read one line from stdin,
+//       a JSON array of further arguments (the front end's --peer, --spare,
+//       --stall and addresses, known only after the helper was started),
+//       or null: stop, having written nothing)
 //       connect the host daemon to ONE of the --peer hosts (other hosts
 //       that hold or fetch the content, best first: the first that
 //       connects) and close its connections to the other ones, to the
@@ -97,7 +101,8 @@ namespace {
 const char* kUsage =
     "Usage: one-ipfs-host version\n"
     "       one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--spare <peer id>]... [--stall <s>]\n"
-    "                           [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>] [<front-end multiaddr>...]\n"
+    "                           [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>] [--rest-on-stdin]\n"
+    "                           [<front-end multiaddr>...]\n"
     "       one-ipfs-host cached\n"
     "       one-ipfs-host add <path>\n"
     "       one-ipfs-host release <hold root>\n"
@@ -167,19 +172,17 @@ struct FetchArgs {
   std::uint64_t cache_bytes = 0;      // --cache-mb (0: no cache)
   unsigned streams = 1;               // --streams: concurrent range cats (range_fetch.h)
   std::string mfs_lock;               // --mfs-lock: the host's MFS lock file (host_cache.h)
+  bool rest_on_stdin = false;         // --rest-on-stdin: more arguments follow on stdin
 };
 
-Result<FetchArgs> ParseFetchArgs(const std::vector<std::string>& a) {
-  if (a.size() < 5) return Status::Invalid("fetch needs <cid> <bytes> <dst>");
-  FetchArgs f;
-  f.cid = a[2];
-  auto parsed = ParseCount(a[3]);
-  if (!parsed) return Status::Invalid(fmt::format("'{}' is not a byte count", a[3]));
-  f.bytes = *parsed;
-  f.dst = a[4];
-  if (f.dst.empty() || f.dst[0] != '/') return Status::Invalid(fmt::format("'{}' is not an absolute path", f.dst));
-  for (size_t i = 5; i < a.size(); ++i) {
+// The options and front-end addresses of `a` from index `from` on, into `f`.
+Status ParseFetchOptions(const std::vector<std::string>& a, std::size_t from, FetchArgs& f) {
+  for (size_t i = from; i < a.size(); ++i) {
     const std::string& o = a[i];
+    if (o == "--rest-on-stdin") {
+      f.rest_on_stdin = true;
+      continue;
+    }
     if (o == "--peer" || o == "--spare" || o == "--stall" || o == "--cache-mb" || o == "--streams" ||
         o == "--mfs-lock") {
       if (i + 1 >= a.size()) return Status::Invalid(fmt::format("{} needs a value", o));
@@ -204,6 +207,19 @@ Result<FetchArgs> ParseFetchArgs(const std::vector<std::string>& a) {
       f.frontend.push_back(o);
     }
   }
+  return Status::Ok();
+}
+
+Result<FetchArgs> ParseFetchArgs(const std::vector<std::string>& a) {
+  if (a.size() < 5) return Status::Invalid("fetch needs <cid> <bytes> <dst>");
+  FetchArgs f;
+  f.cid = a[2];
+  auto parsed = ParseCount(a[3]);
+  if (!parsed) return Status::Invalid(fmt::format("'{}' is not a byte count", a[3]));
+  f.bytes = *parsed;
+  f.dst = a[4];
+  if (f.dst.empty() || f.dst[0] != '/') return Status::Invalid(fmt::format("'{}' is not an absolute path", f.dst));
+  RETURN_IF_ERROR(ParseFetchOptions(a, 5, f));
   return f;
 }
 
@@ -270,12 +286,15 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   const std::string& cid = args->cid;
   const std::uint64_t bytes = args->bytes;
   const std::string& dst = args->dst;
-  // Four calls at once, each on a client of its own: `id` shows the daemon
+  // Three calls at once, each on a client of its own: `id` shows the daemon
   // is reachable (else exit 3, and the front end streams over ssh) and names
-  // it for the provider record; the root block (is it an empty datablock?);
-  // whether the host cache holds the CID; and, on the main client, the
-  // cache lease. The lease lands before any byte is read; a cache lookup
-  // that raced an eviction only makes the watchdog bring a source in.
+  // it for the provider record; whether the host cache holds the CID; and,
+  // on the main client, the cache lease. The lease lands before any byte is
+  // read; a cache lookup that raced an eviction only makes the watchdog
+  // bring a source in. Nothing that may fetch a block (the root block below)
+  // runs before the connections are set: a want sent to a leftover
+  // connection makes that peer serve it, and dial back to deliver it after
+  // the connection was closed (js-ipfs and kubo alike).
   auto client = HostClient();
   if (!client.ok()) return Fail(client.status());
   auto& ipfs = *client;
@@ -287,7 +306,6 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
     });
   };
   auto id_call = on_own_client([](IpfsClient* c) { return c ? c->Id() : Result<PeerInfo>(Status::Unavailable("no client")); });
-  std::future<bool> zero = on_own_client([&](IpfsClient* c) { return c && KnownAllZero(*c, cid, bytes, log); });
   std::optional<std::future<Result<std::optional<std::int64_t>>>> holds;
   if (args->cache_bytes > 0)
     holds = on_own_client([&](IpfsClient* c) {
@@ -298,6 +316,26 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   auto id = id_call.get();
   if (!id.ok() && id.status().code() == Status::Code::kUnavailable) return Fail(id.status());
   if (!leased.ok()) log.Warn(fmt::format("cannot mark /ipfs/{} as in use in the host cache: {}", cid, leased.message()));
+  // --rest-on-stdin: the front end started this helper before it knew the
+  // peers (one JSON array of further arguments; null or nothing: stop, the
+  // deploy did not pass the front end's checks; nothing is written).
+  if (args->rest_on_stdin) {
+    std::string line;
+    std::getline(std::cin, line);
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    Status st = j.is_array() ? Status::Ok() : Status::Failed("the front end stopped this deploy");
+    std::vector<std::string> rest;
+    if (st.ok()) {
+      for (const auto& v : j)
+        if (v.is_string()) rest.push_back(v.get<std::string>());
+        else st = Status::Invalid("the arguments on stdin are not all strings");
+    }
+    if (st.ok()) st = ParseFetchOptions(rest, 0, *args);
+    if (!st.ok()) {
+      cache.Release();
+      return Fail(st);
+    }
+  }
   FrontendLink frontend(args->frontend, log);
   // A CID the host cache holds is fully local: no swarm connect at all (the
   // watchdog below still brings the front end in should blocks be missing).
@@ -424,7 +462,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   auto writer = AtomicDiskWriter::Create(dst);
   if (!writer.ok()) return finish(writer.status(), false);
   auto started = std::chrono::steady_clock::now();
-  if (zero.get()) {
+  if (KnownAllZero(*ipfs, cid, bytes, log)) {
     Status st = (*writer)->WriteZeros(bytes);
     if (st.ok()) st = (*writer)->Commit(bytes);
     if (!st.ok()) return finish(st, false);
