@@ -256,6 +256,7 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
       ctx.log.Info(fmt::format("cannot read the provider records of /ipfs/{} ({}); fetching from the front end",
                                cid, records.status().message()));
     std::vector<std::string> chosen;
+    std::string lead;  // the host pulling it from the front end, when this deploy follows one
     if (records.ok()) {
       bool held = std::any_of(records->begin(), records->end(), [&](const ProviderRecord& p) {
         return !p.fetching && p.host != dst.host && !p.addresses.empty();
@@ -263,7 +264,6 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
       // Nobody holds it: exactly one concurrent deploy leads (front end at once).
       // A follower lists again: the lead recorded itself as fetching before
       // it took the lead, perhaps after our first list; it goes first.
-      std::string lead;
       if (!held && !self_held && !(leading = providers.TakeLead(cid, dst.host))) {
         // The lead writes its name just after taking the lead: wait a moment
         // for it, or every follower would pick its own first fetcher and
@@ -295,6 +295,9 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
       }
     rest.push_back("--stall");
     rest.push_back(std::to_string(stall));
+    // The first follower of a lead goes to the front end at its first stall.
+    if (!leading && !chosen.empty() && records.ok() && IsDeputy(*records, dst.host, lead, UnixNow(), ttl))
+      rest.push_back("--deputy");
     if (!chosen.empty() && !self_held)
       ctx.log.Info(fmt::format("/ipfs/{}: {} asks other hosts first, one at a time ({} address(es)), the front end "
                                "after {} s without progress from the last",

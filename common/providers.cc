@@ -53,7 +53,8 @@ std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> rec
   auto rank = [&](const ProviderRecord& r) { return !r.fetching ? 0 : (!lead_host.empty() && r.host == lead_host) ? 1 : 2; };
   std::stable_sort(records.begin(), records.end(), [&](const ProviderRecord& a, const ProviderRecord& b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);
-    return a.fetching ? a.time < b.time : a.time > b.time;
+    if (a.time != b.time) return a.fetching ? a.time < b.time : a.time > b.time;
+    return a.fetching && a.host < b.host;  // fetchers of one second: by name, as IsDeputy
   });
   std::vector<std::string> out;
   std::vector<std::string> peers_seen;
@@ -65,6 +66,17 @@ std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> rec
       out.push_back(a.find("/p2p/") == std::string::npos ? a + "/p2p/" + r.peer : a);
   }
   return out;
+}
+
+bool IsDeputy(const std::vector<ProviderRecord>& records, std::string_view self_host, std::string_view lead_host,
+              std::int64_t now, std::int64_t ttl_s) {
+  if (lead_host.empty()) return false;
+  const ProviderRecord* first = nullptr;
+  for (const auto& r : records) {
+    if (!r.fetching || r.host == lead_host || now - r.time > ttl_s) continue;
+    if (!first || r.time < first->time || (r.time == first->time && r.host < first->host)) first = &r;
+  }
+  return first && first->host == self_host;
 }
 
 std::vector<std::string> OtherProviderPeers(const std::vector<ProviderRecord>& records, std::string_view self_host,

@@ -68,6 +68,16 @@ std::vector<std::string> ChooseProviderAddresses(std::vector<ProviderRecord> rec
                                                  std::int64_t now, std::int64_t ttl_s, std::size_t max_peers,
                                                  std::string_view lead_host = {});
 
+// Of the hosts following a lead (fresh "fetching" records other than the
+// lead's, oldest first, then by host name), whether `self_host` is the
+// first: the deputy. Should the lead vanish, the deputy turns to the front
+// end at its first stall, and the other followers, whose next candidate
+// after the lead is that same host (ChooseProviderAddresses orders fetchers
+// alike), follow it: one stall, one host pulling from the front end. False
+// without a lead or without a record of `self_host`.
+bool IsDeputy(const std::vector<ProviderRecord>& records, std::string_view self_host, std::string_view lead_host,
+              std::int64_t now, std::int64_t ttl_s);
+
 // The peer ids of every other fresh record of the CID (holders and
 // fetchers, any number), in record order without repeats: connections to
 // them that a fetch does not use are closed (peer_sources.h), since each

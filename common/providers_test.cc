@@ -57,6 +57,32 @@ TEST_CASE("providers: record JSON round trip and refusals") {
     CHECK_MESSAGE(!ParseProviderRecord(bad).ok(), bad);
 }
 
+TEST_CASE("providers: the lead's deputy is its oldest follower, by name within a second, and comes next for the others") {
+  const std::int64_t now = 10000, ttl = 600;
+  std::vector<ProviderRecord> records = {
+      Rec("lead", "Plead", now - 9, true),   // the lead: never its own deputy
+      Rec("f-b", "Pb", now - 5, true),       // followers: f-a and f-b started in the same second
+      Rec("f-a", "Pa", now - 5, true),
+      Rec("f-c", "Pc", now - 2, true),
+      Rec("stale", "Ps", now - ttl - 1, true),  // expired: not a follower
+      Rec("holder", "Ph", now - 50),            // holders are no followers
+  };
+  CHECK(IsDeputy(records, "f-a", "lead", now, ttl));
+  CHECK_FALSE(IsDeputy(records, "f-b", "lead", now, ttl));
+  CHECK_FALSE(IsDeputy(records, "f-c", "lead", now, ttl));
+  CHECK_FALSE(IsDeputy(records, "lead", "lead", now, ttl));
+  CHECK_FALSE(IsDeputy(records, "f-a", "", now, ttl));        // no lead, no deputy
+  CHECK_FALSE(IsDeputy(records, "unknown", "lead", now, ttl));  // no record of its own
+  // Every other follower asks the deputy right after the lead.
+  std::vector<ProviderRecord> fetching(records.begin(), records.begin() + 4);
+  for (const char* self : {"f-b", "f-c"}) {
+    auto order = ChooseProviderAddresses(fetching, self, now, ttl, 3, "lead");
+    REQUIRE(order.size() >= 2);
+    CHECK(order[0] == "/ip4/10.0.0.1/tcp/4001/p2p/Plead");
+    CHECK(order[1] == "/ip4/10.0.0.1/tcp/4001/p2p/Pa");
+  }
+}
+
 TEST_CASE("providers: the peer-selection policy") {
   const std::int64_t now = 10000, ttl = 600;
   std::vector<ProviderRecord> records = {

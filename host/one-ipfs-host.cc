@@ -9,11 +9,14 @@
 //   one-ipfs-host version
 //   one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--spare <peer id>]...
 //                       [--stall <s>] [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>]
-//                       [--rest-on-stdin] [<front-end multiaddr>...]
+//                       [--rest-on-stdin] [--deputy] [<front-end multiaddr>...]
 //       (--rest-on-stdin: after its first calls, read one line from stdin,
 //       a JSON array of further arguments (the front end's --peer, --spare,
-//       --stall and addresses, known only after the helper was started),
-//       or null: stop, having written nothing)
+//       --stall, --deputy and addresses, known only after the helper was
+//       started), or null: stop, having written nothing; --deputy: at the
+//       first stall the front end rather than the next --peer host, as the
+//       first follower of a lead, whom the other followers ask next,
+//       providers.h IsDeputy)
 //       connect the host daemon to ONE of the --peer hosts (other hosts
 //       that hold or fetch the content, best first: the first that
 //       connects) and close its connections to the other ones, to the
@@ -101,7 +104,7 @@ namespace {
 const char* kUsage =
     "Usage: one-ipfs-host version\n"
     "       one-ipfs-host fetch <cid> <bytes> <dst> [--peer <multiaddr>]... [--spare <peer id>]... [--stall <s>]\n"
-    "                           [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>] [--rest-on-stdin]\n"
+    "                           [--cache-mb <n>] [--streams <n>] [--mfs-lock <file>] [--rest-on-stdin] [--deputy]\n"
     "                           [<front-end multiaddr>...]\n"
     "       one-ipfs-host cached\n"
     "       one-ipfs-host add <path>\n"
@@ -173,14 +176,15 @@ struct FetchArgs {
   unsigned streams = 1;               // --streams: concurrent range cats (range_fetch.h)
   std::string mfs_lock;               // --mfs-lock: the host's MFS lock file (host_cache.h)
   bool rest_on_stdin = false;         // --rest-on-stdin: more arguments follow on stdin
+  bool deputy = false;                // --deputy: the front end at the first stall (providers.h IsDeputy)
 };
 
 // The options and front-end addresses of `a` from index `from` on, into `f`.
 Status ParseFetchOptions(const std::vector<std::string>& a, std::size_t from, FetchArgs& f) {
   for (size_t i = from; i < a.size(); ++i) {
     const std::string& o = a[i];
-    if (o == "--rest-on-stdin") {
-      f.rest_on_stdin = true;
+    if (o == "--rest-on-stdin" || o == "--deputy") {
+      (o == "--deputy" ? f.deputy : f.rest_on_stdin) = true;
       continue;
     }
     if (o == "--peer" || o == "--spare" || o == "--stall" || o == "--cache-mb" || o == "--streams" ||
@@ -415,13 +419,16 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
       // Again after every further stall: a concurrent deploy on this host
       // may have closed the connection meanwhile.
       if (clock.Observe(now_ms(), written.load(), lists)) {
+        // A deputy (the first follower of a lead) goes to the front end at
+        // once: the others turn to it, not to the front end, next.
         std::optional<std::string> next;
-        if (watch && !frontend.used()) next = sources.ConnectNext(*watch);
+        if (watch && !frontend.used() && !args->deputy) next = sources.ConnectNext(*watch);
         if (next) {
           log.Info(fmt::format("no progress from peers for {} s: asking host peer {} too", args->stall_s, *next));
           if (!next->empty()) peer_ids.push_back(*next);
         } else {
-          frontend.Connect(fmt::format("no progress from peers for {} s", args->stall_s));
+          frontend.Connect(fmt::format("no progress from peers for {} s{}", args->stall_s,
+                                       args->deputy ? " (this host is the lead's deputy)" : ""));
         }
       }
       lock.lock();

@@ -7,7 +7,9 @@
 #    about once (under 1.5 times), no deploy falls back after a stall;
 #  - the host cache keeps its budget, evicts the least recently deployed and
 #    never what a running deploy reads; tm delete forgets what a host no
-#    longer caches.
+#    longer caches;
+#  - one source per host, leftover connections closed; a lead that dies:
+#    its deputy goes to the front end, the other follower to the deputy.
 source "$(dirname "$0")/../lib/harness.sh"
 
 IPFSD_QUIET=1 ipfsd_start fe
@@ -199,6 +201,43 @@ assert_contains "$(record "$c2" node3)" '"state":"held"'
 run_tm delete "node3:$DS/0/9/disk.0" 9 100; assert_success "$ERR"
 assert_eq "$(record "$c2" node3)" "" "node3's record of c2 (not cached there) is gone"
 assert_contains "$(record "$c1" node2)" '"state":"held"' "other hosts' records stay"
+
+t_case "the lead dies mid-deploy: its deputy turns to the front end after one stall, the other follower to the deputy"
+IPFSD_QUIET=1 host_start node4
+head -c 1M /dev/urandom > "$T_ROOT/small.img"
+small=$(key "$(ipfs_add fe "$T_ROOT/small.img")")
+run_tm clone "/ipfs/$small" "node4:$DS/0/30/disk.0" 30 100; assert_success "$ERR"  # the front end learns node4's daemon
+head -c 96M /dev/urandom > "$T_ROOT/l.img"
+l=$(key "$(ipfs_add fe "$T_ROOT/l.img")")
+lead_of() { ipfs_rpc fe files/ls "arg=$IPFS_CATALOG/.providers/$1/.lead" 2>/dev/null | grep -o '"Name":"[^"]*"' || true; }
+sent0=$(fe_sent)
+( set +e; IPFS_HOST_CACHE_MB=0 run_tm clone "/ipfs/$l" "node4:$DS/0/31/disk.0" 31 100 ) &
+lead_bg=$!
+for _ in $(seq 200); do [[ $(lead_of "$l") == *node4* ]] && break; sleep 0.05; done
+assert_contains "$(lead_of "$l")" node4 "node4 leads"
+# node2 follows first (its record is a second older than node3's): the deputy.
+fol=()
+for h in node2 node3; do
+  ( set +e; IPFS_HOST_CACHE_MB=0 run_tm clone "/ipfs/$l" "$h:$DS/0/31/disk.0" 31 100
+    echo "$RC" > "$T_ROOT/dep.$h.rc"; printf '%s' "$ERR" > "$T_ROOT/dep.$h.err" ) &
+  fol+=("$!")
+  for _ in $(seq 100); do [[ -n $(record "$l" "$h") ]] && break; sleep 0.05; done
+  sleep 1.1
+done
+host_kill node4
+wait "${fol[@]}"
+wait "$lead_bg" || true
+sent=$(( $(fe_sent) - sent0 ))
+echo "front-end bitswap DataSent for a 96 MiB image whose lead died: $sent bytes"
+for h in node2 node3; do
+  assert_eq "$(cat "$T_ROOT/dep.$h.rc")" 0 "$h's deploy: $(cat "$T_ROOT/dep.$h.err")"
+  assert_file_eq "$(on $h $DS/0/31/disk.0)" "$T_ROOT/l.img" "$h's disk"
+done
+assert_contains "$(cat "$T_ROOT/dep.node2.err")" "(this host is the lead's deputy): connecting to the front end"
+assert_contains "$(cat "$T_ROOT/dep.node3.err")" "asking host peer $IPFSD_ID_host_node2 too"
+assert_not_contains "$(cat "$T_ROOT/dep.node3.err")" "connecting to the front end" "node3 follows the deputy"
+(( sent < 96 * 1048576 * 2 )) && T_CHECKS=$((T_CHECKS + 1)) || { echo "FAIL: the front end sent $sent bytes for one 96 MiB image" >&2; exit 1; }
+# (the caches stay as they were: IPFS_HOST_CACHE_MB=0 for these deploys)
 
 t_case "cached blocks survive the host daemon's GC (no other source left: front end and node1 are gone)"
 ipfsd_kill fe

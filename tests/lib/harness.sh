@@ -356,35 +356,37 @@ CFG
 }
 
 run_ds() { # ACTION XML ID [--argv]
-  local exe="$ONE_REMOTES/datastore/ipfs/$1" b64
+  local exe="$ONE_REMOTES/datastore/ipfs/$1" b64 errf="$T_ROOT/stderr.$BASHPID"
   b64=$(base64 -w0 "$2")
   set +e
   if [[ ${4:-} == --argv ]]; then
-    OUT=$("$exe" "$b64" "$3" </dev/null 2>"$T_ROOT/stderr")
+    OUT=$("$exe" "$b64" "$3" </dev/null 2>"$errf")
   else
-    OUT=$(printf '%s' "$b64" | "$exe" "$3" 2>"$T_ROOT/stderr")
+    OUT=$(printf '%s' "$b64" | "$exe" "$3" 2>"$errf")
   fi
   RC=$?
   set -e
-  ERR=$(cat "$T_ROOT/stderr")
+  ERR=$(cat "$errf")
 }
 
 run_raw() { # TEXT CMD ARGS...: CMD with TEXT on stdin (no newline added) -> OUT ERR RC
   local text=$1; shift
   set +e
-  OUT=$(printf '%s' "$text" | "$@" 2>"$T_ROOT/stderr")
+  local errf="$T_ROOT/stderr.$BASHPID"
+  OUT=$(printf '%s' "$text" | "$@" 2>"$errf")
   RC=$?
   set -e
-  ERR=$(cat "$T_ROOT/stderr")
+  ERR=$(cat "$errf")
 }
 
 run_tm() { # ACTION ARGS...
   local exe="$ONE_REMOTES/tm/ipfs/$1"; shift
   set +e
-  OUT=$("$exe" "$@" <"${TM_STDIN:-/dev/null}" 2>"$T_ROOT/stderr")
+  local errf="$T_ROOT/stderr.$BASHPID"  # per (sub)shell: tests run actions at once
+  OUT=$("$exe" "$@" <"${TM_STDIN:-/dev/null}" 2>"$errf")
   RC=$?
   set -e
-  ERR=$(cat "$T_ROOT/stderr")
+  ERR=$(cat "$errf")
 }
 
 xml_set() { # FILE IMAGE/X|DATASTORE/X|DATASTORE/TEMPLATE/X VALUE
