@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/peer_sources.h"
 #include "common/pipe_bridge.h"
 #include "common/providers.h"
 #include "common/text.h"
@@ -284,15 +285,15 @@ Status DeployToHost(TmContext& ctx, const std::string& cid, std::uint64_t bytes,
       rest.push_back(a);
     }
     // Every other host with the CID: the helper closes leftover connections to them.
-    if (!chosen.empty())
+    if (!chosen.empty()) {
+      auto candidates = GroupByPeer(chosen);
       for (const auto& peer : OtherProviderPeers(*records, dst.host, UnixNow(), ttl)) {
-        bool candidate = std::any_of(chosen.begin(), chosen.end(), [&](const std::string& a) {
-          return a.size() > peer.size() + 5 && a.compare(a.size() - peer.size() - 5, std::string::npos, "/p2p/" + peer) == 0;
-        });
-        if (candidate) continue;
+        if (std::any_of(candidates.begin(), candidates.end(), [&](const PeerCandidate& c) { return c.peer == peer; }))
+          continue;
         rest.push_back("--spare");
         rest.push_back(peer);
       }
+    }
     rest.push_back("--stall");
     rest.push_back(std::to_string(stall));
     // The first follower of a lead goes to the front end at its first stall.

@@ -29,6 +29,13 @@ bool SafePeerFileName(const std::string& peer) {
          std::all_of(peer.begin(), peer.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
 }
 
+// The mark file of `peer` in `dir`, opened (created 0600, never through a
+// symlink); -1 when there is no directory, the name is unsafe or it fails.
+int OpenMark(const std::string& dir, const std::string& peer) {
+  if (dir.empty() || !SafePeerFileName(peer)) return -1;
+  return open((dir + "/" + peer).c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
 bool PrivateDir(const std::string& dir) {
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
   struct stat st {};
@@ -83,13 +90,10 @@ std::optional<std::string> PeerSources::ConnectNext(IpfsClient& ipfs) {
     const PeerCandidate& c = candidates_[next_++];
     // Marked before the connect: a DisconnectSpares of another fetch that
     // holds the exclusive lock finishes its disconnect first, then ours connects.
-    int fd = -1;
-    if (!lock_dir_.empty() && SafePeerFileName(c.peer)) {
-      fd = open((lock_dir_ + "/" + c.peer).c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (fd >= 0 && flock(fd, LOCK_SH) != 0) {
-        close(fd);
-        fd = -1;
-      }
+    int fd = OpenMark(lock_dir_, c.peer);
+    if (fd >= 0 && flock(fd, LOCK_SH) != 0) {
+      close(fd);
+      fd = -1;
     }
     for (const auto& a : c.addresses) {
       Status st = ipfs.SwarmConnect(a);
@@ -129,14 +133,11 @@ void PeerSources::DisconnectSpares(IpfsClient& ipfs) {
     }
   }
   for (const auto& peer : spares) {
-    int fd = -1;
-    if (!lock_dir_.empty() && SafePeerFileName(peer)) {
-      fd = open((lock_dir_ + "/" + peer).c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        close(fd);
-        log_.Debug(fmt::format("peer {} is another fetch's source on this host: left connected", peer));
-        continue;
-      }
+    int fd = OpenMark(lock_dir_, peer);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      close(fd);
+      log_.Debug(fmt::format("peer {} is another fetch's source on this host: left connected", peer));
+      continue;
     }
     (void)ipfs.SwarmDisconnect("/p2p/" + peer);
     if (fd >= 0) close(fd);

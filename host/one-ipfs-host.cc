@@ -251,15 +251,8 @@ class FrontendLink {
   // deploys); errors (not connected) do not matter.
   void KeepOut(IpfsClient& ipfs) {
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<std::string> done;
-    for (const auto& a : addrs_) {
-      size_t at = a.rfind("/p2p/");
-      if (at == std::string::npos) continue;
-      std::string id = a.substr(at);
-      if (std::find(done.begin(), done.end(), id) != done.end()) continue;
-      done.push_back(id);
-      (void)ipfs.SwarmDisconnect(id);
-    }
+    for (const auto& c : GroupByPeer(addrs_))
+      if (!c.peer.empty()) (void)ipfs.SwarmDisconnect("/p2p/" + c.peer);
   }
   bool used() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -387,6 +380,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
         .count();
   };
   std::vector<std::string> peer_ids = sources.connected();  // the watchdog's own copy
+  std::erase(peer_ids, std::string());  // an address without /p2p/<id>: no wantlist to watch
   std::unique_ptr<IpfsClient> watch;  // none for a cached CID: no peer serves it
   if (!frontend.used() && !cached_at) {
     if (auto c = HostClient(); c.ok()) {
