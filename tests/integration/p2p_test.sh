@@ -221,7 +221,9 @@ for h in node2 node3; do
   ( set +e; IPFS_HOST_CACHE_MB=0 run_tm clone "/ipfs/$l" "$h:$DS/0/31/disk.0" 31 100
     echo "$RC" > "$T_ROOT/dep.$h.rc"; printf '%s' "$ERR" > "$T_ROOT/dep.$h.err" ) &
   fol+=("$!")
-  for _ in $(seq 100); do [[ -n $(record "$l" "$h") ]] && break; sleep 0.05; done
+  # Until its helper has connected its first source and opened the disk
+  # file (as in "a peer that vanishes"), then a second, so node3's record is newer.
+  for _ in $(seq 400); do [[ -n $(ls -A "$(on $h $DS/0/31)" 2>/dev/null | grep one-ipfs) ]] && break; sleep 0.05; done
   sleep 1.1
 done
 host_kill node4
