@@ -41,6 +41,7 @@ class CannedTransport : public HttpTransport {
     return resp;
   }
   std::vector<HttpRequest> requests;
+  std::size_t unused() const { return replies_.size(); }  // replies nobody asked for
 
  private:
   std::deque<HttpResponse> replies_;

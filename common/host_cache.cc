@@ -1,6 +1,12 @@
 #include "common/host_cache.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 
@@ -30,42 +36,44 @@ std::vector<std::string> ChooseEvictions(std::vector<CachedImage> cached, const 
 
 Result<MfsWriteLock> HostCache::WriteLock() { return MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()); }
 
-Status HostCache::Lease(const std::string& cid, std::int64_t now) {
+int HostCache::OpenLease(const std::string& cid) const {
+  if (lease_dir_.empty() || !SafeProviderName(cid)) return -1;
+  return ::open(fmt::format("{}/lease-{}", lease_dir_, cid).c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                0600);
+}
+
+Status HostCache::Lease(const std::string& cid) {
+  Release();
   if (!SafeProviderName(cid)) return Status::Invalid(fmt::format("'{}' is not a CID", cid));
-  lease_ = fmt::format("{}/.leases/{}.{}.{}", kHostCacheRoot, cid, now, static_cast<long>(::getpid()));
-  ASSIGN_OR_RETURN(auto lock, WriteLock());
-  return ipfs_.FilesMkdir(lease_);
+  if (lease_dir_.empty()) return Status::Failed("no private directory for lease files on this host");
+  const std::string path = fmt::format("{}/lease-{}", lease_dir_, cid);
+  for (;;) {
+    int fd = OpenLease(cid);
+    if (fd < 0)
+      return Status::Io(fmt::format("cannot open the lease file {}: {}", path, std::strerror(errno)));
+    int rc;
+    while ((rc = ::flock(fd, LOCK_SH)) != 0 && errno == EINTR) {
+    }  // waits out an eviction of `cid`
+    if (rc != 0) {
+      int e = errno;
+      ::close(fd);
+      return Status::Io(fmt::format("cannot lock the lease file {}: {}", path, std::strerror(e)));
+    }
+    // An eviction unlinks the file before it lets go: the lock must be on
+    // the file the path names now, or an eviction would not see it.
+    struct stat held {}, named {};
+    if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev) {
+      lease_fd_ = fd;
+      return Status::Ok();
+    }
+    ::close(fd);
+  }
 }
 
 void HostCache::Release() {
-  if (lease_.empty()) return;
-  if (auto lock = WriteLock(); lock.ok()) (void)ipfs_.FilesRm(lease_, true);  // else it expires
-  lease_.clear();
-}
-
-Result<std::set<std::string>> HostCache::Leased(std::int64_t now) {
-  std::set<std::string> out;
-  auto leases = ipfs_.FilesLs(fmt::format("{}/.leases", kHostCacheRoot));
-  if (!leases.ok()) {
-    if (leases.status().code() == Status::Code::kNotFound) return out;
-    return leases.status();
-  }
-  for (const auto& l : *leases) {
-    // <cid>.<time>.<pid>
-    size_t pid_dot = l.name.rfind('.');
-    if (pid_dot == std::string::npos || pid_dot == 0) continue;
-    size_t time_dot = l.name.rfind('.', pid_dot - 1);
-    if (time_dot == std::string::npos) continue;
-    auto t = ParseCount(l.name.substr(time_dot + 1, pid_dot - time_dot - 1));
-    if (!t) continue;
-    if (now - static_cast<std::int64_t>(*t) > kLeaseTtl) {
-      if (auto lock = WriteLock(); lock.ok())  // a crashed helper's
-        (void)ipfs_.FilesRm(fmt::format("{}/.leases/{}", kHostCacheRoot, l.name), true);
-      continue;
-    }
-    out.insert(l.name.substr(0, time_dot));
-  }
-  return out;
+  if (lease_fd_ >= 0) ::close(lease_fd_);  // closing drops the flock
+  lease_fd_ = -1;
 }
 
 Result<std::vector<CachedImage>> HostCache::List() {
@@ -76,6 +84,7 @@ Result<std::vector<CachedImage>> HostCache::List() {
     return dirs.status();
   }
   for (const auto& d : *dirs) {
+    if (d.name == ".leases") legacy_leases_ = true;
     if (!d.is_dir || !SafeProviderName(d.name)) continue;
     auto files = ipfs_.FilesLs(fmt::format("{}/{}", kHostCacheRoot, d.name));
     if (!files.ok()) continue;
@@ -130,18 +139,32 @@ Result<std::vector<std::string>> HostCache::Keep(const std::string& cid, std::in
     for (const auto& f : *files)
       if (f.name != std::to_string(now)) (void)ipfs_.FilesRm(fmt::format("{}/{}", dir, f.name), true);
   ASSIGN_OR_RETURN(auto cached, List());
-  ASSIGN_OR_RETURN(auto leased, Leased(now));
-  // Our own lease protects our CID from other deploys, not from our budget:
-  // an image larger than the whole budget is not kept.
-  if (!lease_.empty()) {
-    bool other = false;
-    auto leases = ipfs_.FilesLs(fmt::format("{}/.leases", kHostCacheRoot));
-    if (leases.ok())
-      for (const auto& l : *leases)
-        if (l.name.rfind(cid + ".", 0) == 0 && fmt::format("{}/.leases/{}", kHostCacheRoot, l.name) != lease_)
-          other = true;
-    if (!other) leased.erase(cid);
+  if (legacy_leases_) (void)ipfs_.FilesRm(fmt::format("{}/.leases", kHostCacheRoot), true);
+  // The content is read: our own lease ends here (see host_cache.h). Every
+  // other cached CID whose lease file we can take exclusively is not being
+  // read, and cannot start to be until we let go (after the removals).
+  Release();
+  std::set<std::string> leased;
+  std::vector<int> held;
+  std::set<std::string> unleased;  // their lease files are ours until the end
+  for (const auto& c : cached) {
+    int fd = OpenLease(c.cid);
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      held.push_back(fd);
+      unleased.insert(c.cid);
+      continue;
+    }
+    if (fd >= 0) {
+      ::close(fd);
+      leased.insert(c.cid);
+    }
   }
+  struct CloseAll {
+    std::vector<int>& fds;
+    ~CloseAll() {
+      for (int fd : fds) ::close(fd);
+    }
+  } close_all{held};
   // The just-deployed image goes last: give it the newest time.
   for (auto& c : cached)
     if (c.cid == cid) c.used = std::max(c.used, now);
@@ -149,8 +172,12 @@ Result<std::vector<std::string>> HostCache::Keep(const std::string& cid, std::in
   std::vector<std::string> evicted;
   for (const auto& e : evict) {
     Status st = ipfs_.FilesRm(fmt::format("{}/{}", kHostCacheRoot, e), true);
-    if (st.ok() || st.code() == Status::Code::kNotFound) evicted.push_back(e);
-    else log_.Warn(fmt::format("cannot evict /ipfs/{} from the host cache: {}", e, st.message()));
+    if (st.ok() || st.code() == Status::Code::kNotFound) {
+      evicted.push_back(e);
+      // Gone from the cache: its lease file too (a deploy waiting on it
+      // finds it unlinked and opens a new one, see Lease).
+      if (unleased.count(e)) (void)::unlink(fmt::format("{}/lease-{}", lease_dir_, e).c_str());
+    } else log_.Warn(fmt::format("cannot evict /ipfs/{} from the host cache: {}", e, st.message()));
   }
   return evicted;
 }

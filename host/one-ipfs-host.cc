@@ -283,36 +283,37 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   const std::string& cid = args->cid;
   const std::uint64_t bytes = args->bytes;
   const std::string& dst = args->dst;
-  // Three calls at once, each on a client of its own: `id` shows the daemon
-  // is reachable (else exit 3, and the front end streams over ssh) and names
-  // it for the provider record; whether the host cache holds the CID; and,
-  // on the main client, the cache lease. The lease lands before any byte is
-  // read; a cache lookup that raced an eviction only makes the watchdog
-  // bring a source in. Nothing that may fetch a block (the root block below)
-  // runs before the connections are set: a want sent to a leftover
-  // connection makes that peer serve it, and dial back to deliver it after
-  // the connection was closed (js-ipfs and kubo alike).
+  // With a host cache, the lease first (a local flock, host_cache.h; it
+  // waits out an eviction of <cid> running now, so the lookup below cannot
+  // see an entry about to vanish). Then two calls at once, each on a client
+  // of its own: `id` shows the daemon is reachable (else exit 3, and the
+  // front end streams over ssh) and names it for the provider record; and
+  // whether the host cache holds the CID. Nothing that may fetch a block
+  // (the root block below) runs before the connections are set: a want
+  // sent to a leftover connection makes that peer serve it, and dial back
+  // to deliver it after the connection was closed (js-ipfs and kubo alike).
   auto client = HostClient();
   if (!client.ok()) return Fail(client.status());
   auto& ipfs = *client;
   ipfs->set_mfs_lock(args->mfs_lock);  // the host cache's writes (host_cache.h)
+  const std::string lock_dir = SourceLockDir();
+  HostCache cache(*ipfs, log, lock_dir);
+  if (args->cache_bytes > 0)
+    if (Status leased = cache.Lease(cid); !leased.ok())
+      log.Warn(fmt::format("cannot mark /ipfs/{} as in use in the host cache: {}", cid, leased.message()));
   auto on_own_client = [](auto call) {
     return std::async(std::launch::async, [call] {
       auto c = HostClient();
       return call(c.ok() ? c->get() : nullptr);
     });
   };
-  auto id_call = on_own_client([](IpfsClient* c) { return c ? c->Id() : Result<PeerInfo>(Status::Unavailable("no client")); });
   std::optional<std::future<Result<std::optional<std::int64_t>>>> holds;
   if (args->cache_bytes > 0)
     holds = on_own_client([&](IpfsClient* c) {
       return c ? HostCache(*c, log).Holds(cid) : Result<std::optional<std::int64_t>>(Status::Unavailable("no client"));
     });
-  HostCache cache(*ipfs, log);
-  Status leased = args->cache_bytes > 0 ? cache.Lease(cid, UnixNow()) : Status::Ok();
-  auto id = id_call.get();
+  auto id = ipfs->Id();
   if (!id.ok() && id.status().code() == Status::Code::kUnavailable) return Fail(id.status());
-  if (!leased.ok()) log.Warn(fmt::format("cannot mark /ipfs/{} as in use in the host cache: {}", cid, leased.message()));
   // --rest-on-stdin: the front end started this helper before it knew the
   // peers (one JSON array of further arguments; null or nothing: stop, the
   // deploy did not pass the front end's checks; nothing is written).
@@ -342,7 +343,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   // One source host at a time (peer_sources.h): the first candidate that
   // connects; the others and the front end are disconnected, so each block
   // comes once. A stall brings the next candidate, the front end after the last.
-  PeerSources sources(args->peers, args->spares, SourceLockDir(), log);
+  PeerSources sources(args->peers, args->spares, lock_dir, log);
   if (cached_at) {
     log.Info(fmt::format("/ipfs/{} is in the host cache: no peer or front end connected", cid));
   } else if (sources.empty()) {

@@ -168,14 +168,23 @@ run_tm clone "/ipfs/$c2" "node2:$DS/0/7/disk.0" 7 100; assert_success "$ERR"
 assert_not_contains "$(cache_of node2)" "$a" "the oldest (a) was evicted"
 assert_eq "$(record "$a" node2)" "" "and node2 is no longer a provider of it"
 assert_contains "$(cache_of node2)" "$c1"
-# A deploy reading c1 right now (its lease, as the helper writes it at fetch start):
-ipfs_rpc host-node2 files/mkdir "arg=/one-ipfs-cache/.leases/$c1.$(date +%s).999999&parents=true" >/dev/null
+# A deploy reading c1 right now: its lease, a shared flock on node2's lease
+# file of c1 (host_cache.h), held here by a stand-in for that helper.
+leases="$T_ROOT/host-node2/run/one-ipfs"
+assert_exists "$leases" "node2's helpers made their private directory"
+mkfifo "$T_ROOT/reader.fifo"   # the stand-in lets go when a line arrives on it
+ssh -F "$T_ROOT/ssh_config" node2 "exec flock -s \"\$XDG_RUNTIME_DIR/one-ipfs/lease-$c1\" head -n1" \
+  <"$T_ROOT/reader.fifo" >/dev/null & reader=$!
+exec {reader_in}>"$T_ROOT/reader.fifo"
+for ((i = 0; i < 200; i++)); do [[ -e $leases/lease-$c1 ]] && ! flock -n -x "$leases/lease-$c1" true && break; sleep 0.05; done
+(( i < 200 )) || { echo "FAIL: the stand-in reader never took its lease" >&2; exit 1; }
 run_tm clone "/ipfs/$c3" "node2:$DS/0/8/disk.0" 8 100; assert_success "$ERR"
 assert_contains "$(cache_of node2)" "$c1" "c1 (oldest, but leased) stays"
 assert_not_contains "$(cache_of node2)" "$c2" "c2 was evicted instead"
 assert_contains "$(cache_of node2)" "$c3"
 assert_file_eq "$(on node2 $DS/0/8/disk.0)" "$T_ROOT/c3.img"
-ipfs_rpc host-node2 files/rm "arg=/one-ipfs-cache/.leases&recursive=true" >/dev/null
+assert_missing "$leases/lease-$c2" "the evicted c2's lease file went with it"
+echo >&"$reader_in"; exec {reader_in}>&-; wait "$reader"
 
 t_case "IPFS_HOST_MFS_LOCK: the host cache's MFS writes wait while a flock'd host GC holds the lock"
 head -c 3M /dev/urandom > "$T_ROOT/c4.img"; c4=$(key "$(ipfs_add fe "$T_ROOT/c4.img")")
@@ -210,6 +219,11 @@ run_tm clone "/ipfs/$small" "node4:$DS/0/30/disk.0" 30 100; assert_success "$ERR
 head -c 96M /dev/urandom > "$T_ROOT/l.img"
 l=$(key "$(ipfs_add fe "$T_ROOT/l.img")")
 lead_of() { ipfs_rpc fe files/ls "arg=$IPFS_CATALOG/.providers/$1/.lead" 2>/dev/null | grep -o '"Name":"[^"]*"' || true; }
+# No connection left between the followers from earlier cases: node2 starts
+# before node3 has a record, so it cannot know node3 as a spare, and its wants
+# would reach node3 over such a connection; node3 would then be served by the
+# deputy without a stall (fine, but not the path this case checks).
+ipfs_rpc host-node2 swarm/disconnect "arg=/p2p/$IPFSD_ID_host_node3" >/dev/null 2>&1 || true
 sent0=$(fe_sent)
 ( set +e; IPFS_HOST_CACHE_MB=0 run_tm clone "/ipfs/$l" "node4:$DS/0/31/disk.0" 31 100 ) &
 lead_bg=$!

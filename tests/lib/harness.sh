@@ -246,6 +246,10 @@ host_start() {
   local dir="$T_ROOT/host-$name" port api
   local dsdir=${HOST_DATASTORES:-$dir/datastores}
   mkdir -p "$dir" "$dsdir" /run/sshd
+  # The host's own runtime directory, as pam_systemd gives each machine's
+  # user (/run/user/<uid>): the helper's lease and peer-mark files live there
+  # (peer_sources.h SourceLockDir), so hosts on this one machine do not share them.
+  mkdir -p -m 0700 "$dir/run"
   if [[ ! -f $T_ROOT/client_key ]]; then
     ssh-keygen -q -t ed25519 -N '' -f "$T_ROOT/client_key"
     : >"$T_ROOT/ssh_config"
@@ -270,7 +274,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 AuthorizedKeysFile $T_ROOT/client_key.pub
-SetEnv IPFS_HOST_API=$api
+SetEnv IPFS_HOST_API=$api XDG_RUNTIME_DIR=$dir/run
 PrintMotd no
 CFG
   # Each host sees its own directory at /var/lib/one/datastores (a private
