@@ -91,14 +91,42 @@ std::string DiskIdOfPath(std::string_view path) {
 OneCli::OneCli(std::unique_ptr<RemoteRunner> local, std::chrono::seconds timeout)
     : local_(std::move(local)), timeout_(timeout) {}
 
+OneCli::~OneCli() {
+  for (auto& [key, f] : pending_)
+    if (f.valid()) f.wait();
+}
+
+void OneCli::PrefetchVm(std::string_view vm_id) {
+  if (!ParseCount(vm_id)) return;
+  std::string key = fmt::format("onevm {}", vm_id);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cache_.count(key) || pending_.count(key)) return;
+  RemoteCommand cmd;
+  cmd.argv = {"onevm", "show", "-x", std::string(vm_id)};
+  cmd.timeout = timeout_;
+  pending_[key] = std::async(std::launch::async, [this, cmd] { return local_->Run("", cmd); });
+}
+
 Result<std::string> OneCli::Show(const std::string& command, std::string_view id) {
   if (!ParseCount(id)) return Status::Invalid(fmt::format("'{}' is not an OpenNebula object id", id));
   std::string key = fmt::format("{} {}", command, id);
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  std::future<Result<RemoteResult>> prefetched;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    if (auto it = pending_.find(key); it != pending_.end()) {
+      prefetched = std::move(it->second);
+      pending_.erase(it);
+    }
+  }
+  if (prefetched.valid()) return Outcome(command, id, prefetched.get());
   RemoteCommand cmd;
   cmd.argv = {command, "show", "-x", std::string(id)};
   cmd.timeout = timeout_;
-  auto r = local_->Run("", cmd);
+  return Outcome(command, id, local_->Run("", cmd));
+}
+
+Result<std::string> OneCli::Outcome(const std::string& command, std::string_view id, Result<RemoteResult> r) {
   if (!r.ok()) {
     if (r.status().code() == Status::Code::kNotFound)
       return Status::NotFound(fmt::format("{} is not installed on this machine", command));
@@ -107,7 +135,8 @@ Result<std::string> OneCli::Show(const std::string& command, std::string_view id
   if (r->exit_code != 0)
     return Status::Failed(fmt::format("{} show -x {} failed (exit {}): {}", command, id, r->exit_code,
                                       LastLine(r->err)));
-  cache_[key] = r->out;
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_[fmt::format("{} {}", command, id)] = r->out;
   return r->out;
 }
 

@@ -11,13 +11,17 @@
 //    as datastore actions.
 // OneCli runs the commands from argv (no shell) through a RemoteRunner (the
 // local runner in production, a fake in unit tests) and caches each document
-// for the action's lifetime. Outcomes: Status::NotFound when the command is
+// for the action's lifetime; Prefetch starts one in the background, so the
+// two slow CLI calls of a deploy (each a Ruby program and an XML-RPC call to
+// oned) run side by side instead of one after the other. Outcomes: Status::NotFound when the command is
 // not installed on this machine (callers decide whether that is fatal);
 // Status::Failed with the CLI's last stderr line when it exits non-zero;
 // Status::Invalid when the output is not the expected XML document.
 #pragma once
 
 #include <chrono>
+#include <future>
+#include <mutex>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -71,14 +75,23 @@ std::string DiskIdOfPath(std::string_view path);
 class OneCli {
  public:
   explicit OneCli(std::unique_ptr<RemoteRunner> local, std::chrono::seconds timeout = std::chrono::seconds(60));
+  ~OneCli();  // waits for a prefetch still running
+  OneCli(const OneCli&) = delete;
+  OneCli& operator=(const OneCli&) = delete;
   Result<VmInfo> Vm(std::string_view vm_id);
   Result<std::map<std::string, std::string>> DatastoreTemplate(std::string_view ds_id);
+  // Starts `onevm show -x <vm_id>` now, on a thread of its own; Vm(vm_id)
+  // then takes its outcome. An id that is not a number starts nothing.
+  void PrefetchVm(std::string_view vm_id);
 
  private:
   Result<std::string> Show(const std::string& command, std::string_view id);
+  Result<std::string> Outcome(const std::string& command, std::string_view id, Result<RemoteResult> r);
   std::unique_ptr<RemoteRunner> local_;
   std::chrono::seconds timeout_;
-  std::map<std::string, std::string> cache_;  // "onevm 42" -> XML
+  std::mutex mu_;
+  std::map<std::string, std::string> cache_;                        // "onevm 42" -> XML
+  std::map<std::string, std::future<Result<RemoteResult>>> pending_;  // prefetches
 };
 
 }  // namespace oneipfs

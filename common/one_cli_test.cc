@@ -1,5 +1,9 @@
 #include "common/one_cli.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include <doctest/doctest.h>
 
 namespace oneipfs {
@@ -107,6 +111,69 @@ TEST_CASE("one_cli: runs the CLI from argv once per object, and says when it is 
   auto missing = one.DatastoreTemplate("101");
   CHECK(missing.status().code() == Status::Code::kNotFound);
   CHECK(missing.status().message() == "onedatastore is not installed on this machine");
+}
+
+// onedatastore answers only once onevm has started (within 5 s): the two
+// calls must run side by side.
+class SideBySide : public RemoteRunner {
+ public:
+  Result<RemoteResult> Run(const std::string&, const RemoteCommand& cmd) override {
+    std::unique_lock<std::mutex> lock(mu);
+    calls.push_back(cmd.argv);
+    if (cmd.argv[0] == "onevm") {
+      vm_started = true;
+      cv.notify_all();
+      if (missing_vm) return Status::NotFound("onevm: command not found");
+      return RemoteResult{0, kVm, ""};
+    }
+    if (!cv.wait_for(lock, std::chrono::seconds(5), [&] { return vm_started; }))
+      return RemoteResult{1, "", "onevm did not start beside onedatastore\n"};
+    return RemoteResult{0, "<DATASTORE><TEMPLATE><IPFS_API><![CDATA[/ip4/127.0.0.1/tcp/5001]]></IPFS_API></TEMPLATE></DATASTORE>", ""};
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool vm_started = false;
+  bool missing_vm = false;
+  std::vector<std::vector<std::string>> calls;
+};
+
+TEST_CASE("one_cli: a prefetched VM document is read beside the datastore template, once") {
+  auto fake = std::make_unique<SideBySide>();
+  SideBySide* f = fake.get();
+  OneCli one(std::move(fake));
+  one.PrefetchVm("42");
+  auto tmpl = one.DatastoreTemplate("100");
+  REQUIRE_MESSAGE(tmpl.ok(), tmpl.status().message());
+  CHECK(tmpl->at("IPFS_API") == "/ip4/127.0.0.1/tcp/5001");
+  auto vm = one.Vm("42");
+  REQUIRE(vm.ok());
+  CHECK(vm->id == "42");
+  REQUIRE(one.Vm("42").ok());
+  std::lock_guard<std::mutex> lock(f->mu);
+  CHECK(f->calls.size() == 2);  // one onevm, one onedatastore
+}
+
+TEST_CASE("one_cli: without a prefetch the calls run one after the other (the check above can fail)") {
+  auto fake = std::make_unique<SideBySide>();
+  OneCli one(std::move(fake));
+  auto tmpl = one.DatastoreTemplate("100");
+  CHECK(tmpl.status().code() == Status::Code::kFailed);
+  CHECK(tmpl.status().message().find("did not start beside") != std::string::npos);
+}
+
+TEST_CASE("one_cli: a prefetch of a missing CLI or a bad id reports as a direct call would") {
+  auto fake = std::make_unique<SideBySide>();
+  SideBySide* f = fake.get();
+  f->missing_vm = true;
+  OneCli one(std::move(fake));
+  one.PrefetchVm("7; reboot");  // not an id: nothing starts
+  one.PrefetchVm("42");
+  auto vm = one.Vm("42");
+  CHECK(vm.status().code() == Status::Code::kNotFound);
+  CHECK(vm.status().message() == "onevm is not installed on this machine");
+  CHECK(one.Vm("7; reboot").status().code() == Status::Code::kInvalid);
+  std::lock_guard<std::mutex> lock(f->mu);
+  CHECK(f->calls.size() == 1);
 }
 
 }  // namespace

@@ -69,10 +69,11 @@ int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
     ss << std::cin.rdbuf();
     input = ss.str();
   }
+  OneCli one(MakeLocalRunner());
+  if (spec.vm_arg >= 0) one.PrefetchVm(args[static_cast<std::size_t>(spec.vm_arg)]);
   Config::Sources sources{DefaultConfPath(std::getenv), {}, std::getenv};
   auto config = Config::Load(sources);
   if (!config.ok()) return fail(config.status());
-  OneCli one(MakeLocalRunner());
   std::string mode = Lower(config->Get("IPFS_TM_DATASTORE"));
   if (mode != "auto" && mode != "yes" && mode != "no")
     return fail(Status::Invalid(fmt::format("IPFS_TM_DATASTORE '{}' is not auto, yes or no", mode)));

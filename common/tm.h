@@ -50,6 +50,9 @@ struct TmSpec {
   std::size_t min_args;
   std::size_t max_args;
   bool reads_datastore = false;  // apply the image datastore's template (DSID = last argument)
+  // The index of VMID in argv when the action reads the VM (onevm show -x):
+  // that call starts at once, beside onedatastore show (OneCli::PrefetchVm).
+  int vm_arg = -1;
 };
 
 int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn);

@@ -16,6 +16,6 @@ Status Action(TmContext& ctx) { return DeploySource(ctx, DeployMode::kClone); }
 
 int main(int argc, char** argv) {
   using namespace oneipfs;
-  return RunTmAction({"clone", "SRC HOST:DST VMID DSID", "deploy a non-persistent image disk to a host", 4, 4, true},
+  return RunTmAction({"clone", "SRC HOST:DST VMID DSID", "deploy a non-persistent image disk to a host", 4, 4, true, 2},
                      argc, argv, Action);
 }

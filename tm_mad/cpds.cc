@@ -85,6 +85,6 @@ Status Action(TmContext& ctx) {
 int main(int argc, char** argv) {
   using namespace oneipfs;
   return RunTmAction({"cpds", "HOST:DISK NEW_SOURCE SNAP_ID VMID DSID",
-                      "save a disk (or one of its snapshots) into a new image (disk-saveas)", 5, 5, true},
+                      "save a disk (or one of its snapshots) into a new image (disk-saveas)", 5, 5, true, 3},
                      argc, argv, Action);
 }

@@ -15,6 +15,6 @@ Status Action(TmContext& ctx) { return DeploySource(ctx, DeployMode::kLn); }
 
 int main(int argc, char** argv) {
   using namespace oneipfs;
-  return RunTmAction({"ln", "SRC HOST:DST VMID DSID", "deploy a persistent image disk to a host", 4, 4, true}, argc,
+  return RunTmAction({"ln", "SRC HOST:DST VMID DSID", "deploy a persistent image disk to a host", 4, 4, true, 2}, argc,
                      argv, Action);
 }

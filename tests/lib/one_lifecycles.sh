@@ -303,6 +303,19 @@ for ver in 6.10.5 7.0.0; do
   xfr "$VM2" prolog "CLONE.$SYS_TM ipfs $OS node1:$DS/1/$VM2/disk.0 $VM2 100"
   (unset IPFS_API; ONE_IPFS_CONF="$T_ROOT/wrong.conf" one_transfer "$VM2" "$XFR"
    [[ $XFR_RESULT == SUCCESS ]]) && _t_ok || _t_fail "clone with IPFS_API from the datastore template"
+  # The two CLI calls (1 s each here) run side by side, not one after the other.
+  rm -rf "$(on node1 "$DS/1/$VM2")"
+  : >"$T_ROOT/cli.log"
+  (export ONE_CLI_LOG="$T_ROOT/cli.log" ONE_CLI_DELAY=1; one_transfer "$VM2" "$XFR"
+   [[ $XFR_RESULT == SUCCESS ]]) && _t_ok || _t_fail "clone with slow CLI calls"
+  python3 - "$T_ROOT/cli.log" <<'PY' && _t_ok || _t_fail "onevm and onedatastore show -x overlap: $(cat "$T_ROOT/cli.log")"
+import sys
+t = {}
+for line in open(sys.argv[1]):
+    who, what, when = line.split()
+    t[(who, what)] = float(when)
+sys.exit(0 if t[("onevm", "start")] < t[("onedatastore", "end")] and t[("onedatastore", "start")] < t[("onevm", "end")] else 1)
+PY
   rm -f "$ONE_LOCATION/docs/ds-100.xml"
   rm -rf "$(on node1 "$DS/1/$VM2")"
   one_transfer "$VM2" "$XFR"; assert_xfr_failed "onedatastore fails"

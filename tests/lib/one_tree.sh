@@ -74,6 +74,11 @@ one_tree() {
   cat >"$one/bin/onevm" <<'SH'
 #!/bin/sh
 [ "$1" = show ] && [ "$2" = -x ] || { echo "onevm stand-in: only 'show -x ID'" >&2; exit 1; }
+# ONE_CLI_DELAY: seconds the call takes (the real CLI is a Ruby program and an
+# XML-RPC call); ONE_CLI_LOG: a file that gets "onevm start|end <time>".
+[ -z "${ONE_CLI_LOG:-}" ] || echo "onevm start $(date +%s.%N)" >>"$ONE_CLI_LOG"
+[ -z "${ONE_CLI_DELAY:-}" ] || sleep "$ONE_CLI_DELAY"
+[ -z "${ONE_CLI_LOG:-}" ] || echo "onevm end $(date +%s.%N)" >>"$ONE_CLI_LOG"
 f="$ONE_LOCATION/docs/vm-$3.xml"
 [ -f "$f" ] || { echo "[one.vm.info] Error getting virtual machine [$3]." >&2; exit 255; }
 cat "$f"
