@@ -1,6 +1,5 @@
 #include "common/host_cache.h"
 
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,11 +8,13 @@
 #include <cstring>
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "common/content_hold.h"
 #include "common/number.h"
+#include "common/peer_sources.h"
 #include "common/providers.h"
 
 namespace oneipfs {
@@ -36,17 +37,21 @@ std::vector<std::string> ChooseEvictions(std::vector<CachedImage> cached, const 
 
 Result<MfsWriteLock> HostCache::WriteLock() { return MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()); }
 
+std::string HostCache::LeasePath(const std::string& cid) const {
+  if (lease_dir_.empty() || !SafeProviderName(cid)) return {};
+  return fmt::format("{}/lease-{}", lease_dir_, cid);
+}
+
 int HostCache::OpenLease(const std::string& cid) const {
-  if (lease_dir_.empty() || !SafeProviderName(cid)) return -1;
-  return ::open(fmt::format("{}/lease-{}", lease_dir_, cid).c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-                0600);
+  std::string path = LeasePath(cid);
+  return path.empty() ? -1 : OpenLockFile(path);
 }
 
 Status HostCache::Lease(const std::string& cid) {
   Release();
   if (!SafeProviderName(cid)) return Status::Invalid(fmt::format("'{}' is not a CID", cid));
   if (lease_dir_.empty()) return Status::Failed("no private directory for lease files on this host");
-  const std::string path = fmt::format("{}/lease-{}", lease_dir_, cid);
+  const std::string path = LeasePath(cid);
   for (;;) {
     int fd = OpenLease(cid);
     if (fd < 0)
@@ -145,26 +150,23 @@ Result<std::vector<std::string>> HostCache::Keep(const std::string& cid, std::in
   // read, and cannot start to be until we let go (after the removals).
   Release();
   std::set<std::string> leased;
-  std::vector<int> held;
-  std::set<std::string> unleased;  // their lease files are ours until the end
-  for (const auto& c : cached) {
-    int fd = OpenLease(c.cid);
-    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-      held.push_back(fd);
-      unleased.insert(c.cid);
-      continue;
-    }
-    if (fd >= 0) {
-      ::close(fd);
-      leased.insert(c.cid);
-    }
-  }
+  std::map<std::string, int> held;  // not leased: their lease files are ours until the end
   struct CloseAll {
-    std::vector<int>& fds;
+    std::map<std::string, int>& fds;
     ~CloseAll() {
-      for (int fd : fds) ::close(fd);
+      for (const auto& [cid, fd] : fds) ::close(fd);
     }
   } close_all{held};
+  for (const auto& c : cached) {
+    int fd = OpenLease(c.cid);
+    if (fd < 0) continue;  // no lease file to ask: not counted as leased
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      held[c.cid] = fd;
+      continue;
+    }
+    ::close(fd);
+    leased.insert(c.cid);
+  }
   // The just-deployed image goes last: give it the newest time.
   for (auto& c : cached)
     if (c.cid == cid) c.used = std::max(c.used, now);
@@ -176,7 +178,7 @@ Result<std::vector<std::string>> HostCache::Keep(const std::string& cid, std::in
       evicted.push_back(e);
       // Gone from the cache: its lease file too (a deploy waiting on it
       // finds it unlinked and opens a new one, see Lease).
-      if (unleased.count(e)) (void)::unlink(fmt::format("{}/lease-{}", lease_dir_, e).c_str());
+      if (held.count(e)) (void)::unlink(LeasePath(e).c_str());
     } else log_.Warn(fmt::format("cannot evict /ipfs/{} from the host cache: {}", e, st.message()));
   }
   return evicted;

@@ -88,7 +88,9 @@ class HostCache {
   // the front end (content_hold.h MfsWriteLock): on js-ipfs and kubo < 0.43 a
   // write racing the host's `repo gc` loses the directory nodes it made.
   Result<MfsWriteLock> WriteLock();
-  // An open descriptor of `cid`'s lease file, or -1.
+  // `cid`'s lease file ("" without a lease directory or for an unsafe name),
+  // and an open descriptor of it, or -1.
+  std::string LeasePath(const std::string& cid) const;
   int OpenLease(const std::string& cid) const;
   IpfsClient& ipfs_;
   const Log& log_;

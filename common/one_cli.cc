@@ -101,10 +101,14 @@ void OneCli::PrefetchVm(std::string_view vm_id) {
   std::string key = fmt::format("onevm {}", vm_id);
   std::lock_guard<std::mutex> lock(mu_);
   if (cache_.count(key) || pending_.count(key)) return;
+  pending_[key] = std::async(std::launch::async, [this, cmd = ShowCommand("onevm", vm_id)] { return local_->Run("", cmd); });
+}
+
+RemoteCommand OneCli::ShowCommand(const std::string& command, std::string_view id) const {
   RemoteCommand cmd;
-  cmd.argv = {"onevm", "show", "-x", std::string(vm_id)};
+  cmd.argv = {command, "show", "-x", std::string(id)};
   cmd.timeout = timeout_;
-  pending_[key] = std::async(std::launch::async, [this, cmd] { return local_->Run("", cmd); });
+  return cmd;
 }
 
 Result<std::string> OneCli::Show(const std::string& command, std::string_view id) {
@@ -119,14 +123,11 @@ Result<std::string> OneCli::Show(const std::string& command, std::string_view id
       pending_.erase(it);
     }
   }
-  if (prefetched.valid()) return Outcome(command, id, prefetched.get());
-  RemoteCommand cmd;
-  cmd.argv = {command, "show", "-x", std::string(id)};
-  cmd.timeout = timeout_;
-  return Outcome(command, id, local_->Run("", cmd));
+  return Outcome(command, id, key, prefetched.valid() ? prefetched.get() : local_->Run("", ShowCommand(command, id)));
 }
 
-Result<std::string> OneCli::Outcome(const std::string& command, std::string_view id, Result<RemoteResult> r) {
+Result<std::string> OneCli::Outcome(const std::string& command, std::string_view id, const std::string& key,
+                                    Result<RemoteResult> r) {
   if (!r.ok()) {
     if (r.status().code() == Status::Code::kNotFound)
       return Status::NotFound(fmt::format("{} is not installed on this machine", command));
@@ -136,7 +137,7 @@ Result<std::string> OneCli::Outcome(const std::string& command, std::string_view
     return Status::Failed(fmt::format("{} show -x {} failed (exit {}): {}", command, id, r->exit_code,
                                       LastLine(r->err)));
   std::lock_guard<std::mutex> lock(mu_);
-  cache_[fmt::format("{} {}", command, id)] = r->out;
+  cache_[key] = r->out;
   return r->out;
 }
 

@@ -11,10 +11,11 @@
 //    as datastore actions.
 // OneCli runs the commands from argv (no shell) through a RemoteRunner (the
 // local runner in production, a fake in unit tests) and caches each document
-// for the action's lifetime; Prefetch starts one in the background, so the
-// two slow CLI calls of a deploy (each a Ruby program and an XML-RPC call to
-// oned) run side by side instead of one after the other. Outcomes: Status::NotFound when the command is
-// not installed on this machine (callers decide whether that is fatal);
+// for the action's lifetime; PrefetchVm starts one in the background, so
+// the two slow CLI calls of a deploy (each a Ruby program and an XML-RPC
+// call to oned) run side by side instead of one after the other. Outcomes:
+// Status::NotFound when the command is not installed on this machine
+// (callers decide whether that is fatal);
 // Status::Failed with the CLI's last stderr line when it exits non-zero;
 // Status::Invalid when the output is not the expected XML document.
 #pragma once
@@ -86,7 +87,10 @@ class OneCli {
 
  private:
   Result<std::string> Show(const std::string& command, std::string_view id);
-  Result<std::string> Outcome(const std::string& command, std::string_view id, Result<RemoteResult> r);
+  RemoteCommand ShowCommand(const std::string& command, std::string_view id) const;  // `<command> show -x <id>`
+  // The document of a finished run, cached under `key` ("onevm 42").
+  Result<std::string> Outcome(const std::string& command, std::string_view id, const std::string& key,
+                              Result<RemoteResult> r);
   std::unique_ptr<RemoteRunner> local_;
   std::chrono::seconds timeout_;
   std::mutex mu_;

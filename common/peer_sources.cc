@@ -33,7 +33,7 @@ bool SafePeerFileName(const std::string& peer) {
 // symlink); -1 when there is no directory, the name is unsafe or it fails.
 int OpenMark(const std::string& dir, const std::string& peer) {
   if (dir.empty() || !SafePeerFileName(peer)) return -1;
-  return open((dir + "/" + peer).c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  return OpenLockFile(dir + "/" + peer);
 }
 
 bool PrivateDir(const std::string& dir) {
@@ -55,6 +55,10 @@ std::vector<PeerCandidate> GroupByPeer(const std::vector<std::string>& addresses
     else it->addresses.push_back(a);
   }
   return out;
+}
+
+int OpenLockFile(const std::string& path) {
+  return open(path.c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
 std::string SourceLockDir() {

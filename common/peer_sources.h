@@ -51,6 +51,12 @@ std::vector<PeerCandidate> GroupByPeer(const std::vector<std::string>& addresses
 // access. "" when none qualifies.
 std::string SourceLockDir();
 
+// A lock file at `path` (in a SourceLockDir() directory), opened to be
+// flock'd: created 0600, never through a symlink, closed on exec; -1 when
+// it cannot be opened (errno says why). The peer marks here and the host
+// cache's leases (host_cache.h) use it.
+int OpenLockFile(const std::string& path);
+
 class PeerSources {
  public:
   // `spares`: peer ids of other hosts with the content that are not

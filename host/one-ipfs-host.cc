@@ -301,16 +301,11 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
   if (args->cache_bytes > 0)
     if (Status leased = cache.Lease(cid); !leased.ok())
       log.Warn(fmt::format("cannot mark /ipfs/{} as in use in the host cache: {}", cid, leased.message()));
-  auto on_own_client = [](auto call) {
-    return std::async(std::launch::async, [call] {
-      auto c = HostClient();
-      return call(c.ok() ? c->get() : nullptr);
-    });
-  };
   std::optional<std::future<Result<std::optional<std::int64_t>>>> holds;
   if (args->cache_bytes > 0)
-    holds = on_own_client([&](IpfsClient* c) {
-      return c ? HostCache(*c, log).Holds(cid) : Result<std::optional<std::int64_t>>(Status::Unavailable("no client"));
+    holds = std::async(std::launch::async, [&]() -> Result<std::optional<std::int64_t>> {
+      ASSIGN_OR_RETURN(auto c, HostClient());
+      return HostCache(*c, log).Holds(cid);
     });
   auto id = ipfs->Id();
   if (!id.ok() && id.status().code() == Status::Code::kUnavailable) return Fail(id.status());
@@ -329,10 +324,7 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
         else st = Status::Invalid("the arguments on stdin are not all strings");
     }
     if (st.ok()) st = ParseFetchOptions(rest, 0, *args);
-    if (!st.ok()) {
-      cache.Release();
-      return Fail(st);
-    }
+    if (!st.ok()) return Fail(st);  // the lease ends with `cache`
   }
   FrontendLink frontend(args->frontend, log);
   // A CID the host cache holds is fully local: no swarm connect at all (the
