@@ -55,7 +55,10 @@ Result<std::unique_ptr<IpfsClient>> MakeIpfsClient(const Config& config, std::st
   auto ep = ParseApiAddress(addr);
   if (!ep.ok())
     return ep.status().Prefixed(fmt::format("setting {} ('{}', from {})", api_key, addr, config.Origin(api_key)));
-  return std::make_unique<IpfsClient>(MakeCurlTransport(*ep, config.Get("IPFS_API_AUTH")),
+  // The secret is the operator's IPFS_API's: never sent to an API a
+  // datastore template chose (config.h).
+  std::string auth = config.ApiIsOperators(api_key) ? config.Get("IPFS_API_AUTH") : "";
+  return std::make_unique<IpfsClient>(MakeCurlTransport(*ep, auth),
                                       IpfsOptionsFrom(config));
 }
 

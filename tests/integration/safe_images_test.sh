@@ -47,8 +47,9 @@ assert_missing "$(on $DS/0/60/disk.0)" "no disk on the host"
 run_tm ln "frontend:/ipfs/$flat_cid" "node1:$DS/0/61/disk.0" 61 100; assert_fail_one_line
 assert_contains "$ERR" "extent file"; assert_missing "$(on $DS/0/61/disk.0)"
 
-t_case "IPFS_ALLOW_BACKING_FILE=yes lets it through (environment, datastore template)"
-stat_of "/ipfs/$x_cid" DATASTORE/TEMPLATE/IPFS_ALLOW_BACKING_FILE yes; assert_success "stat with the template key"
+t_case "IPFS_ALLOW_BACKING_FILE=yes lets it through (environment, ipfs.conf; never a datastore template)"
+stat_of "/ipfs/$x_cid" DATASTORE/TEMPLATE/IPFS_ALLOW_BACKING_FILE yes; assert_fail_one_line "the template key is ignored"
+assert_contains "$ERR" "WARN:"; assert_contains "$ERR" "IPFS_ALLOW_BACKING_FILE"
 IPFS_ALLOW_BACKING_FILE=yes stat_of "/ipfs/$x_cid"; assert_success "stat with the environment"
 IPFS_ALLOW_BACKING_FILE=yes cp_of "/ipfs/$x_cid"; assert_success "cp"; SRC=${OUT%% *}
 assert_contains "$SRC" "mfs:$IPFS_CATALOG/100/$ID-"

@@ -298,7 +298,9 @@ for ver in 6.10.5 7.0.0; do
   assert_missing "$(on node1 "$DS/1/$VM2/disk.1")" "nothing written"
 
   t_case "$ver/$SYS_TM: transfer actions use the image datastore's IPFS settings (onedatastore show -x)"
-  printf 'IPFS_API = "http://127.0.0.1:9"\n' >"$T_ROOT/wrong.conf"
+  # A datastore may name its own daemon when the operator allows that API
+  # (IPFS_API_ALLOW); the operator's secret does not go with it (config.h).
+  printf 'IPFS_API = "http://127.0.0.1:9"\nIPFS_API_ALLOW = "%s"\n' "$IPFSD_API_fe" >"$T_ROOT/wrong.conf"
   vm_doc "$VM2" 1 node1
   xfr "$VM2" prolog "CLONE.$SYS_TM ipfs $OS node1:$DS/1/$VM2/disk.0 $VM2 100"
   (unset IPFS_API; ONE_IPFS_CONF="$T_ROOT/wrong.conf" one_transfer "$VM2" "$XFR"
