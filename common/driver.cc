@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "common/reply.h"
+
 namespace oneipfs {
 
 OneVersion ParseOneVersion(std::string_view text) {
@@ -157,6 +159,8 @@ int RunDsAction(std::string_view name, std::string_view summary, int argc, char*
   DsContext ctx{*decoded, *config, **client, log, version};
   Result<std::string> out = fn(ctx);
   if (!out.ok()) return fail(out.status());
+  // The one place a payload reaches oned: only what its grammar allows.
+  if (Status ok = CheckDsReply(name, *out); !ok.ok()) return fail(ok);
   if (!out->empty()) {
     std::fwrite(out->data(), 1, out->size(), stdout);
     std::fputc('\n', stdout);

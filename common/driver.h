@@ -3,9 +3,11 @@
 // RunDsAction does, in order: answer --help/--version (without touching
 // IPFS); read the document (stdin when it is not a terminal, else argv, see
 // action.h); load the configuration (config.h) with the datastore template as
-// a layer; build the IPFS client for IPFS_API; call the action; print its
-// payload on stdout followed by one newline (nothing at all for an empty
-// payload); map the result to the exit status (0 ok, 1 failure). A failure
+// a layer; build the IPFS client for IPFS_API; call the action; check its
+// payload against the grammar oned expects for the action (reply.h: a
+// payload that does not pass is a failure, and nothing is printed); print it
+// on stdout followed by one newline (nothing at all for an empty payload);
+// map the result to the exit status (0 ok, 1 failure). A failure
 // prints exactly one plain stderr line (log.h PrintFailure), wrapped in the
 // legacy markers when ONE_VERSION < 6.2.
 //

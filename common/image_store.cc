@@ -1,5 +1,7 @@
 #include "common/image_store.h"
 
+#include "common/reply.h"
+
 #include <chrono>
 
 #include <fmt/format.h>
@@ -45,9 +47,14 @@ Result<Imported> DigestIpfs(IpfsClient& ipfs, std::string_view ipfs_path, bool n
   return out;
 }
 
-std::string ChooseFormat(const ImageDoc& image, std::string_view header) {
+Result<std::string> ChooseFormat(const ImageDoc& image, std::string_view header) {
   auto it = image.tmpl.find("DRIVER");
-  if (it != image.tmpl.end() && !it->second.empty()) return it->second;
+  if (it != image.tmpl.end() && !it->second.empty()) {
+    if (!IsFormatToken(it->second))
+      return Status::Invalid(fmt::format("image DRIVER {} is not a disk format name (lower-case letters, digits, _)",
+                                         QuoteForMessage(it->second, 60)));
+    return it->second;
+  }
   return DetectImage(header).format;
 }
 

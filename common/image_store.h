@@ -37,7 +37,9 @@ Status StoreNewImage(IpfsClient& ipfs, Catalog& catalog, const CatalogEntry& ent
 
 Result<Imported> DigestIpfs(IpfsClient& ipfs, std::string_view ipfs_path, bool need_header);
 
-// FORMAT to report: IMAGE/TEMPLATE/DRIVER when set, else what the header says.
-std::string ChooseFormat(const ImageDoc& image, std::string_view header);
+// FORMAT to report: IMAGE/TEMPLATE/DRIVER when set, else what the header
+// says. A DRIVER that is not a format name (reply.h IsFormatToken: a user
+// wrote it, and it would be printed to oned) is Invalid.
+Result<std::string> ChooseFormat(const ImageDoc& image, std::string_view header);
 
 }  // namespace oneipfs

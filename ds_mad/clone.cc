@@ -11,6 +11,7 @@
 #include "common/catalog.h"
 #include "common/content_hold.h"
 #include "common/driver.h"
+#include "common/reply.h"
 #include "common/image_format.h"
 #include "common/image_store.h"
 #include "common/source.h"
@@ -45,8 +46,21 @@ Result<std::string> Clone(DsContext& ctx) {
     if (!st.ok()) return st.Prefixed(what);
     if (format.empty()) {
       auto header = ctx.ipfs.CatRange(content->ipfs_path, 0, kHeaderBytes);
-      if (header.ok()) format = ChooseFormat(img, *header);
+      if (header.ok()) {
+        auto chosen = ChooseFormat(img, *header);
+        if (!chosen.ok()) {
+          (void)catalog.Remove(entry);
+          return chosen.status().Prefixed(what);
+        }
+        format = *chosen;
+      }
     }
+  }
+  if (!format.empty() && !IsFormatToken(format)) {
+    // FORMAT is optional here: oned keeps the one it copied from the original.
+    ctx.log.Warn(fmt::format("FORMAT {} of image {} is not a disk format name; not repeated to oned",
+                             QuoteForMessage(format, 60), img.path));
+    format.clear();
   }
   if (ctx.one_version.AtLeast(6, 6) && !format.empty()) return fmt::format("{} {}", entry.Source(), format);
   return entry.Source();

@@ -49,10 +49,11 @@ Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog
   // self-contained, before anything is registered.
   ASSIGN_OR_RETURN(std::string header, ctx.ipfs.CatRange(r.ipfs_path, 0, kHeaderBytes));
   RETURN_IF_ERROR(CheckSelfContained(header, ref.original, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE")));
+  ASSIGN_OR_RETURN(std::string format, ChooseFormat(img, header));
   if (follow) {
     // Checked now, resolved again at every deployment; not kept by the catalog.
     ctx.log.Info(fmt::format("IPFS_IPNS_FOLLOW: deployments will resolve /ipns/{} again", ref.root));
-    return Registered{fmt::format("ipns://{}{}", ref.root, ref.subpath), ChooseFormat(img, header)};
+    return Registered{fmt::format("ipns://{}{}", ref.root, ref.subpath), format};
   }
   ctx.log.Info(fmt::format("registering {} ({}) as {}", ref.original, HumanBytes(r.size), entry.Source()));
   RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, r.cid, ctx.log));
@@ -67,7 +68,7 @@ Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog
     Status ok = VerifyChecksums(*digest, md5, sha1, ref.original);
     if (!ok.ok()) return undo(ok);
   }
-  return Registered{entry.Source(), ChooseFormat(img, header)};
+  return Registered{entry.Source(), format};
 }
 
 Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, const std::string& what,
@@ -77,8 +78,9 @@ Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, 
   RETURN_IF_ERROR(VerifyChecksums(*imported, Tmpl(img, "MD5"), Tmpl(img, "SHA1"), what));
   // The added blocks stay unreferenced (not in the catalog): GC reclaims them.
   RETURN_IF_ERROR(CheckSelfContained(imported->header, what, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE")));
+  ASSIGN_OR_RETURN(std::string format, ChooseFormat(img, imported->header));
   RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, imported->hold.get()));
-  return Registered{entry.Source(), ChooseFormat(img, imported->header)};
+  return Registered{entry.Source(), format};
 }
 
 Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
