@@ -7,6 +7,7 @@
 
 #include "common/cid.h"
 #include "common/content_hold.h"
+#include "common/log.h"
 #include "common/number.h"
 
 namespace oneipfs {
@@ -45,6 +46,37 @@ std::optional<CatalogEntry> ParseCatalogSource(std::string_view source) {
   std::string_view path = source.substr(at + 4);
   if (!SafeMfsPath(path)) return std::nullopt;
   return CatalogEntry{std::string(path)};
+}
+
+std::optional<EntryName> EntryShape(const CatalogEntry& e, std::string_view root) {
+  std::string_view dir = e.dir;
+  if (root.empty() || !SafeMfsPath(dir) || (root != "/" && !SafeMfsPath(root))) return std::nullopt;
+  std::string_view prefix = root == "/" ? std::string_view() : root;
+  if (!dir.starts_with(prefix) || dir.size() <= prefix.size() || dir[prefix.size()] != '/') return std::nullopt;
+  std::string_view rest = dir.substr(prefix.size() + 1);  // "<ds>/<image>-<regtime>"
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || rest.find('/', slash + 1) != std::string_view::npos) return std::nullopt;
+  std::string_view ds = rest.substr(0, slash), name = rest.substr(slash + 1);
+  size_t dash = name.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  std::string_view image = name.substr(0, dash), regtime = name.substr(dash + 1);
+  if (!ParseCount(ds) || !ParseCount(image) || !ParseCount(regtime)) return std::nullopt;
+  return EntryName{std::string(root), std::string(ds), std::string(image), std::string(regtime)};
+}
+
+Status CheckEntryOf(const CatalogEntry& e, std::string_view root, std::string_view ds_id,
+                    std::string_view image_id, std::string_view what) {
+  auto shape = EntryShape(e, root);
+  if (!shape)
+    return Status::Invalid(fmt::format("{}: SOURCE {} is not a catalog entry ({}/<datastore>/<image>-<regtime>)",
+                                       what, QuoteForMessage(e.Source(), 120), root));
+  if (shape->datastore != ds_id)
+    return Status::Invalid(fmt::format("{}: SOURCE {} is an entry of datastore {}, not of datastore {}", what,
+                                       e.Source(), shape->datastore, ds_id));
+  if (!image_id.empty() && shape->image != image_id)
+    return Status::Invalid(fmt::format("{}: SOURCE {} is image {}'s entry, not image {}'s (an alias is read only)",
+                                       what, e.Source(), shape->image, image_id));
+  return Status::Ok();
 }
 
 std::string Catalog::DatastoreDir(std::string_view ds_id) const { return fmt::format("{}/{}", root_, ds_id); }

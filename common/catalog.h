@@ -74,6 +74,24 @@ struct CatalogVersion {
 // any other SOURCE. Rejects paths with "..", empty segments or whitespace.
 std::optional<CatalogEntry> ParseCatalogSource(std::string_view source);
 
+// Ownership. A SOURCE is text oned hands back, and an operator may register
+// an image whose SOURCE is another image's entry (`oneimage create --source
+// mfs:...`: an alias). Nothing may act on a path above an entry (the catalog
+// root, a datastore directory) or write into an entry that is not the
+// image's own, so every action checks the SOURCE against the entry shape
+//   <root>/<datastore id>/<image id>-<regtime>
+// with <root> = IPFS_CATALOG and every part a plain name (ids decimal).
+struct EntryName {
+  std::string root, datastore, image, regtime;
+};
+// The parts of `e`'s path when it has the entry shape under `root`.
+std::optional<EntryName> EntryShape(const CatalogEntry& e, std::string_view root);
+// Ok when `e` is an entry of `root` in datastore `ds_id`, of image `image_id`
+// ("" = any image, for readers and when the image id is not known).
+// Invalid, with `what` and the reason, otherwise.
+Status CheckEntryOf(const CatalogEntry& e, std::string_view root, std::string_view ds_id,
+                    std::string_view image_id, std::string_view what);
+
 // Bytes under catalog entries, by the entry directory's CID (monitor's
 // USED_MB). A CID names immutable content, so a remembered value can never
 // go stale: an entry that changed has another CID and is listed again.

@@ -41,3 +41,35 @@ TEST_CASE("tm: disk paths versus VM directories") {
 }
 
 }  // namespace oneipfs
+
+namespace oneipfs {
+
+TEST_CASE("catalog: entry shape and ownership") {
+  auto e = [](const char* dir) { return CatalogEntry{dir}; };
+  auto shape = EntryShape(e("/one-ipfs/100/5-1767225600"), "/one-ipfs");
+  REQUIRE(shape);
+  CHECK(shape->datastore == "100");
+  CHECK(shape->image == "5");
+  CHECK(shape->regtime == "1767225600");
+  CHECK(EntryShape(e("/a/b/100/5-1"), "/a/b"));
+  CHECK(EntryShape(e("/100/5-1"), "/"));
+  // Above an entry, beside the catalog, or not the shape: never an entry.
+  for (const char* bad : {"/one-ipfs", "/one-ipfs/100", "/one-ipfs/100/5-1/1", "/one-ipfs/100/5", "/one-ipfs/100/x-1",
+                          "/one-ipfs/100/5-x", "/one-ipfs/x/5-1", "/one-ipfs-other/100/5-1", "/other/100/5-1",
+                          "/one-ipfs/100/-1", "/one-ipfs/100/5-", "/one-ipfs/.providers/5-1", "/one-ipfs/100/5-1-2"})
+    CHECK_MESSAGE(!EntryShape(e(bad), "/one-ipfs"), bad);
+  CHECK(!EntryShape(e("/one-ipfs/100/5-1"), ""));
+
+  CHECK(CheckEntryOf(e("/one-ipfs/100/5-1"), "/one-ipfs", "100", "5", "w").ok());
+  CHECK(CheckEntryOf(e("/one-ipfs/100/5-1"), "/one-ipfs", "100", "", "w").ok());
+  Status other_ds = CheckEntryOf(e("/one-ipfs/101/5-1"), "/one-ipfs", "100", "5", "cannot save");
+  CHECK(other_ds.code() == Status::Code::kInvalid);
+  CHECK(other_ds.message().find("cannot save: SOURCE mfs:/one-ipfs/101/5-1 is an entry of datastore 101") == 0);
+  Status alias = CheckEntryOf(e("/one-ipfs/100/5-1"), "/one-ipfs", "100", "9", "w");
+  CHECK(alias.message().find("image 5's entry, not image 9's") != std::string::npos);
+  Status root = CheckEntryOf(e("/one-ipfs"), "/one-ipfs", "100", "", "w");
+  CHECK(root.message().find("is not a catalog entry (/one-ipfs/<datastore>/<image>-<regtime>)") !=
+        std::string::npos);
+}
+
+}  // namespace oneipfs

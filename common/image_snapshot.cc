@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/log.h"
 #include "common/number.h"
 #include "common/source.h"
 
@@ -18,6 +19,13 @@ Result<SnapshotTarget> ImageSnapshotTarget(const DsContext& ctx, std::string_vie
   auto entry = ParseCatalogSource(StripHostPrefix(img.source));
   if (!entry)
     return Status::Invalid(fmt::format("{}: SOURCE '{}' is not a one-ipfs catalog entry", t.what, img.source));
+  // Only the image's own entry: never an alias of another image's.
+  Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
+  CatalogEntry own = catalog.EntryFor(ctx.action.datastore.id, img.id, img.regtime);
+  if (entry->dir != own.dir)
+    return Status::Invalid(fmt::format("{}: SOURCE {} is not the image's own catalog entry ({}); an alias's "
+                                       "snapshots are its original's",
+                                       t.what, QuoteForMessage(img.source, 200), own.Source()));
   t.entry = *entry;
   t.id = *id;
   return t;

@@ -1,9 +1,11 @@
 // image_snapshot.h: what the image snapshot actions (ds snap_delete,
 // snap_revert, snap_flatten) share.
 //
-// ImageSnapshotTarget reads IMAGE/SOURCE (a catalog entry) and
+// ImageSnapshotTarget reads IMAGE/SOURCE (the image's own catalog entry,
+// catalog.h "Ownership": never an alias's original) and
 // IMAGE/TARGET_SNAPSHOT (a snapshot id) from the action document; either
-// one malformed is an Invalid error whose message starts with `what`
+// one malformed or a SOURCE that is not the image's own entry is an Invalid
+// error whose message starts with `what`
 // ("cannot snap_revert image 5 snapshot 0"). RevertToSnapshot makes the
 // saved snapshot the image's next version (the replaced content stays as
 // history); NotFound when the image has no such snapshot.

@@ -62,6 +62,10 @@ Result<VmInfo> ParseVmXml(std::string_view xml) {
     disk.tm_mad = Trim(Text(d, "TM_MAD"));
     disk.tm_mad_system = Trim(Text(d, "TM_MAD_SYSTEM"));
     disk.target = Trim(Text(d, "TARGET"));
+    disk.image_id = Trim(Text(d, "IMAGE_ID"));
+    disk.datastore_id = Trim(Text(d, "DATASTORE_ID"));
+    disk.save_as = Trim(Text(d, "HOTPLUG_SAVE_AS"));
+    disk.save_as_source = Trim(Text(d, "HOTPLUG_SAVE_AS_SOURCE"));
     disk.persistent = Yes(Text(d, "PERSISTENT"));
     disk.readonly = Yes(Text(d, "READONLY"));
     disk.size_mb = Megabytes(Text(d, "SIZE"));

@@ -88,8 +88,20 @@ Status DeploySource(TmContext& ctx, DeployMode mode) {
   ASSIGN_OR_RETURN(HostPath to, SplitHostPath(dst));
   ASSIGN_OR_RETURN(std::optional<VmInfo> vm, VmDocument(ctx, ctx.args[2]));
   const VmDisk* disk = vm ? vm->Disk(DiskIdOfPath(to.path)) : nullptr;
-  if (mode == DeployMode::kLn && disk && disk->persistent && !disk->readonly &&
-      !ParseCatalogSource(StripHostPrefix(src)))
+  auto source_entry = ParseCatalogSource(StripHostPrefix(src));
+  if (source_entry) {
+    // Any catalog entry can be read (an alias deploys its original); only the
+    // image's own can be written, and a persistent disk will be saved back.
+    bool writes = mode == DeployMode::kLn && (!disk || (disk->persistent && !disk->readonly));
+    std::string what = fmt::format("cannot deploy {}", src);
+    if (writes) {
+      RETURN_IF_ERROR(CheckEntryOf(*source_entry, ctx.config.Get("IPFS_CATALOG"), ctx.args[3],
+                                   disk ? std::string_view(disk->image_id) : std::string_view(), what));
+    } else if (auto shape = EntryShape(*source_entry, ctx.config.Get("IPFS_CATALOG")); !shape) {
+      RETURN_IF_ERROR(CheckEntryOf(*source_entry, ctx.config.Get("IPFS_CATALOG"), "", "", what));
+    }
+  }
+  if (mode == DeployMode::kLn && disk && disk->persistent && !disk->readonly && !source_entry)
     return Status::Invalid(fmt::format(
         "disk {} of VM {} is persistent but its SOURCE '{}' is immutable IPFS content, so its writes could never "
         "be saved back; register the image with a path (oneimage create --path) to get a one-ipfs catalog entry, "
@@ -178,8 +190,19 @@ Status SyncSnapshots(TmContext& ctx, Catalog& catalog, const CatalogEntry& entry
 
 }  // namespace
 
+std::string DiskImageId(TmContext& ctx, const std::string& host_disk, const std::string& vm_id) {
+  auto vm = ctx.one.Vm(vm_id);
+  if (!vm.ok()) {
+    ctx.log.Info(fmt::format("{}: the disk's image is not checked against SOURCE", vm.status().message()));
+    return "";
+  }
+  auto at = SplitHostPath(host_disk);
+  const VmDisk* d = at.ok() ? vm->Disk(DiskIdOfPath(at->path)) : nullptr;
+  return d ? d->image_id : "";
+}
+
 Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string& source, long snap_id,
-                bool with_snapshots) {
+                std::string_view owner_image, bool with_snapshots) {
   ASSIGN_OR_RETURN(HostPath from, SplitHostPath(host_disk));
   auto entry = ParseCatalogSource(StripHostPrefix(source));
   if (!entry)
@@ -187,6 +210,10 @@ Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string&
         "image SOURCE '{}' is immutable IPFS content (not a one-ipfs catalog entry), so the disk cannot be saved "
         "into it; {}:{} is left in place",
         source, from.host, from.path));
+  // Only into an entry of this datastore, and the image's own when the VM
+  // document names the image (catalog.h "Ownership").
+  RETURN_IF_ERROR(CheckEntryOf(*entry, ctx.config.Get("IPFS_CATALOG"), ctx.args.back(), owner_image,
+                               fmt::format("cannot save {}:{}; the disk is left in place", from.host, from.path)));
   Catalog catalog(ctx.ipfs, "");
   auto versions = catalog.Versions(*entry);
   if (!versions.ok())

@@ -15,7 +15,11 @@ namespace oneipfs {
 
 // clone / ln (argv SRC HOST:DST VMID DSID): resolve SRC (any SOURCE form,
 // see source.h) on the front end to an immutable CID and write it to DST on
-// its host (host_ops.h). For `ln` (persistent images, CDROMs), the image's
+// its host (host_ops.h). A catalog SOURCE must have the entry shape under
+// IPFS_CATALOG; for ln of a disk that will be saved back (persistent and
+// writable, or unknown without the VM document) it must be an entry of
+// datastore DSID and, when the VM document names the disk's IMAGE_ID, that
+// image's own (an alias of another image's entry is deployed read only). For `ln` (persistent images, CDROMs), the image's
 // saved disk snapshots (catalog "snap-<id>") are written to DST.snap/<id> as
 // well. From the VM document (onevm show -x VMID, when the CLI is there):
 //  - ln refuses, before anything is written, a persistent disk whose SOURCE
@@ -34,12 +38,19 @@ Status DeploySource(TmContext& ctx, DeployMode mode);
 
 // mvds / cpds: save host:disk (or its snapshot `snap_id`, -1 = the disk
 // itself) as the next version of the catalog entry named by `source`. Fails,
-// leaving the host's disk in place, when the SOURCE is not a catalog entry,
-// the entry is gone, or the front end cannot hold every block.
-// With `with_snapshots` (mvds), the host's DISK.snap/<id> files replace the
-// image's saved snapshots afterwards (the disk itself is saved first).
+// leaving the host's disk in place, when the SOURCE is not a catalog entry
+// of this datastore (DSID, the last argument) or, with `owner_image` (the
+// image id the VM document names), not that image's own (catalog.h
+// "Ownership"), when the entry is gone, or when the front end cannot hold
+// every block. With `with_snapshots` (mvds), the host's DISK.snap/<id> files
+// replace the image's saved snapshots afterwards (the disk itself is saved
+// first).
 Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string& source, long snap_id,
-                bool with_snapshots = false);
+                std::string_view owner_image, bool with_snapshots = false);
+
+// The IMAGE_ID `onevm show -x vm_id` gives the disk at host:path; "" (after
+// an INFO line) when the CLI or the disk is not there.
+std::string DiskImageId(TmContext& ctx, const std::string& host_disk, const std::string& vm_id);
 
 // Removes `paths` on a host (rm -rf). An unreachable host is a WARN, not a
 // failure, when `tolerate_gone`.

@@ -1,10 +1,17 @@
 // rm: delete an image; prints nothing.
 //
-// Drops exactly this image's catalog entry (all its versions). Content that
-// another image (same CID, its own entry) or the operator (their own pins)
-// still references is untouched: the catalog never pins or unpins. An entry
-// that is already gone is not an error. An image registered with
-// `oneimage create --source /ipfs/...` never had an entry: nothing is removed.
+// Drops exactly this image's own catalog entry (all its versions):
+// <IPFS_CATALOG>/<DATASTORE/ID>/<IMAGE/ID>-<IMAGE/REGTIME>, and only when
+// the image's SOURCE names that entry. Anything else is never removed:
+//  - a SOURCE that is not a catalog entry (`oneimage create --source
+//    /ipfs/...`): there is nothing of ours to remove;
+//  - a SOURCE that names another image's entry (an operator's `--source
+//    mfs:...` alias), a path above entries (the catalog root, a datastore
+//    directory) or any other MFS path: the image goes, that path stays (an
+//    INFO line says so).
+// Content that another image (same CID, its own entry) or the operator
+// (their own pins) still references is untouched: the catalog never pins or
+// unpins. An entry that is already gone is not an error.
 #include <fmt/format.h>
 
 #include "common/catalog.h"
@@ -28,6 +35,12 @@ Result<std::string> Rm(DsContext& ctx) {
     return std::string();
   }
   Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
+  CatalogEntry own = catalog.EntryFor(ctx.action.datastore.id, img.id, img.regtime);
+  if (entry->dir != own.dir) {
+    ctx.log.Info(fmt::format("SOURCE {} is not image {}'s own catalog entry ({}): an alias; nothing removed",
+                             QuoteForMessage(img.source, 200), img.id, own.Source()));
+    return std::string();
+  }
   auto removed = catalog.Remove(*entry);
   if (!removed.ok()) return removed.status().Prefixed(fmt::format("cannot remove image {} ({})", img.id, img.source));
   ctx.log.Info(*removed ? fmt::format("removed {}", img.source)
@@ -39,6 +52,6 @@ Result<std::string> Rm(DsContext& ctx) {
 }  // namespace oneipfs
 
 int main(int argc, char** argv) {
-  return oneipfs::RunDsAction("rm", "remove an image's catalog entry (its content stays if others need it)", argc,
+  return oneipfs::RunDsAction("rm", "remove an image's own catalog entry (its content stays if others need it)", argc,
                               argv, oneipfs::Rm);
 }

@@ -11,6 +11,8 @@
 // saved, and it is removed afterwards whatever happened. When none of the
 // three works (or virsh is missing) the action fails with one line and the
 // image stays empty. Snapshots (SNAP_ID >= 0) are not written by the VM.
+// NEW_SOURCE must be an entry of datastore DSID and, when the VM document
+// has the disk's HOTPLUG_SAVE_AS, that image's own entry and its SOURCE.
 
 #include <fmt/format.h>
 
@@ -53,16 +55,21 @@ Status Action(TmContext& ctx) {
   if (!id && ctx.args[2] != "-1")
     return Status::Invalid(fmt::format("SNAP_ID '{}' is not -1 or a snapshot id", ctx.args[2]));
   long snap = id ? static_cast<long>(*id) : -1;
-  if (snap >= 0) return SaveDisk(ctx, ctx.args[0], ctx.args[1], snap);
 
   ASSIGN_OR_RETURN(HostPath disk, SplitHostPath(ctx.args[0]));
   auto vm = ctx.one.Vm(ctx.args[3]);
   if (!vm.ok() && vm.status().code() != Status::Code::kNotFound)
     return vm.status().Prefixed(fmt::format("cannot tell whether VM {} is running", ctx.args[3]));
+  const VmDisk* d = vm.ok() ? vm->Disk(DiskIdOfPath(disk.path)) : nullptr;
+  // The image being filled: the disk's HOTPLUG_SAVE_AS, whose SOURCE must be NEW_SOURCE.
+  std::string owner = d ? d->save_as : "";
+  if (d && !d->save_as_source.empty() && d->save_as_source != ctx.args[1])
+    return Status::Invalid(fmt::format("NEW_SOURCE {} is not the SOURCE of image {} that VM {} saves into ({})",
+                                       ctx.args[1], d->save_as, ctx.args[3], d->save_as_source));
+  if (snap >= 0) return SaveDisk(ctx, ctx.args[0], ctx.args[1], snap, owner);
   if (!vm.ok()) ctx.log.Info(vm.status().message() + ": saving the disk as it is (the VM must be powered off)");
-  if (!vm.ok() || vm->lcm_state != kLcmHotplugSaveas) return SaveDisk(ctx, ctx.args[0], ctx.args[1], -1);
+  if (!vm.ok() || vm->lcm_state != kLcmHotplugSaveas) return SaveDisk(ctx, ctx.args[0], ctx.args[1], -1, owner);
 
-  const VmDisk* d = vm->Disk(DiskIdOfPath(disk.path));
   if (!d || d->target.empty() || vm->deploy_id.empty())
     return Status::Invalid(fmt::format("VM {} is running and its document names no domain or TARGET for {}",
                                        ctx.args[3], ctx.args[0]));
@@ -73,7 +80,7 @@ Status Action(TmContext& ctx) {
     return made.status().Prefixed(fmt::format(
         "VM {} is running: no consistent copy of {} could be made, so nothing was saved", ctx.args[3], ctx.args[0]));
   ForwardRemoteLog(made->err);
-  Status saved = SaveDisk(ctx, disk.host + ":" + copy, ctx.args[1], -1);
+  Status saved = SaveDisk(ctx, disk.host + ":" + copy, ctx.args[1], -1, owner);
   Status removed = RemoveOnHost(ctx, disk.host, {copy}, true);
   RETURN_IF_ERROR(saved);
   return removed;

@@ -4,16 +4,19 @@
 // The disk is added to IPFS, the front-end daemon fetches every block, and
 // only then the image's catalog entry gets it as its new current version (the
 // previous one stays as history). Any failure leaves the disk on the host
-// and exits non-zero, so the epilog does not delete it.
+// and exits non-zero, so the epilog does not delete it. SOURCE must be the
+// image's own catalog entry (the disk's IMAGE_ID in the VM document).
 #include "common/tm_disk.h"
 
 namespace oneipfs {
 namespace {
-Status Action(TmContext& ctx) { return SaveDisk(ctx, ctx.args[0], ctx.args[1], -1, true); }
+Status Action(TmContext& ctx) {
+  return SaveDisk(ctx, ctx.args[0], ctx.args[1], -1, DiskImageId(ctx, ctx.args[0], ctx.args[2]), true);
+}
 }  // namespace
 }  // namespace oneipfs
 
 int main(int argc, char** argv) {
   using namespace oneipfs;
-  return RunTmAction({"mvds", "HOST:DISK SOURCE VMID DSID", "save a persistent disk back into its image", 4, 4, true}, argc, argv, Action);
+  return RunTmAction({"mvds", "HOST:DISK SOURCE VMID DSID", "save a persistent disk back into its image", 4, 4, true, 2}, argc, argv, Action);
 }
