@@ -39,6 +39,7 @@
 #                               and the pairs -> $T_ROOT/FIXTURE.xml
 #   register_file ID FILE       ds cp of FILE as image ID (must succeed) -> SOURCE in $SRC
 #   t_case, assert_*, t_done    checks; t_done fails a test that checked nothing
+#                               (T_KEEP_GOING=1: report every failed check, fail at t_done)
 set -euo pipefail
 
 : "${ONEIPFS_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -428,9 +429,13 @@ register_file() { # ID FILE -> SOURCE in $SRC
 
 # --- checks ----------------------------------------------------------------------
 t_case() { printf '== %s\n' "$*"; }
+T_FAILED=0
 _t_fail() {
   printf 'FAIL %s:%s: %s\n' "${BASH_SOURCE[2]##*/}" "${BASH_LINENO[1]}" "$*" >&2
   [[ -n ${ERR:-} ]] && printf '  last stderr: %s\n' "$ERR" >&2
+  # T_KEEP_GOING=1: report every failing check of a run (e.g. to see which
+  # attacks an old build falls for), then fail at t_done.
+  if [[ ${T_KEEP_GOING:-0} == 1 ]]; then T_FAILED=$((T_FAILED + 1)); return 0; fi
   exit 1
 }
 _t_ok() { T_CHECKS=$((T_CHECKS + 1)); }
@@ -452,6 +457,7 @@ assert_fail_one_line() {
   [[ $lines == 1 ]] && _t_ok || _t_fail "${1:-} expected one error line, got $lines"
 }
 t_done() {
+  ((T_FAILED == 0)) || { echo "$T_NAME: $T_FAILED checks failed" >&2; exit 1; }
   ((T_CHECKS > 0)) || _t_fail "the test checked nothing"
   echo "$T_NAME: $T_CHECKS checks passed"
   echo "1 passed, 0 failed"
