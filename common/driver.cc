@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "common/output_drain.h"
 #include "common/reply.h"
 
 namespace oneipfs {
@@ -121,7 +122,9 @@ std::string ReadStdinIfPiped() {
 
 }  // namespace
 
-int RunDsAction(std::string_view name, std::string_view summary, int argc, char** argv, DsActionFn fn) {
+namespace {
+
+int RunDsActionOnce(std::string_view name, std::string_view summary, int argc, char** argv, DsActionFn fn) {
   std::string usage = fmt::format(
       "Usage: {0} <id>              (OpenNebula >= 6.8: base64 action document on stdin)\n"
       "       {0} <base64-doc> <id> (OpenNebula <= 6.6)\n\n"
@@ -166,6 +169,14 @@ int RunDsAction(std::string_view name, std::string_view summary, int argc, char*
     std::fputc('\n', stdout);
   }
   return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int RunDsAction(std::string_view name, std::string_view summary, int argc, char** argv, DsActionFn fn) {
+  int rc = RunDsActionOnce(name, summary, argc, argv, fn);
+  FinishOutput();  // oned's front end has read everything before we exit
+  return rc;
 }
 
 }  // namespace oneipfs

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "common/driver.h"
+#include "common/output_drain.h"
 #include "common/text.h"
 
 namespace oneipfs {
@@ -47,7 +48,9 @@ bool IsDiskPath(std::string_view path) {
   return std::regex_match(std::string(path), kDisk);
 }
 
-int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
+namespace {
+
+int RunTmActionOnce(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
   std::string usage = fmt::format(
       "Usage: {0} {1}\n\none-ipfs transfer action '{0}': {2}\n"
       "Settings: ipfs.conf (ONE_IPFS_CONF) and the environment; see README.md.\n",
@@ -55,8 +58,11 @@ int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
   if (HandleHelpVersion(spec.name, usage, argc, argv)) return 0;
   std::signal(SIGPIPE, SIG_IGN);
   Log log{std::string(spec.name)};
+  // OpenNebula <= 6.0 shows only the text between the ERROR MESSAGE markers
+  // (log.h); known once the settings are (ONE_VERSION, <remotes>/VERSION).
+  bool legacy = false;
   auto fail = [&](const Status& st) {
-    PrintFailure(fmt::format("{}: {}", spec.name, st.message()), false);
+    PrintFailure(fmt::format("{}: {}", spec.name, st.message()), legacy);
     return 1;
   };
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -74,6 +80,7 @@ int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
   Config::Sources sources{DefaultConfPath(std::getenv), {}, std::getenv};
   auto config = Config::Load(sources);
   if (!config.ok()) return fail(config.status());
+  legacy = !ResolveOneVersion(*config).AtLeast(6, 2);
   std::string mode = Lower(config->Get("IPFS_TM_DATASTORE"));
   if (mode != "auto" && mode != "yes" && mode != "no")
     return fail(Status::Invalid(fmt::format("IPFS_TM_DATASTORE '{}' is not auto, yes or no", mode)));
@@ -99,6 +106,14 @@ int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
   Status st = fn(ctx);
   if (!st.ok()) return fail(st);
   return 0;
+}
+
+}  // namespace
+
+int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
+  int rc = RunTmActionOnce(spec, argc, argv, fn);
+  FinishOutput();  // oned's front end has read everything before we exit
+  return rc;
 }
 
 }  // namespace oneipfs

@@ -7,7 +7,10 @@
 // the argument count; loads the configuration (defaults < ipfs.conf <
 // the image datastore's template < environment); builds the front-end IPFS
 // client and the ssh runner; calls the action; exits 0 or prints one plain
-// stderr line and exits 1. Stdout is ignored by oned and stays empty.
+// stderr line (in OpenNebula <= 6.0's ERROR MESSAGE markers when ONE_VERSION
+// or <remotes>/VERSION says so, log.h) and exits 1; then waits, bounded,
+// until oned's front end has read stderr (output_drain.h). Stdout is ignored
+// by oned and stays empty.
 //
 // The datastore template layer (actions with `reads_datastore`: DSID is their
 // last argument) comes from `onedatastore show -x DSID`, as OpenNebula's own

@@ -68,9 +68,11 @@ mvds_bg() { # RUN: mvds in a process group of its own (pgid = $MV)
   MV=$!
   # setsid(2) runs before the exec: wait for it, so the kill takes the group.
   local stat
+  # (Polled for up to 5 s: on a loaded machine the child may not run at once.)
   for _ in $(seq 500); do
     read -r stat </proc/$MV/stat 2>/dev/null || break
     stat=${stat##*) }; stat=${stat#* * }; [[ ${stat%% *} == "$MV" ]] && return
+    sleep 0.01
   done
   _t_fail "mvds (pid $MV) did not get a process group of its own"
 }
