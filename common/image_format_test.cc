@@ -375,3 +375,114 @@ TEST_CASE("image_format: external file references in hand-built headers") {
 }
 
 }  // namespace oneipfs
+
+namespace oneipfs {
+namespace {
+
+// The crafted forms of tests/lib/crafted_images.py (issue 17, item 2), each
+// of which QEMU opens as vmdk and then opens `target` (checked with qemu-img
+// in safe_images_test.sh).
+const std::string kCid = "CID=fffffffe\nparentCID=ffffffff\n";
+std::string FlatDesc(const std::string& target) {
+  return "createType=\"monolithicFlat\"\nRW 2 FLAT \"" + target + "\" 0\n";
+}
+// A VMDK4 sparse header (KDMV) with `desc` written at byte `at`.
+std::string Kdmv(std::uint64_t capacity, std::uint64_t desc_offset, std::uint64_t desc_size, std::size_t at,
+                 const std::string& desc, std::size_t total = 4096) {
+  std::string h(total, '\0');
+  h.replace(0, 4, "KDMV");
+  PutLe(h, 4, 1, 4);
+  PutLe(h, 8, 3, 4);
+  PutLe(h, 12, capacity, 8);
+  PutLe(h, 20, 128, 8);
+  PutLe(h, 28, desc_offset, 8);
+  PutLe(h, 36, desc_size, 8);
+  h.replace(at, desc.size(), desc);
+  return h;
+}
+// A VMDK3 (COWD, ESX sparse) header with `desc` at 0x200.
+std::string Cowd(const std::string& desc) {
+  std::string h(8192, '\0');
+  h.replace(0, 4, "COWD");
+  PutLe(h, 4, 1, 4);
+  PutLe(h, 8, 3, 4);
+  PutLe(h, 12, 2048, 4);  // disk sectors
+  PutLe(h, 16, 1, 4);     // granularity
+  PutLe(h, 20, 8, 4);     // l1dir offset
+  PutLe(h, 24, 1, 4);     // l1dir size
+  h.replace(512, desc.size(), desc);
+  return h;
+}
+
+using Ref = std::optional<std::string>;
+
+}  // namespace
+
+TEST_CASE("image_format: crafted vmdk and COWD images that name a host file") {
+  SUBCASE("a text descriptor without the '# Disk DescriptorFile' line (QEMU probes 'version=1' as vmdk)") {
+    std::string d = "version=1\n" + kCid + FlatDesc("/etc/hostname");
+    CHECK(DetectImage(d).format == "vmdk");
+    CHECK(ExternalFileReference(d) == Ref("an extent file '/etc/hostname'"));
+    std::string commented = "# a comment\n   \r\nversion=2\r\n" + kCid + FlatDesc("/etc/shadow");
+    CHECK(DetectImage(commented).format == "vmdk");
+    CHECK(ExternalFileReference(commented) == Ref("an extent file '/etc/shadow'"));
+  }
+  SUBCASE("an extent line split over several lines (sscanf skips newlines) or glued to its quote") {
+    std::string split = "# Disk DescriptorFile\n" + kCid + "createType=\"monolithicFlat\"\nRW\n2\nFLAT\n\"/etc/hostname\" 0\n";
+    CHECK(ExternalFileReference(split) == Ref("an extent file '/etc/hostname'"));
+    std::string blank = "# Disk DescriptorFile\n\n\n   RW   +5 SPARSE\t\"/dev/sda\"\n";
+    CHECK(ExternalFileReference(blank) == Ref("an extent file '/dev/sda'"));
+    std::string glued = "# Disk DescriptorFile\nRW 2 VMFSSPARSEX\"/etc/hostname\"\n";  // %10s stops after 10 chars
+    CHECK(ExternalFileReference(glued) == Ref("an extent file '/etc/hostname'"));
+    std::string unclosed = "# Disk DescriptorFile\nRW 2 FLAT \"/etc/hostname";
+    CHECK(ExternalFileReference(unclosed) == Ref("an extent file '/etc/hostname'"));
+  }
+  SUBCASE("sparse header, capacity 0, desc_size 0: QEMU reads the embedded descriptor anyway") {
+    CHECK(ExternalFileReference(Kdmv(0, 1, 0, 512, kCid + FlatDesc("/etc/hostname"))) ==
+          Ref("an extent file '/etc/hostname'"));
+  }
+  SUBCASE("sparse header, capacity 0: the extent line past desc_size sectors") {
+    std::string desc = kCid + "createType=\"monolithicFlat\"\n" + std::string(600, '#') + "\nRW 2 FLAT \"/etc/hostname\" 0\n";
+    CHECK(ExternalFileReference(Kdmv(0, 1, 1, 512, desc)) == Ref("an extent file '/etc/hostname'"));
+  }
+  SUBCASE("sparse header, capacity 0: desc_offset << 9 wraps around to sector 1") {
+    std::uint64_t wraps = (std::uint64_t{1} << 55) + 1;
+    CHECK(ExternalFileReference(Kdmv(0, wraps, 1, 512, kCid + FlatDesc("/etc/hostname"))) ==
+          Ref("an extent file '/etc/hostname'"));
+  }
+  SUBCASE("sparse header, capacity 0: a descriptor beyond the bytes read cannot be checked") {
+    std::string h = Kdmv(0, 200, 1, 512, kCid, kHeaderBytes);  // the file goes on past the header
+    auto ref = ExternalFileReference(h);
+    REQUIRE(ref);
+    CHECK(ref->find("cannot be checked") != std::string::npos);
+  }
+  SUBCASE("COWD (ESX sparse) with a parentFileNameHint at 0x200") {
+    std::string h = Cowd(kCid + "parentFileNameHint=\"/etc/hostname\"\n");
+    CHECK(DetectImage(h).format == "vmdk");
+    CHECK(DetectImage(h).virtual_size == 2048u * 512u);
+    CHECK(ExternalFileReference(h) == Ref("a parent image '/etc/hostname'"));
+    CHECK(CheckSelfContained(h, "x", false).message().find("x is a vmdk image with a parent image") == 0);
+    CHECK_FALSE(ExternalFileReference(Cowd(kCid)));
+  }
+}
+
+TEST_CASE("image_format: self-contained images stay accepted") {
+  REQUIRE_MESSAGE(HaveQemuImg(), "qemu-img is required (apt-get install qemu-utils)");
+  REQUIRE_MESSAGE(std::system("genisoimage --version >/dev/null 2>&1") == 0, "genisoimage is required");
+  TempDir dir;
+  QemuImgCreate(dir.path, "-f vmdk sparse.vmdk 2M");
+  QemuImgCreate(dir.path, "-f vmdk -o subformat=streamOptimized stream.vmdk 2M");
+  QemuImgCreate(dir.path, "-f qcow2 plain.qcow2 2M");
+  QemuImgCreate(dir.path, "-f raw disk.raw 2M");
+  std::string cmd = "cd '" + dir.path.string() + "' && mkdir iso && echo hi >iso/a && genisoimage -quiet -o cd.iso iso";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  for (const char* f : {"sparse.vmdk", "stream.vmdk", "plain.qcow2", "disk.raw", "cd.iso"}) {
+    INFO(f);
+    std::string h = Header(dir.path / f);
+    CHECK_FALSE(ExternalFileReference(h));
+    CHECK(CheckSelfContained(h, f, false).ok());
+  }
+  CHECK(DetectImage(Header(dir.path / "cd.iso")).format == "iso");
+}
+
+}  // namespace oneipfs
