@@ -62,6 +62,8 @@ Result<VmInfo> ParseVmXml(std::string_view xml) {
     disk.tm_mad = Trim(Text(d, "TM_MAD"));
     disk.tm_mad_system = Trim(Text(d, "TM_MAD_SYSTEM"));
     disk.target = Trim(Text(d, "TARGET"));
+    disk.driver = Trim(Text(d, "DRIVER"));
+    disk.format = Trim(Text(d, "FORMAT"));
     disk.persistent = Yes(Text(d, "PERSISTENT"));
     disk.readonly = Yes(Text(d, "READONLY"));
     disk.size_mb = Megabytes(Text(d, "SIZE"));

@@ -5,7 +5,8 @@
 // the front end (tm_common.sh, ssh/clone, ssh/cpds); so do we:
 //  - the VM: its LCM state (26 = HOTPLUG_SAVEAS: the VM runs during
 //    disk-saveas), deploy id, and per disk SIZE, ORIGINAL_SIZE, PERSISTENT,
-//    CLONE, TYPE, READONLY, TM_MAD_SYSTEM;
+//    CLONE, TYPE, READONLY, TM_MAD_SYSTEM, DRIVER and FORMAT (the format
+//    KVM gives QEMU: the image's FORMAT, or the disk's own DRIVER);
 //  - the image datastore's template (IPFS_API, IPFS_API_AUTH, ... set with
 //    `onedatastore update`), so transfer actions use the same daemon settings
 //    as datastore actions.
@@ -46,6 +47,8 @@ struct VmDisk {
   std::string tm_mad;         // TM_MAD of the image datastore
   std::string tm_mad_system;  // TM_MAD_SYSTEM: the system datastore's TM, when it differs
   std::string target;         // TARGET (vda...)
+  std::string driver;         // DRIVER (libvirt's <driver type=...>)
+  std::string format;         // FORMAT (the image's; oned copies it into DRIVER)
   bool persistent = false;    // PERSISTENT=YES
   bool readonly = false;      // READONLY=YES
   std::optional<std::uint64_t> size_mb;           // SIZE
