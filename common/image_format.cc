@@ -336,6 +336,15 @@ std::optional<std::uint64_t> HeaderSizeAs(std::string_view h, std::string_view f
   return std::nullopt;
 }
 
+// KDMV whose capacity QEMU takes from the footer: gd_offset (u64 at 56) is
+// VMDK4_GD_AT_END, unless capacity 0 and a desc_offset send QEMU to the
+// embedded descriptor first.
+bool SizeInFooter(std::string_view h) {
+  if (h.size() < 64 || h.substr(0, 4) != "KDMV") return false;
+  if (Le(h, 12, 8) == 0 && Le(h, 28, 8) != 0) return false;
+  return Le(h, 56, 8) == kMax;
+}
+
 }  // namespace
 
 std::optional<std::string> ExternalFileReference(std::string_view h, const FormatList& formats) {
@@ -400,7 +409,12 @@ std::uint64_t MbCeil(std::uint64_t bytes) {
   return bytes / kMiB + (bytes % kMiB != 0 ? 1 : 0);
 }
 
-std::uint64_t PresentedBytes(std::string_view header, std::uint64_t file_size, const FormatList& formats) {
+Result<std::uint64_t> PresentedBytes(std::string_view header, std::uint64_t file_size, const FormatList& formats) {
+  if (SizeInFooter(header))
+    return Status::Invalid(
+        "it is a vmdk whose grain directory is at its end (gd_offset ~0, VMware's streamOptimized): QEMU presents the "
+        "capacity its footer states, which is not read here; convert it (`qemu-img convert -O qcow2 in.vmdk "
+        "out.qcow2`)");
   auto as = [&](std::string_view format) { return HeaderSizeAs(header, format).value_or(file_size); };
   std::uint64_t bytes = as(DetectImage(header).format);
   for (const auto& f : formats)
@@ -408,8 +422,9 @@ std::uint64_t PresentedBytes(std::string_view header, std::uint64_t file_size, c
   return bytes;
 }
 
-std::uint64_t SizeMb(std::string_view header, std::uint64_t file_size, const FormatList& formats) {
-  return MbCeil(std::max(file_size, PresentedBytes(header, file_size, formats)));
+Result<std::uint64_t> SizeMb(std::string_view header, std::uint64_t file_size, const FormatList& formats) {
+  ASSIGN_OR_RETURN(std::uint64_t presented, PresentedBytes(header, file_size, formats));
+  return MbCeil(std::max(file_size, presented));
 }
 
 }  // namespace oneipfs

@@ -58,14 +58,20 @@ std::uint64_t MbCeil(std::uint64_t bytes);
 // The size of the disk QEMU presents to the guest, the largest over the
 // detected format and `formats`: a qcow/qcow2/qed/vmdk header's virtual size
 // when the image is opened as that format, `file_size` when it is opened as
-// raw or a format whose size this file does not read.
-std::uint64_t PresentedBytes(std::string_view header, std::uint64_t file_size, const FormatList& formats = {});
+// raw or a format whose size this file does not read (vhdx, vpc, vdi, ...).
+// Status::Invalid for a KDMV header whose grain directory is at the end
+// (gd_offset ~0, VMware's streamOptimized): QEMU then presents the capacity
+// of the footer at the end of the file, whatever the header says, and the
+// footer is not read (QEMU refuses a second write to any cluster of such a
+// compressed file, so it makes no writable VM disk anyway: convert it).
+Result<std::uint64_t> PresentedBytes(std::string_view header, std::uint64_t file_size,
+                                     const FormatList& formats = {});
 
 // The size to tell oned (stat) and to hold a registration to (cp against
 // IMAGE/SIZE), in MiB rounded up: the larger of what the image occupies
 // (`file_size`: a qcow2 can store more than its virtual size, and quotas and
-// capacity count SIZE) and PresentedBytes.
-std::uint64_t SizeMb(std::string_view header, std::uint64_t file_size, const FormatList& formats = {});
+// capacity count SIZE) and PresentedBytes (whose error it returns).
+Result<std::uint64_t> SizeMb(std::string_view header, std::uint64_t file_size, const FormatList& formats = {});
 
 // Files outside the image that QEMU would open on the host because the
 // image's bytes say so, judged as the detected format and `formats`. A

@@ -103,7 +103,7 @@ TEST_CASE("image_format: real images made by qemu-img") {
       std::uint64_t file_size = fs::file_size(path);
       // The size oned is told: the larger of the virtual and the stored size.
       std::uint64_t expect_bytes = std::max(c.virtual_size.value_or(file_size), file_size);
-      CHECK(SizeMb(Header(path), file_size) == (expect_bytes + kMiB - 1) / kMiB);
+      CHECK(*SizeMb(Header(path), file_size) == (expect_bytes + kMiB - 1) / kMiB);
     }
   }
 
@@ -118,7 +118,7 @@ TEST_CASE("image_format: real images made by qemu-img") {
     ImageInfo info = DetectImage(Header(path));
     CHECK(info.format == "raw");
     CHECK_FALSE(info.virtual_size.has_value());
-    CHECK(SizeMb(Header(path), fs::file_size(path)) == 4);
+    CHECK(*SizeMb(Header(path), fs::file_size(path)) == 4);
   }
 
   SUBCASE("qemu-img agrees on the virtual size of a qcow2 image") {
@@ -166,7 +166,7 @@ TEST_CASE("image_format: hand-built headers") {
   SUBCASE("qcow2 size is big-endian and uses all 64 bits") {
     ImageInfo info = DetectImage(Qcow2Header(3, 0x0102030405060708ull));
     CHECK(info.virtual_size == 0x0102030405060708ull);
-    CHECK(SizeMb(Qcow2Header(3, 0x0102030405060708ull), 0) == (0x0102030405060708ull + kMiB - 1) / kMiB);
+    CHECK(*SizeMb(Qcow2Header(3, 0x0102030405060708ull), 0) == (0x0102030405060708ull + kMiB - 1) / kMiB);
   }
   SUBCASE("vmdk sparse header: little-endian capacity in sectors") {
     std::string h(512, '\0');
@@ -239,19 +239,19 @@ TEST_CASE("image_format: SizeMb rounds up to whole MiB") {
   CHECK(MbCeil(0) == 0);
   CHECK(MbCeil(~std::uint64_t{0}) == std::uint64_t{1} << 44);  // no overflow
   const std::string raw(4096, 'r');
-  CHECK(SizeMb(raw, 0) == 0);
-  CHECK(SizeMb(raw, 1) == 1);
-  CHECK(SizeMb(raw, kMiB - 1) == 1);
-  CHECK(SizeMb(raw, kMiB) == 1);
-  CHECK(SizeMb(raw, kMiB + 1) == 2);
-  CHECK(SizeMb(raw, 10 * kMiB) == 10);
-  CHECK(SizeMb(raw, ~std::uint64_t{0}) == std::uint64_t{1} << 44);
+  CHECK(*SizeMb(raw, 0) == 0);
+  CHECK(*SizeMb(raw, 1) == 1);
+  CHECK(*SizeMb(raw, kMiB - 1) == 1);
+  CHECK(*SizeMb(raw, kMiB) == 1);
+  CHECK(*SizeMb(raw, kMiB + 1) == 2);
+  CHECK(*SizeMb(raw, 10 * kMiB) == 10);
+  CHECK(*SizeMb(raw, ~std::uint64_t{0}) == std::uint64_t{1} << 44);
 
-  CHECK(SizeMb(Qcow2Header(3, kMiB + 1), 0) == 2);  // a virtual size bigger than the file wins
+  CHECK(*SizeMb(Qcow2Header(3, kMiB + 1), 0) == 2);  // a virtual size bigger than the file wins
   // ... and so does a file bigger than its virtual size (issue 17: a qcow2
   // header understated what the image occupies)
-  CHECK(SizeMb(Qcow2Header(3, kMiB + 1), 100 * kMiB) == 100);
-  CHECK(SizeMb(Qcow2Header(3, 0), 5 * kMiB) == 5);
+  CHECK(*SizeMb(Qcow2Header(3, kMiB + 1), 100 * kMiB) == 100);
+  CHECK(*SizeMb(Qcow2Header(3, 0), 5 * kMiB) == 5);
 }
 
 }  // namespace oneipfs
@@ -554,33 +554,52 @@ TEST_CASE("image_format: legitimate images judged as vmdk or any DRIVER") {
 TEST_CASE("image_format: PresentedBytes, the disk QEMU shows the guest") {
   SUBCASE("qcow2: the header's virtual size when opened as qcow2, the file's size as raw") {
     std::string h = Qcow2Header(3, 64 * kMiB);
-    CHECK(PresentedBytes(h, kMiB) == 64 * kMiB);
-    CHECK(PresentedBytes(h, kMiB, {"qcow2"}) == 64 * kMiB);
-    CHECK(PresentedBytes(h, 100 * kMiB, {"qcow2"}) == 64 * kMiB);  // stored > virtual: still a 64 MiB disk
-    CHECK(PresentedBytes(h, 100 * kMiB, {"raw"}) == 100 * kMiB);
-    CHECK(PresentedBytes(h, kMiB, {"qcow"}) == 64 * kMiB);  // the qcow driver refuses v3: the qcow2 size stays
+    CHECK(*PresentedBytes(h, kMiB) == 64 * kMiB);
+    CHECK(*PresentedBytes(h, kMiB, {"qcow2"}) == 64 * kMiB);
+    CHECK(*PresentedBytes(h, 100 * kMiB, {"qcow2"}) == 64 * kMiB);  // stored > virtual: still a 64 MiB disk
+    CHECK(*PresentedBytes(h, 100 * kMiB, {"raw"}) == 100 * kMiB);
+    CHECK(*PresentedBytes(h, kMiB, {"qcow"}) == 64 * kMiB);  // the qcow driver refuses v3: the qcow2 size stays
     std::string v1 = Qcow2Header(1, 32 * kMiB);
-    CHECK(PresentedBytes(v1, kMiB) == kMiB);  // detected raw
-    CHECK(PresentedBytes(v1, kMiB, {"QCOW"}) == 32 * kMiB);
+    CHECK(*PresentedBytes(v1, kMiB) == kMiB);  // detected raw
+    CHECK(*PresentedBytes(v1, kMiB, {"QCOW"}) == 32 * kMiB);
   }
   SUBCASE("qed: image_size at 48 when opened as qed") {
     std::string h(512, '\0');
     h.replace(0, 4, std::string_view("QED\0", 4));
     PutLe(h, 48, 8 * kMiB, 8);
-    CHECK(PresentedBytes(h, 4096) == 4096);
-    CHECK(PresentedBytes(h, 4096, {"qed"}) == 8 * kMiB);
+    CHECK(*PresentedBytes(h, 4096) == 4096);
+    CHECK(*PresentedBytes(h, 4096, {"qed"}) == 8 * kMiB);
   }
   SUBCASE("vmdk: KDMV and COWD capacity, descriptors' extents, capacity-0 embedded descriptors") {
-    CHECK(PresentedBytes(Cowd(kCid), 8192) == 2048 * 512);
-    CHECK(PresentedBytes(Kdmv(4096, 1, 20, 512, kCid), 8192) == 4096 * 512);
-    CHECK(PresentedBytes(Kdmv(0, 1, 20, 512, kCid + "RW 6144 FLAT \"f\" 0\n"), 4096) == 6144 * 512);
+    CHECK(*PresentedBytes(Cowd(kCid), 8192) == 2048 * 512);
+    CHECK(*PresentedBytes(Kdmv(4096, 1, 20, 512, kCid), 8192) == 4096 * 512);
+    CHECK(*PresentedBytes(Kdmv(0, 1, 20, 512, kCid + "RW 6144 FLAT \"f\" 0\n"), 4096) == 6144 * 512);
     std::string bare = kCid + "RW 6144 FLAT \"f\" 0\n";
-    CHECK(PresentedBytes(bare, bare.size()) == bare.size());
-    CHECK(PresentedBytes(bare, bare.size(), {"vmdk"}) == 6144 * 512);
+    CHECK(*PresentedBytes(bare, bare.size()) == bare.size());
+    CHECK(*PresentedBytes(bare, bare.size(), {"vmdk"}) == 6144 * 512);
   }
   SUBCASE("formats whose size is not read count as the file size") {
-    CHECK(PresentedBytes(std::string(512, 'v'), 12345, {"vdi", "vpc", "bogus"}) == 12345);
+    CHECK(*PresentedBytes(std::string(512, 'v'), 12345, {"vdi", "vpc", "bogus"}) == 12345);
   }
+}
+
+}  // namespace oneipfs
+
+namespace oneipfs {
+
+TEST_CASE("image_format: a vmdk whose size is in its footer cannot be sized from the header") {
+  std::string h = Kdmv(4096, 1, 20, 512, kCid);
+  PutLe(h, 56, 26, 8);  // grain directory at sector 26, as qemu-img writes streamOptimized files
+  REQUIRE(PresentedBytes(h, 8192).ok());
+  CHECK(*SizeMb(h, 8192) == 2);
+  PutLe(h, 56, ~std::uint64_t{0}, 8);  // VMDK4_GD_AT_END: QEMU reads the footer's capacity instead
+  CHECK(PresentedBytes(h, 8192).status().code() == Status::Code::kInvalid);
+  CHECK(SizeMb(h, 8192).status().message().find("footer") != std::string::npos);
+  CHECK(PresentedBytes(h, 8192, {"raw"}).status().code() == Status::Code::kInvalid);  // detected vmdk counts
+  CHECK_FALSE(ExternalFileReference(h));  // not a reference: the size is what is unknown
+  std::string desc_first = Kdmv(0, 1, 20, 512, kCid + "RW 8 FLAT \"f\" 0\n");
+  PutLe(desc_first, 56, ~std::uint64_t{0}, 8);  // capacity 0 + desc_offset: the descriptor wins
+  CHECK(*PresentedBytes(desc_first, 4096) == 8 * 512);
 }
 
 }  // namespace oneipfs

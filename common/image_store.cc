@@ -64,7 +64,7 @@ Status CheckRegisteredSize(const DsAction& action, std::string_view header, std:
                            std::string_view what) {
   auto told = ParseCount(Trim(action.image.size_mb));
   if (!told) return Status::Ok();
-  std::uint64_t mb = SizeMb(header, bytes, DriverFormats(action));
+  ASSIGN_OR_RETURN(std::uint64_t mb, SizeMb(header, bytes, DriverFormats(action)));
   if (mb <= *told) return Status::Ok();
   return Status::Invalid(fmt::format(
       "{} is {} MB (the larger of its {} stored and the disk it presents), more than the image's SIZE of {} MB that "

@@ -51,7 +51,8 @@ FormatList DriverFormats(const DsAction& action);
 // cp: Status::Invalid when the content (its first bytes `header`, `bytes`
 // long) is bigger (SizeMb) than the IMAGE/SIZE oned was told, e.g. by a stat
 // of other content behind the same name or URL, or by a marketplace app;
-// quotas and capacity count that SIZE. Ok when IMAGE/SIZE is not a number.
+// quotas and capacity count that SIZE. Ok when IMAGE/SIZE is not a number;
+// SizeMb's error when the size cannot be known from `header`.
 Status CheckRegisteredSize(const DsAction& action, std::string_view header, std::uint64_t bytes,
                            std::string_view what);
 

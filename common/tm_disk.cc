@@ -116,7 +116,8 @@ Status DeploySource(TmContext& ctx, DeployMode mode) {
     ASSIGN_OR_RETURN(std::string header, ipfs.CatRange(path, 0, kHeaderBytes));
     RETURN_IF_ERROR(CheckSelfContained(header, path, allow_backing, formats));
     if (!disk_mb) return Status::Ok();
-    std::uint64_t mb = MbCeil(PresentedBytes(header, bytes, formats));
+    ASSIGN_OR_RETURN(std::uint64_t presented, PresentedBytes(header, bytes, formats));
+    std::uint64_t mb = MbCeil(presented);
     if (mb <= *disk_mb) return Status::Ok();
     return Status::Invalid(fmt::format(
         "{} presents a disk of {} MB, more than the SIZE of {} MB oned accounts for disk {}: the image is not what "

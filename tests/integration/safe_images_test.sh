@@ -6,7 +6,8 @@
 # The crafted vmdk/COWD forms (tests/lib/crafted_images.py) are first shown to
 # make qemu-img open /etc/hostname, then refused as the format the VM would be
 # given (DRIVER). A qcow2 is sized at its real size, and refused where it is
-# bigger than the SIZE oned was told (cp's IMAGE/SIZE, the VM disk's SIZE).
+# bigger than the SIZE oned was told (cp's IMAGE/SIZE, the VM disk's SIZE); a
+# vmdk whose size is in its footer cannot be sized from its header: refused.
 source "$(dirname "$0")/../lib/harness.sh"
 
 ipfsd_start fe
@@ -151,6 +152,35 @@ assert_missing "$(on $DS/0/90/disk.0)"
 vm_disk 91 "DRIVER=qcow2;FORMAT=qcow2;SIZE=64;ORIGINAL_SIZE=64;SOURCE=/ipfs/$v64_cid"
 vm_tm clone "frontend:/ipfs/$v64_cid" "node1:$DS/0/91/disk.0" 91 100; assert_success "a 64 MB disk"
 assert_file_eq "$(on $DS/0/91/disk.0)" "$T_ROOT/v64.qcow2"
+
+# A streamOptimized vmdk whose header says 2 MiB and whose footer says
+# 512 GiB (grain directory at the end, as VMware writes them): QEMU takes the
+# footer's capacity.
+qemu-img create -q -f vmdk -o subformat=streamOptimized "$T_ROOT/footer.vmdk" 2M
+python3 - "$T_ROOT/footer.vmdk" <<'PY'
+import struct, sys
+f = sys.argv[1]
+h = bytearray(open(f, "rb").read())
+gd = struct.unpack_from("<Q", h, 56)[0]
+footer = bytearray(h[0:512])
+struct.pack_into("<Q", footer, 12, 2**30)         # capacity: 2^30 sectors
+struct.pack_into("<Q", h, 56, 0xffffffffffffffff)  # VMDK4_GD_AT_END
+marker = bytearray(512); struct.pack_into("<QII", marker, 0, 0, 0, 3)  # footer marker
+eos = bytearray(512)                                                      # end of stream
+open(f, "wb").write(bytes(h) + bytes(marker) + bytes(footer) + bytes(eos))
+PY
+footer_cid=$(ipfs_add fe "$T_ROOT/footer.vmdk")
+
+t_case "a vmdk whose size is in its footer: refused by stat, cp and tm clone"
+assert_contains "$(qemu-img info "$T_ROOT/footer.vmdk")" "virtual size: 512 GiB" "qemu-img reads the footer"
+stat_of "/ipfs/$footer_cid"; assert_fail_one_line "stat"; assert_contains "$ERR" "footer"
+before=$(entries)
+cp_of "/ipfs/$footer_cid"; assert_fail_one_line "cp"; assert_contains "$ERR" "footer"
+cp_of "$T_ROOT/footer.vmdk"; assert_fail_one_line "cp of the file"
+assert_eq "$(entries)" "$before" "no catalog entry left"
+vm_disk 92 "DRIVER=vmdk;FORMAT=vmdk;SIZE=2;ORIGINAL_SIZE=2;SOURCE=/ipfs/$footer_cid"
+vm_tm clone "frontend:/ipfs/$footer_cid" "node1:$DS/0/92/disk.0" 92 100; assert_fail_one_line "clone"
+assert_contains "$ERR" "footer"; assert_missing "$(on $DS/0/92/disk.0)" "no disk on the host"
 
 t_case "IPFS_ALLOW_BACKING_FILE=yes lets it through (environment, datastore template)"
 stat_of "/ipfs/$x_cid" DATASTORE/TEMPLATE/IPFS_ALLOW_BACKING_FILE yes; assert_success "stat with the template key"
