@@ -121,6 +121,20 @@ vm_disk 81 "DRIVER=raw;FORMAT=raw;SIZE=16;ORIGINAL_SIZE=16;SOURCE=$BARE"
 vm_tm clone "frontend:$BARE" "node1:$DS/0/81/disk.0" 81 100; assert_success "the same content given raw deploys"
 assert_file_eq "$(on $DS/0/81/disk.0)" "$T_ROOT/crafted/desc-bare.vmdk"
 
+t_case "the forms qemu-img itself makes: qcow2 data file, QED backing file, vmdk parent"
+head -c 1M /dev/zero >"$T_ROOT/base.raw"; qemu-img create -q -f vmdk "$T_ROOT/base.vmdk" 1M
+qemu-img create -q -f qcow2 -o data_file="$T_ROOT/base-data.raw" "$T_ROOT/data.qcow2" 1M  # creates base-data.raw
+qemu-img create -q -f qed -b "$T_ROOT/base.raw" -F raw "$T_ROOT/child.qed"
+qemu-img create -q -f vmdk -b "$T_ROOT/base.vmdk" -F vmdk "$T_ROOT/child.vmdk"
+for f in data.qcow2 child.qed child.vmdk; do
+  assert_contains "$(qemu-img info "$T_ROOT/$f")" "$T_ROOT/base" "qemu-img info $f names the other file"
+  stat_of "$T_ROOT/$f"; assert_fail_one_line "stat $f"; assert_contains "$ERR" "$T_ROOT/base"
+  c=$(ipfs_add fe "$T_ROOT/$f")
+  cp_of "/ipfs/$c"; assert_fail_one_line "cp $f"
+  run_tm clone "frontend:/ipfs/$c" "node1:$DS/0/69/disk.0" 69 100; assert_fail_one_line "clone $f"
+  assert_missing "$(on $DS/0/69/disk.0)"
+done
+
 # SIZE: a qcow2 of 1 MiB virtual size with 8 MiB stored after its clusters
 # (what it occupies in IPFS and on a host), and a 64 MiB qcow2.
 qemu-img create -q -f qcow2 "$T_ROOT/padded.qcow2" 1M
