@@ -120,8 +120,8 @@ Status DeploySource(TmContext& ctx, DeployMode mode) {
     std::uint64_t mb = MbCeil(presented);
     if (mb <= *disk_mb) return Status::Ok();
     return Status::Invalid(fmt::format(
-        "{} presents a disk of {} MB, more than the SIZE of {} MB oned accounts for disk {}: the image is not what "
-        "was registered (its content or its FORMAT changed)",
+        "{} presents a disk of {} MB, more than the SIZE of {} MB oned accounts for disk {}: the image's content, "
+        "FORMAT or SIZE is not what was measured when it was registered",
         path, mb, *disk_mb, disk_id));
   };
   std::future<Status> header_checked;
