@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -100,8 +101,9 @@ TEST_CASE("image_format: real images made by qemu-img") {
       CHECK(info.format == c.format);
       CHECK(info.virtual_size == c.virtual_size);
       std::uint64_t file_size = fs::file_size(path);
-      std::uint64_t expect_bytes = c.virtual_size.value_or(file_size);
-      CHECK(SizeMb(info, file_size) == (expect_bytes + kMiB - 1) / kMiB);
+      // The size oned is told: the larger of the virtual and the stored size.
+      std::uint64_t expect_bytes = std::max(c.virtual_size.value_or(file_size), file_size);
+      CHECK(*SizeMb(Header(path), file_size) == (expect_bytes + kMiB - 1) / kMiB);
     }
   }
 
@@ -116,7 +118,7 @@ TEST_CASE("image_format: real images made by qemu-img") {
     ImageInfo info = DetectImage(Header(path));
     CHECK(info.format == "raw");
     CHECK_FALSE(info.virtual_size.has_value());
-    CHECK(SizeMb(info, fs::file_size(path)) == 4);
+    CHECK(*SizeMb(Header(path), fs::file_size(path)) == 4);
   }
 
   SUBCASE("qemu-img agrees on the virtual size of a qcow2 image") {
@@ -164,7 +166,7 @@ TEST_CASE("image_format: hand-built headers") {
   SUBCASE("qcow2 size is big-endian and uses all 64 bits") {
     ImageInfo info = DetectImage(Qcow2Header(3, 0x0102030405060708ull));
     CHECK(info.virtual_size == 0x0102030405060708ull);
-    CHECK(SizeMb(info, 0) == (0x0102030405060708ull + kMiB - 1) / kMiB);
+    CHECK(*SizeMb(Qcow2Header(3, 0x0102030405060708ull), 0) == (0x0102030405060708ull + kMiB - 1) / kMiB);
   }
   SUBCASE("vmdk sparse header: little-endian capacity in sectors") {
     std::string h(512, '\0');
@@ -234,21 +236,22 @@ TEST_CASE("image_format: hand-built headers") {
 }
 
 TEST_CASE("image_format: SizeMb rounds up to whole MiB") {
-  ImageInfo raw;
-  CHECK(SizeMb(raw, 0) == 0);
-  CHECK(SizeMb(raw, 1) == 1);
-  CHECK(SizeMb(raw, kMiB - 1) == 1);
-  CHECK(SizeMb(raw, kMiB) == 1);
-  CHECK(SizeMb(raw, kMiB + 1) == 2);
-  CHECK(SizeMb(raw, 10 * kMiB) == 10);
-  CHECK(SizeMb(raw, ~std::uint64_t{0}) == std::uint64_t{1} << 44);  // no overflow
+  CHECK(MbCeil(0) == 0);
+  CHECK(MbCeil(~std::uint64_t{0}) == std::uint64_t{1} << 44);  // no overflow
+  const std::string raw(4096, 'r');
+  CHECK(*SizeMb(raw, 0) == 0);
+  CHECK(*SizeMb(raw, 1) == 1);
+  CHECK(*SizeMb(raw, kMiB - 1) == 1);
+  CHECK(*SizeMb(raw, kMiB) == 1);
+  CHECK(*SizeMb(raw, kMiB + 1) == 2);
+  CHECK(*SizeMb(raw, 10 * kMiB) == 10);
+  CHECK(*SizeMb(raw, ~std::uint64_t{0}) == std::uint64_t{1} << 44);
 
-  ImageInfo sized;
-  sized.virtual_size = kMiB + 1;
-  CHECK(SizeMb(sized, 0) == 2);  // the virtual size wins over the file size
-  CHECK(SizeMb(sized, 100 * kMiB) == 2);
-  sized.virtual_size = 0;
-  CHECK(SizeMb(sized, 5 * kMiB) == 0);
+  CHECK(*SizeMb(Qcow2Header(3, kMiB + 1), 0) == 2);  // a virtual size bigger than the file wins
+  // ... and so does a file bigger than its virtual size (issue 17: a qcow2
+  // header understated what the image occupies)
+  CHECK(*SizeMb(Qcow2Header(3, kMiB + 1), 100 * kMiB) == 100);
+  CHECK(*SizeMb(Qcow2Header(3, 0), 5 * kMiB) == 5);
 }
 
 }  // namespace oneipfs
@@ -372,6 +375,231 @@ TEST_CASE("image_format: external file references in hand-built headers") {
     PutLe(h, 12, 2048, 8);  // with a capacity QEMU reads the file itself
     CHECK_FALSE(ExternalFileReference(h));
   }
+}
+
+}  // namespace oneipfs
+
+namespace oneipfs {
+namespace {
+
+// The crafted forms of tests/lib/crafted_images.py (issue 17, item 2), each
+// of which QEMU opens as vmdk and then opens `target` (checked with qemu-img
+// in safe_images_test.sh).
+const std::string kCid = "CID=fffffffe\nparentCID=ffffffff\n";
+std::string FlatDesc(const std::string& target) {
+  return "createType=\"monolithicFlat\"\nRW 2 FLAT \"" + target + "\" 0\n";
+}
+// A VMDK4 sparse header (KDMV) with `desc` written at byte `at`.
+std::string Kdmv(std::uint64_t capacity, std::uint64_t desc_offset, std::uint64_t desc_size, std::size_t at,
+                 const std::string& desc, std::size_t total = 4096) {
+  std::string h(total, '\0');
+  h.replace(0, 4, "KDMV");
+  PutLe(h, 4, 1, 4);
+  PutLe(h, 8, 3, 4);
+  PutLe(h, 12, capacity, 8);
+  PutLe(h, 20, 128, 8);
+  PutLe(h, 28, desc_offset, 8);
+  PutLe(h, 36, desc_size, 8);
+  h.replace(at, desc.size(), desc);
+  return h;
+}
+// A VMDK3 (COWD, ESX sparse) header with `desc` at 0x200.
+std::string Cowd(const std::string& desc) {
+  std::string h(8192, '\0');
+  h.replace(0, 4, "COWD");
+  PutLe(h, 4, 1, 4);
+  PutLe(h, 8, 3, 4);
+  PutLe(h, 12, 2048, 4);  // disk sectors
+  PutLe(h, 16, 1, 4);     // granularity
+  PutLe(h, 20, 8, 4);     // l1dir offset
+  PutLe(h, 24, 1, 4);     // l1dir size
+  h.replace(512, desc.size(), desc);
+  return h;
+}
+
+using Ref = std::optional<std::string>;
+
+}  // namespace
+
+TEST_CASE("image_format: crafted vmdk and COWD images that name a host file") {
+  SUBCASE("a text descriptor without the '# Disk DescriptorFile' line (QEMU probes 'version=1' as vmdk)") {
+    std::string d = "version=1\n" + kCid + FlatDesc("/etc/hostname");
+    CHECK(DetectImage(d).format == "vmdk");
+    CHECK(ExternalFileReference(d) == Ref("an extent file '/etc/hostname'"));
+    std::string commented = "# a comment\n   \r\nversion=2\r\n" + kCid + FlatDesc("/etc/shadow");
+    CHECK(DetectImage(commented).format == "vmdk");
+    CHECK(ExternalFileReference(commented) == Ref("an extent file '/etc/shadow'"));
+  }
+  SUBCASE("an extent line split over several lines (sscanf skips newlines) or glued to its quote") {
+    std::string split = "# Disk DescriptorFile\n" + kCid + "createType=\"monolithicFlat\"\nRW\n2\nFLAT\n\"/etc/hostname\" 0\n";
+    CHECK(ExternalFileReference(split) == Ref("an extent file '/etc/hostname'"));
+    std::string blank = "# Disk DescriptorFile\n\n\n   RW   +5 SPARSE\t\"/dev/sda\"\n";
+    CHECK(ExternalFileReference(blank) == Ref("an extent file '/dev/sda'"));
+    // %10s stops after 10 characters: a 10-letter type may touch the quote
+    // (QEMU 7.2 opens /etc/hostname through this line; one letter more, it does not)
+    std::string glued = "# Disk DescriptorFile\nRW 2 VMFSSPARSE\"/etc/hostname\"\n";
+    CHECK(ExternalFileReference(glued) == Ref("an extent file '/etc/hostname'"));
+    CHECK_FALSE(ExternalFileReference("# Disk DescriptorFile\nRW 2 VMFSSPARSEX\"/etc/hostname\"\n"));
+    std::string unclosed = "# Disk DescriptorFile\nRW 2 FLAT \"/etc/hostname";
+    CHECK(ExternalFileReference(unclosed) == Ref("an extent file '/etc/hostname'"));
+  }
+  SUBCASE("sparse header, capacity 0, desc_size 0: QEMU reads the embedded descriptor anyway") {
+    CHECK(ExternalFileReference(Kdmv(0, 1, 0, 512, kCid + FlatDesc("/etc/hostname"))) ==
+          Ref("an extent file '/etc/hostname'"));
+  }
+  SUBCASE("sparse header, capacity 0: the extent line past desc_size sectors") {
+    std::string desc = kCid + "createType=\"monolithicFlat\"\n" + std::string(600, '#') + "\nRW 2 FLAT \"/etc/hostname\" 0\n";
+    CHECK(ExternalFileReference(Kdmv(0, 1, 1, 512, desc)) == Ref("an extent file '/etc/hostname'"));
+  }
+  SUBCASE("sparse header, capacity 0: desc_offset << 9 wraps around to sector 1") {
+    std::uint64_t wraps = (std::uint64_t{1} << 55) + 1;
+    CHECK(ExternalFileReference(Kdmv(0, wraps, 1, 512, kCid + FlatDesc("/etc/hostname"))) ==
+          Ref("an extent file '/etc/hostname'"));
+  }
+  SUBCASE("sparse header, capacity 0: a descriptor beyond the bytes read cannot be checked") {
+    std::string h = Kdmv(0, 200, 1, 512, kCid, kHeaderBytes);  // the file goes on past the header
+    auto ref = ExternalFileReference(h);
+    REQUIRE(ref);
+    CHECK(ref->find("cannot be checked") != std::string::npos);
+  }
+  SUBCASE("COWD (ESX sparse) with a parentFileNameHint at 0x200") {
+    std::string h = Cowd(kCid + "parentFileNameHint=\"/etc/hostname\"\n");
+    CHECK(DetectImage(h).format == "vmdk");
+    CHECK(DetectImage(h).virtual_size == 2048u * 512u);
+    CHECK(ExternalFileReference(h) == Ref("a parent image '/etc/hostname'"));
+    CHECK(CheckSelfContained(h, "x", false).message().find("x is a vmdk image with a parent image") == 0);
+    CHECK_FALSE(ExternalFileReference(Cowd(kCid)));
+  }
+}
+
+TEST_CASE("image_format: self-contained images stay accepted") {
+  REQUIRE_MESSAGE(HaveQemuImg(), "qemu-img is required (apt-get install qemu-utils)");
+  REQUIRE_MESSAGE(std::system("genisoimage --version >/dev/null 2>&1") == 0, "genisoimage is required");
+  TempDir dir;
+  QemuImgCreate(dir.path, "-f vmdk sparse.vmdk 2M");
+  QemuImgCreate(dir.path, "-f vmdk -o subformat=streamOptimized stream.vmdk 2M");
+  QemuImgCreate(dir.path, "-f qcow2 plain.qcow2 2M");
+  QemuImgCreate(dir.path, "-f raw disk.raw 2M");
+  std::string cmd = "cd '" + dir.path.string() + "' && mkdir iso && echo hi >iso/a && genisoimage -quiet -o cd.iso iso";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  for (const char* f : {"sparse.vmdk", "stream.vmdk", "plain.qcow2", "disk.raw", "cd.iso"}) {
+    INFO(f);
+    std::string h = Header(dir.path / f);
+    CHECK_FALSE(ExternalFileReference(h));
+    CHECK(CheckSelfContained(h, f, false).ok());
+  }
+  CHECK(DetectImage(Header(dir.path / "cd.iso")).format == "iso");
+}
+
+}  // namespace oneipfs
+
+namespace oneipfs {
+
+TEST_CASE("image_format: the format the VM is given decides how the bytes are read") {
+  // Not probed by QEMU (no version= line first): raw, unless DRIVER=vmdk.
+  const std::string bare = kCid + "createType=\"monolithicFlat\"\nRW\n2\nFLAT\n\"/etc/hostname\" 0\n";
+  REQUIRE(DetectImage(bare).format == "raw");
+  SUBCASE("a descriptor QEMU only opens as vmdk when told to") {
+    CHECK_FALSE(ExternalFileReference(bare));
+    CHECK_FALSE(ExternalFileReference(bare, {"raw", ""}));
+    CHECK(ExternalFileReference(bare, {"vmdk"}) == Ref("an extent file '/etc/hostname'"));
+    CHECK(ExternalFileReference(bare, {"raw", " VMDK "}) == Ref("an extent file '/etc/hostname'"));
+    Status st = CheckSelfContained(bare, "/ipfs/bafyX", false, {"vmdk"});
+    CHECK(st.message().find("/ipfs/bafyX is a vmdk image with an extent file '/etc/hostname'") == 0);
+    CHECK(CheckSelfContained(bare, "x", true, {"vmdk"}).ok());  // IPFS_ALLOW_BACKING_FILE
+    CHECK(CheckSelfContained(bare, "x", false, {"raw"}).ok());
+  }
+  SUBCASE("text QEMU would read on past the header cannot be checked as vmdk") {
+    std::string text(kHeaderBytes, 'x');
+    CHECK_FALSE(ExternalFileReference(text));
+    auto ref = ExternalFileReference(text, {"vmdk"});
+    REQUIRE(ref);
+    CHECK(ref->find("cannot be checked") != std::string::npos);
+    CHECK_FALSE(ExternalFileReference(text.substr(0, kHeaderBytes - 1), {"vmdk"}));  // all of a shorter file
+    text[1000] = '\0';  // QEMU stops at the first NUL
+    CHECK_FALSE(ExternalFileReference(text, {"vmdk"}));
+    text.replace(10, 30, "\nRW 2 FLAT \"/etc/hostname\" 0\n");
+    CHECK(ExternalFileReference(text, {"vmdk"}) == Ref("an extent file '/etc/hostname'"));
+  }
+  SUBCASE("what QEMU skips: other access words than RW-like, no name, a NUL before the line, a comment") {
+    for (std::string line : {"rw 2 FLAT \"/x\" 0", "RWX 2 FLAT \"/x\" 0", "RW two FLAT \"/x\" 0", "RW 2 FLAT \"\" 0",
+                             "RW 2 ZERO", "# RW 2 FLAT \"/x\" 0", "RW 2 FLATFLATFLAT \"/x\" 0"}) {
+      INFO(line);
+      CHECK_FALSE(ExternalFileReference(kCid + line + "\n", {"vmdk"}));
+    }
+    CHECK_FALSE(ExternalFileReference(kCid + std::string(1, '\0') + FlatDesc("/x"), {"vmdk"}));
+  }
+  SUBCASE("a long run of blank lines is read once (linear)") {
+    std::string text = kCid + std::string(kHeaderBytes - 200, '\n') + "RW 2 FLAT \"/etc/hostname\" 0\n";
+    text.resize(kHeaderBytes - 1);
+    CHECK(ExternalFileReference(text, {"vmdk"}) == Ref("an extent file '/etc/hostname'"));
+  }
+}
+
+TEST_CASE("image_format: legitimate images judged as vmdk or any DRIVER") {
+  REQUIRE_MESSAGE(HaveQemuImg(), "qemu-img is required (apt-get install qemu-utils)");
+  TempDir dir;
+  QemuImgCreate(dir.path, "-f vmdk sparse.vmdk 2M");
+  QemuImgCreate(dir.path, "-f vmdk -o subformat=streamOptimized stream.vmdk 2M");
+  QemuImgCreate(dir.path, "-f qcow2 plain.qcow2 2M");
+  QemuImgCreate(dir.path, "-f raw disk.raw 2M");
+  for (const char* f : {"sparse.vmdk", "stream.vmdk", "plain.qcow2", "disk.raw"}) {
+    INFO(f);
+    std::string h = Header(dir.path / f);
+    for (const FormatList& formats : {FormatList{"vmdk"}, FormatList{"qcow2"}, FormatList{"raw", "qed", "vhdx"}})
+      CHECK(CheckSelfContained(h, f, false, formats).ok());
+  }
+}
+
+TEST_CASE("image_format: PresentedBytes, the disk QEMU shows the guest") {
+  SUBCASE("qcow2: the header's virtual size when opened as qcow2, the file's size as raw") {
+    std::string h = Qcow2Header(3, 64 * kMiB);
+    CHECK(*PresentedBytes(h, kMiB) == 64 * kMiB);
+    CHECK(*PresentedBytes(h, kMiB, {"qcow2"}) == 64 * kMiB);
+    CHECK(*PresentedBytes(h, 100 * kMiB, {"qcow2"}) == 64 * kMiB);  // stored > virtual: still a 64 MiB disk
+    CHECK(*PresentedBytes(h, 100 * kMiB, {"raw"}) == 100 * kMiB);
+    CHECK(*PresentedBytes(h, kMiB, {"qcow"}) == 64 * kMiB);  // the qcow driver refuses v3: the qcow2 size stays
+    std::string v1 = Qcow2Header(1, 32 * kMiB);
+    CHECK(*PresentedBytes(v1, kMiB) == kMiB);  // detected raw
+    CHECK(*PresentedBytes(v1, kMiB, {"QCOW"}) == 32 * kMiB);
+  }
+  SUBCASE("qed: image_size at 48 when opened as qed") {
+    std::string h(512, '\0');
+    h.replace(0, 4, std::string_view("QED\0", 4));
+    PutLe(h, 48, 8 * kMiB, 8);
+    CHECK(*PresentedBytes(h, 4096) == 4096);
+    CHECK(*PresentedBytes(h, 4096, {"qed"}) == 8 * kMiB);
+  }
+  SUBCASE("vmdk: KDMV and COWD capacity, descriptors' extents, capacity-0 embedded descriptors") {
+    CHECK(*PresentedBytes(Cowd(kCid), 8192) == 2048 * 512);
+    CHECK(*PresentedBytes(Kdmv(4096, 1, 20, 512, kCid), 8192) == 4096 * 512);
+    CHECK(*PresentedBytes(Kdmv(0, 1, 20, 512, kCid + "RW 6144 FLAT \"f\" 0\n"), 4096) == 6144 * 512);
+    std::string bare = kCid + "RW 6144 FLAT \"f\" 0\n";
+    CHECK(*PresentedBytes(bare, bare.size()) == bare.size());
+    CHECK(*PresentedBytes(bare, bare.size(), {"vmdk"}) == 6144 * 512);
+  }
+  SUBCASE("formats whose size is not read count as the file size") {
+    CHECK(*PresentedBytes(std::string(512, 'v'), 12345, {"vdi", "vpc", "bogus"}) == 12345);
+  }
+}
+
+}  // namespace oneipfs
+
+namespace oneipfs {
+
+TEST_CASE("image_format: a vmdk whose size is in its footer cannot be sized from the header") {
+  std::string h = Kdmv(4096, 1, 20, 512, kCid);
+  PutLe(h, 56, 26, 8);  // grain directory at sector 26, as qemu-img writes streamOptimized files
+  REQUIRE(PresentedBytes(h, 8192).ok());
+  CHECK(*SizeMb(h, 8192) == 2);
+  PutLe(h, 56, ~std::uint64_t{0}, 8);  // VMDK4_GD_AT_END: QEMU reads the footer's capacity instead
+  CHECK(PresentedBytes(h, 8192).status().code() == Status::Code::kInvalid);
+  CHECK(SizeMb(h, 8192).status().message().find("footer") != std::string::npos);
+  CHECK(PresentedBytes(h, 8192, {"raw"}).status().code() == Status::Code::kInvalid);  // detected vmdk counts
+  CHECK_FALSE(ExternalFileReference(h));  // not a reference: the size is what is unknown
+  std::string desc_first = Kdmv(0, 1, 20, 512, kCid + "RW 8 FLAT \"f\" 0\n");
+  PutLe(desc_first, 56, ~std::uint64_t{0}, 8);  // capacity 0 + desc_offset: the descriptor wins
+  CHECK(*PresentedBytes(desc_first, 4096) == 8 * 512);
 }
 
 }  // namespace oneipfs

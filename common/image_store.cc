@@ -8,6 +8,8 @@
 
 #include "common/digest.h"
 #include "common/image_format.h"
+#include "common/number.h"
+#include "common/text.h"
 
 namespace oneipfs {
 
@@ -56,6 +58,25 @@ Result<std::string> ChooseFormat(const ImageDoc& image, std::string_view header)
     return it->second;
   }
   return DetectImage(header).format;
+}
+
+FormatList DriverFormats(const DsAction& action) {
+  FormatList out;
+  for (const auto* tmpl : {&action.image.tmpl, &action.datastore.tmpl})
+    if (auto it = tmpl->find("DRIVER"); it != tmpl->end() && !Trim(it->second).empty()) out.push_back(it->second);
+  return out;
+}
+
+Status CheckRegisteredSize(const DsAction& action, std::string_view header, std::uint64_t bytes,
+                           std::string_view what) {
+  auto told = ParseCount(Trim(action.image.size_mb));
+  if (!told) return Status::Ok();
+  ASSIGN_OR_RETURN(std::uint64_t mb, SizeMb(header, bytes, DriverFormats(action)));
+  if (mb <= *told) return Status::Ok();
+  return Status::Invalid(fmt::format(
+      "{} is {} MB (the larger of its {} stored and the disk it presents), more than the image's SIZE of {} MB that "
+      "oned accounts for; it changed since it was sized: create the image again",
+      what, mb, HumanBytes(bytes), *told));
 }
 
 }  // namespace oneipfs

@@ -11,6 +11,8 @@
 //
 // DigestIpfs reads content back through `cat` to compute MD5/SHA1 (only when
 // the template asks for a checksum). ChooseFormat applies the DRIVER override.
+// DriverFormats and CheckRegisteredSize are the image checks of stat and cp
+// (image_format.h).
 #pragma once
 
 #include <string>
@@ -19,6 +21,7 @@
 #include "common/action.h"
 #include "common/catalog.h"
 #include "common/content_hold.h"
+#include "common/image_format.h"
 #include "common/importer.h"
 #include "common/ipfs.h"
 #include "common/log.h"
@@ -41,5 +44,18 @@ Result<Imported> DigestIpfs(IpfsClient& ipfs, std::string_view ipfs_path, bool n
 // says. A DRIVER that is not a format name (reply.h IsFormatToken: a user
 // wrote it, and it would be printed to oned) is Invalid.
 Result<std::string> ChooseFormat(const ImageDoc& image, std::string_view header);
+
+// The DRIVER values a datastore action knows the VM may be given besides the
+// detected format (IMAGE/TEMPLATE/DRIVER, DATASTORE/TEMPLATE/DRIVER): the
+// formats the self-contained check and the size judge the image as.
+FormatList DriverFormats(const DsAction& action);
+
+// cp: Status::Invalid when the content (its first bytes `header`, `bytes`
+// long) is bigger (SizeMb) than the IMAGE/SIZE oned was told, e.g. by a stat
+// of other content behind the same name or URL, or by a marketplace app;
+// quotas and capacity count that SIZE. Ok when IMAGE/SIZE is not a number;
+// SizeMb's error when the size cannot be known from `header`.
+Status CheckRegisteredSize(const DsAction& action, std::string_view header, std::uint64_t bytes,
+                           std::string_view what);
 
 }  // namespace oneipfs

@@ -66,6 +66,8 @@ Result<VmInfo> ParseVmXml(std::string_view xml) {
     disk.datastore_id = Trim(Text(d, "DATASTORE_ID"));
     disk.save_as = Trim(Text(d, "HOTPLUG_SAVE_AS"));
     disk.save_as_source = Trim(Text(d, "HOTPLUG_SAVE_AS_SOURCE"));
+    disk.driver = Trim(Text(d, "DRIVER"));
+    disk.format = Trim(Text(d, "FORMAT"));
     disk.persistent = Yes(Text(d, "PERSISTENT"));
     disk.readonly = Yes(Text(d, "READONLY"));
     disk.size_mb = Megabytes(Text(d, "SIZE"));

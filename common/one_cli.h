@@ -5,8 +5,9 @@
 // the front end (tm_common.sh, ssh/clone, ssh/cpds); so do we:
 //  - the VM: its LCM state (26 = HOTPLUG_SAVEAS: the VM runs during
 //    disk-saveas), deploy id, and per disk SIZE, ORIGINAL_SIZE, PERSISTENT,
-//    CLONE, TYPE, READONLY, TM_MAD_SYSTEM, IMAGE_ID, DATASTORE_ID and the
-//    HOTPLUG_SAVE_AS image of a disk-saveas;
+//    CLONE, TYPE, READONLY, TM_MAD_SYSTEM, DRIVER and FORMAT (the format
+//    KVM gives QEMU: the image's FORMAT, or the disk's own DRIVER),
+//    IMAGE_ID, DATASTORE_ID and the HOTPLUG_SAVE_AS image of a disk-saveas;
 //  - the image datastore's template (IPFS_API, IPFS_API_AUTH, ... set with
 //    `onedatastore update`), so transfer actions use the same daemon settings
 //    as datastore actions.
@@ -51,6 +52,8 @@ struct VmDisk {
   std::string datastore_id;   // DATASTORE_ID of the image
   std::string save_as;        // HOTPLUG_SAVE_AS: the image a running disk-saveas fills
   std::string save_as_source; // HOTPLUG_SAVE_AS_SOURCE: that image's SOURCE
+  std::string driver;         // DRIVER (libvirt's <driver type=...>)
+  std::string format;         // FORMAT (the image's; oned copies it into DRIVER)
   bool persistent = false;    // PERSISTENT=YES
   bool readonly = false;      // READONLY=YES
   std::optional<std::uint64_t> size_mb;           // SIZE

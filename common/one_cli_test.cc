@@ -17,7 +17,8 @@ const char* kVm = R"(<VM><ID>42</ID><DEPLOY_ID>one-42</DEPLOY_ID><STATE>3</STATE
 <TEMPLATE>
  <DISK><CLONE><![CDATA[YES]]></CLONE><DISK_ID><![CDATA[0]]></DISK_ID><ORIGINAL_SIZE><![CDATA[10]]></ORIGINAL_SIZE>
   <SIZE><![CDATA[64]]></SIZE><SOURCE><![CDATA[mfs:/one-ipfs/100/5-1767225600]]></SOURCE><TARGET><![CDATA[vda]]></TARGET>
-  <TM_MAD><![CDATA[ipfs]]></TM_MAD><TM_MAD_SYSTEM><![CDATA[ssh]]></TM_MAD_SYSTEM></DISK>
+  <TM_MAD><![CDATA[ipfs]]></TM_MAD><TM_MAD_SYSTEM><![CDATA[ssh]]></TM_MAD_SYSTEM>
+  <DRIVER><![CDATA[vmdk]]></DRIVER><FORMAT><![CDATA[ qcow2 ]]></FORMAT></DISK>
  <DISK><DISK_ID><![CDATA[1]]></DISK_ID><PERSISTENT><![CDATA[YES]]></PERSISTENT><SIZE><![CDATA[2]]></SIZE>
   <SOURCE><![CDATA[/ipfs/bafkqaaa]]></SOURCE><TM_MAD><![CDATA[ipfs]]></TM_MAD><TYPE><![CDATA[CDROM]]></TYPE>
   <READONLY><![CDATA[yes]]></READONLY></DISK>
@@ -52,6 +53,8 @@ TEST_CASE("one_cli: a VM document gives the state, the domain and every disk's a
   CHECK(d0->original_size_mb == 10u);
   CHECK_FALSE(d0->persistent);
   CHECK(d0->target == "vda");
+  CHECK(d0->driver == "vmdk");
+  CHECK(d0->format == "qcow2");
   CHECK(vm->SystemTm(*d0) == "ssh");
   const VmDisk* d1 = vm->Disk("1");
   REQUIRE(d1);
@@ -59,6 +62,8 @@ TEST_CASE("one_cli: a VM document gives the state, the domain and every disk's a
   CHECK(d1->readonly);
   CHECK(d1->type == "CDROM");
   CHECK_FALSE(d1->original_size_mb.has_value());
+  CHECK(d1->driver.empty());
+  CHECK(d1->format.empty());
   CHECK(vm->SystemTm(*d1) == "ssh");  // no TM_MAD_SYSTEM: the last history record's
   CHECK(vm->Disk("7") == nullptr);
 }

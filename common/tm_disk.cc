@@ -110,14 +110,31 @@ Status DeploySource(TmContext& ctx, DeployMode mode) {
   auto content = ResolveSource(ctx.ipfs, src, ctx.log);
   if (!content.ok()) return content.status().Prefixed(fmt::format("cannot deploy {}", src));
   // Nothing is written on the host for an image that would make QEMU open
-  // another file there. The header check (a 64 KiB cat) runs on a client of
-  // its own beside DeployToHost's provider reads, which awaits it before
-  // anything runs on the host.
+  // another file there, judged as the disk's DRIVER/FORMAT too, or whose disk
+  // is bigger than the VM disk's SIZE. The header check (a 64 KiB cat) runs
+  // on a client of its own beside DeployToHost's provider reads, which awaits
+  // it before anything runs on the host.
   const std::string path = "/ipfs/" + content->cid;
   const bool allow_backing = ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE");
-  auto check_header = [path, allow_backing](IpfsClient& ipfs) -> Status {
-    auto header = ipfs.CatRange(path, 0, kHeaderBytes);
-    return header.ok() ? CheckSelfContained(*header, path, allow_backing) : header.status();
+  FormatList formats;
+  std::optional<std::uint64_t> disk_mb;
+  if (disk) {
+    for (const std::string* f : {&disk->driver, &disk->format})
+      if (!f->empty()) formats.push_back(*f);
+    disk_mb = disk->size_mb;
+  }
+  auto check_header = [path, allow_backing, formats, disk_mb, bytes = content->size,
+                       disk_id = disk ? disk->id : std::string()](IpfsClient& ipfs) -> Status {
+    ASSIGN_OR_RETURN(std::string header, ipfs.CatRange(path, 0, kHeaderBytes));
+    RETURN_IF_ERROR(CheckSelfContained(header, path, allow_backing, formats));
+    if (!disk_mb) return Status::Ok();
+    ASSIGN_OR_RETURN(std::uint64_t presented, PresentedBytes(header, bytes, formats));
+    std::uint64_t mb = MbCeil(presented);
+    if (mb <= *disk_mb) return Status::Ok();
+    return Status::Invalid(fmt::format(
+        "{} presents a disk of {} MB, more than the SIZE of {} MB oned accounts for disk {}: the image's content, "
+        "FORMAT or SIZE is not what was measured when it was registered",
+        path, mb, *disk_mb, disk_id));
   };
   std::future<Status> header_checked;
   if (auto own = MakeIpfsClient(ctx.config); own.ok())

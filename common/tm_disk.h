@@ -31,8 +31,13 @@ namespace oneipfs {
 //    is written as ssh/clone writes it ("ssh" beside the ssh and local
 //    system TMs) or removed beside shared (qcow2/clone does).
 // Refuses (before writing anything on the host) content whose header makes
-// QEMU open another file (image_format.h CheckSelfContained), unless
-// IPFS_ALLOW_BACKING_FILE=yes.
+// QEMU open another file (image_format.h CheckSelfContained, judged as its
+// detected format and the disk's DRIVER and FORMAT), unless
+// IPFS_ALLOW_BACKING_FILE=yes, and content whose disk (PresentedBytes as
+// those formats) is bigger than the VM disk's SIZE. Without a VM document,
+// or for a disk with neither DRIVER nor FORMAT (KVM then gives the host's
+// default DRIVER, raw unless the operator changed it), the detected format
+// alone is judged and the size is not.
 enum class DeployMode { kClone, kLn };
 Status DeploySource(TmContext& ctx, DeployMode mode);
 

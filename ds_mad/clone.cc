@@ -3,7 +3,9 @@
 // IMAGE/PATH holds the SOURCE of the original image. A catalog SOURCE is
 // cloned by copying its current version into the new image's entry (an MFS
 // link: no data is copied and the two images share every block). A SOURCE a
-// user wrote (/ipfs/..., ipfs://...) is registered like cp would.
+// user wrote (/ipfs/..., ipfs://...) is registered like cp would, with cp's
+// checks (image_format.h: self-contained as its detected format, DRIVER and
+// FORMAT; no bigger than IMAGE/SIZE).
 // Prints "<SOURCE> <FORMAT>" for OpenNebula >= 6.6 and "<SOURCE>" alone for
 // 6.0-6.4, which store the whole line as SOURCE (ONE_VERSION / remotes VERSION).
 #include <fmt/format.h>
@@ -42,18 +44,22 @@ Result<std::string> Clone(DsContext& ctx) {
     ReleaseOrWarn(*hold, ctx.log);
     ctx.log.Info(fmt::format("{} shares /ipfs/{} with {} (nothing copied)", entry.Source(), content->cid, img.path));
   } else {
-    Status st = StoreNewImage(ctx.ipfs, catalog, entry, content->cid, ctx.log);
+    // Checked as cp checks content it registers (the VM gets FORMAT too).
+    auto header = ctx.ipfs.CatRange(content->ipfs_path, 0, kHeaderBytes);
+    if (!header.ok()) return header.status().Prefixed(what);
+    FormatList formats = DriverFormats(ctx.action);
+    if (!format.empty()) formats.push_back(format);
+    Status st = CheckSelfContained(*header, img.path, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE"), formats);
+    if (st.ok()) st = CheckRegisteredSize(ctx.action, *header, content->size, img.path);
+    if (st.ok()) st = StoreNewImage(ctx.ipfs, catalog, entry, content->cid, ctx.log);
     if (!st.ok()) return st.Prefixed(what);
     if (format.empty()) {
-      auto header = ctx.ipfs.CatRange(content->ipfs_path, 0, kHeaderBytes);
-      if (header.ok()) {
-        auto chosen = ChooseFormat(img, *header);
-        if (!chosen.ok()) {
-          (void)catalog.Remove(entry);
-          return chosen.status().Prefixed(what);
-        }
-        format = *chosen;
+      auto chosen = ChooseFormat(img, *header);
+      if (!chosen.ok()) {
+        (void)catalog.Remove(entry);
+        return chosen.status().Prefixed(what);
       }
+      format = *chosen;
     }
   }
   if (!format.empty() && !IsFormatToken(format)) {

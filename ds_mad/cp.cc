@@ -8,11 +8,14 @@
 // temporary copy). FORMAT is detected from the content (DRIVER overrides);
 // MD5/SHA1 in the image template are verified. An image whose header makes
 // QEMU open another file (qcow2 backing file, vmdk extent or parent
-// elsewhere: image_format.h) is refused before it is registered, unless
-// IPFS_ALLOW_BACKING_FILE=yes. An /ipns/ name is resolved
-// once and the result frozen, unless IPFS_IPNS_FOLLOW=yes: then SOURCE is
-// ipns://<name> and every deployment resolves it again (such an image is not
-// kept by the catalog and cannot be made persistent).
+// elsewhere: image_format.h), judged as its detected format and as
+// IMAGE/TEMPLATE/DRIVER and DATASTORE/TEMPLATE/DRIVER, is refused before it
+// is registered, unless IPFS_ALLOW_BACKING_FILE=yes; so is content bigger
+// than the IMAGE/SIZE oned was told (image_store.h CheckRegisteredSize: the
+// name, file or URL stat sized now holds something else). An /ipns/ name is
+// resolved once and the result frozen, unless IPFS_IPNS_FOLLOW=yes: then
+// SOURCE is ipns://<name> and every deployment resolves it again (such an
+// image is not kept by the catalog and cannot be made persistent).
 // On any failure nothing stays registered and one stderr line says why.
 #include <fcntl.h>
 #include <unistd.h>
@@ -48,7 +51,9 @@ Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog
   // The header (a ranged cat) decides the format and whether the image is
   // self-contained, before anything is registered.
   ASSIGN_OR_RETURN(std::string header, ctx.ipfs.CatRange(r.ipfs_path, 0, kHeaderBytes));
-  RETURN_IF_ERROR(CheckSelfContained(header, ref.original, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE")));
+  RETURN_IF_ERROR(CheckSelfContained(header, ref.original, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE"),
+                                     DriverFormats(ctx.action)));
+  RETURN_IF_ERROR(CheckRegisteredSize(ctx.action, header, r.size, ref.original));
   ASSIGN_OR_RETURN(std::string format, ChooseFormat(img, header));
   if (follow) {
     // Checked now, resolved again at every deployment; not kept by the catalog.
@@ -77,7 +82,9 @@ Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, 
   const ImageDoc& img = ctx.action.image;
   RETURN_IF_ERROR(VerifyChecksums(*imported, Tmpl(img, "MD5"), Tmpl(img, "SHA1"), what));
   // The added blocks stay unreferenced (not in the catalog): GC reclaims them.
-  RETURN_IF_ERROR(CheckSelfContained(imported->header, what, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE")));
+  RETURN_IF_ERROR(CheckSelfContained(imported->header, what, ctx.config.GetBool("IPFS_ALLOW_BACKING_FILE"),
+                                     DriverFormats(ctx.action)));
+  RETURN_IF_ERROR(CheckRegisteredSize(ctx.action, imported->header, imported->bytes, what));
   ASSIGN_OR_RETURN(std::string format, ChooseFormat(img, imported->header));
   RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, imported->hold.get()));
   return Registered{entry.Source(), format};
@@ -90,11 +97,13 @@ Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalo
   int fd = ::open(f.real_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Io(fmt::format("cannot open '{}'", ref.original));
   {
-    // Refuse an unsafe image before importing all of it (FromImport checks again what was imported).
+    // Refuse an unsafe or oversized image before importing all of it (FromImport checks again what was imported).
     std::string header(kHeaderBytes, '\0');
     ssize_t n = ::pread(fd, header.data(), header.size(), 0);
     header.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-    Status safe = CheckSelfContained(header, ref.original, cfg.GetBool("IPFS_ALLOW_BACKING_FILE"));
+    Status safe = CheckSelfContained(header, ref.original, cfg.GetBool("IPFS_ALLOW_BACKING_FILE"),
+                                     DriverFormats(ctx.action));
+    if (safe.ok()) safe = CheckRegisteredSize(ctx.action, header, f.size, ref.original);
     if (!safe.ok()) {
       ::close(fd);
       return safe;

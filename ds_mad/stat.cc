@@ -5,17 +5,23 @@
 // files/stat (root block) plus a ranged read of the header, so a qcow2/vmdk
 // reports its virtual size and nothing is downloaded; local files and http(s)
 // URLs are sized the same way. Every daemon call is bounded by
-// IPFS_STAT_TIMEOUT (default 60 s). An image whose header makes QEMU open
+// IPFS_STAT_TIMEOUT (default 60 s). The size is the larger of what the image
+// stores and the disk it presents (image_format.h SizeMb: a qcow2 cannot
+// understate what it occupies). An image whose header makes QEMU open
 // another file (a qcow2 backing file, a vmdk extent or parent elsewhere,
-// image_format.h) is refused unless IPFS_ALLOW_BACKING_FILE=yes.
+// image_format.h), judged as its detected format and as IMAGE/TEMPLATE/DRIVER
+// and DATASTORE/TEMPLATE/DRIVER, is refused unless IPFS_ALLOW_BACKING_FILE=yes.
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
 #include "common/driver.h"
 #include "common/download.h"
 #include "common/image_format.h"
+#include "common/image_store.h"
 #include "common/ipfs_path.h"
 #include "common/local_path.h"
 #include "common/source.h"
@@ -41,28 +47,33 @@ Result<std::string> ReadLocalHeader(const std::string& path) {
 Result<std::uint64_t> SizeOf(DsContext& ctx, const PathRef& ref) {
   const Config& cfg = ctx.config;
   const bool allow_backing = cfg.GetBool("IPFS_ALLOW_BACKING_FILE");
+  const FormatList formats = DriverFormats(ctx.action);
   switch (ref.kind) {
     case PathRef::Kind::kIpfs:
     case PathRef::Kind::kIpns: {
       ASSIGN_OR_RETURN(ResolvedContent r, ResolveIpfsRef(ctx.ipfs, ref, ctx.log));
       ASSIGN_OR_RETURN(std::string header, ctx.ipfs.CatRange(r.ipfs_path, 0, kHeaderBytes));
-      RETURN_IF_ERROR(CheckSelfContained(header, ref.original, allow_backing));
-      return SizeMb(DetectImage(header), r.size);
+      RETURN_IF_ERROR(CheckSelfContained(header, ref.original, allow_backing, formats));
+      return SizeMb(header, r.size, formats);
     }
     case PathRef::Kind::kLocal: {
       ASSIGN_OR_RETURN(LocalFile f, CheckLocalImagePath(ref.original, cfg.Get("RESTRICTED_DIRS"),
                                                         cfg.Get("SAFE_DIRS"), getenv("HOME") ? getenv("HOME") : ""));
       ASSIGN_OR_RETURN(std::string header, ReadLocalHeader(f.real_path));
-      RETURN_IF_ERROR(CheckSelfContained(header, ref.original, allow_backing));
-      return SizeMb(DetectImage(header), f.size);
+      RETURN_IF_ERROR(CheckSelfContained(header, ref.original, allow_backing, formats));
+      return SizeMb(header, f.size, formats);
     }
     case PathRef::Kind::kUrl: {
       ASSIGN_OR_RETURN(UrlProbe p, ProbeUrl(ref.original, kHeaderBytes, cfg.GetSeconds("IPFS_STAT_TIMEOUT")));
-      RETURN_IF_ERROR(CheckSelfContained(p.header, ref.original, allow_backing));
+      // The checks take a short header for all of the file.
+      if (p.header.size() < kHeaderBytes && p.size && *p.size > p.header.size())
+        return Status::Failed(fmt::format("{} sent {} bytes of the first {} asked for", ref.original,
+                                          p.header.size(), std::min<std::uint64_t>(*p.size, kHeaderBytes)));
+      RETURN_IF_ERROR(CheckSelfContained(p.header, ref.original, allow_backing, formats));
       ImageInfo info = DetectImage(p.header);
       if (!p.size && !info.virtual_size)
         return Status::Failed(fmt::format("{} does not announce its size (no Content-Length)", ref.original));
-      return SizeMb(info, p.size.value_or(0));
+      return SizeMb(p.header, p.size.value_or(0), formats);
     }
   }
   return Status::Invalid("unknown path kind");
