@@ -5,7 +5,8 @@
 // URL. IPFS content is referenced, not copied: it goes into the catalog
 // (catalog.h) and the front-end daemon fetches every block before cp
 // answers. Files and URLs are streamed into the daemon with `add` (no
-// temporary copy). FORMAT is detected from the content (DRIVER overrides);
+// temporary copy); a file is opened once, without following a symlink
+// swapped in after the check (local_path.h). FORMAT is detected from the content (DRIVER overrides);
 // MD5/SHA1 in the image template are verified. An image whose header makes
 // QEMU open another file (qcow2 backing file, vmdk extent or parent
 // elsewhere: image_format.h) is refused before it is registered, unless
@@ -14,9 +15,6 @@
 // ipns://<name> and every deployment resolves it again (such an image is not
 // kept by the catalog and cannot be made persistent).
 // On any failure nothing stays registered and one stderr line says why.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "common/catalog.h"
@@ -83,27 +81,17 @@ Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, 
 
 Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
   const Config& cfg = ctx.config;
-  ASSIGN_OR_RETURN(LocalFile f, CheckLocalImagePath(ref.original, cfg.Get("RESTRICTED_DIRS"), cfg.Get("SAFE_DIRS"),
-                                                    getenv("HOME") ? getenv("HOME") : ""));
-  int fd = ::open(f.real_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Io(fmt::format("cannot open '{}'", ref.original));
-  {
-    // Refuse an unsafe image before importing all of it (FromImport checks again what was imported).
-    std::string header(kHeaderBytes, '\0');
-    ssize_t n = ::pread(fd, header.data(), header.size(), 0);
-    header.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-    Status safe = CheckSelfContained(header, ref.original, cfg.GetBool("IPFS_ALLOW_BACKING_FILE"));
-    if (!safe.ok()) {
-      ::close(fd);
-      return safe;
-    }
-  }
-  ctx.log.Info(fmt::format("importing {} ({}) into IPFS", ref.original, HumanBytes(f.size)));
-  auto imported = Import(ctx.ipfs, f.real_path.substr(f.real_path.rfind('/') + 1), FileSource(fd), f.size, ctx.log);
-  ::close(fd);
-  if (imported.ok() && imported->bytes != f.size)
+  // Opened once (local_path.h): the header and the content come from this descriptor.
+  ASSIGN_OR_RETURN(LocalFile f, OpenLocalImage(ref.original, LocalPathPolicyFor(cfg)));
+  // Refuse an unsafe image before importing all of it (FromImport checks again what was imported).
+  ASSIGN_OR_RETURN(std::string header, f.ReadAt(0, kHeaderBytes));
+  RETURN_IF_ERROR(CheckSelfContained(header, ref.original, cfg.GetBool("IPFS_ALLOW_BACKING_FILE")));
+  ctx.log.Info(fmt::format("importing {} ({}) into IPFS", ref.original, HumanBytes(f.size())));
+  auto imported = Import(ctx.ipfs, f.real_path().substr(f.real_path().rfind('/') + 1), FileSource(f.fd()), f.size(),
+                         ctx.log);
+  if (imported.ok() && imported->bytes != f.size())
     return Status::Io(fmt::format("'{}' changed while it was imported ({} bytes read, {} expected)", ref.original,
-                                  imported->bytes, f.size));
+                                  imported->bytes, f.size()));
   return FromImport(ctx, imported, ref.original, catalog, entry);
 }
 

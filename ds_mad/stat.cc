@@ -8,9 +8,6 @@
 // IPFS_STAT_TIMEOUT (default 60 s). An image whose header makes QEMU open
 // another file (a qcow2 backing file, a vmdk extent or parent elsewhere,
 // image_format.h) is refused unless IPFS_ALLOW_BACKING_FILE=yes.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "common/driver.h"
@@ -22,21 +19,6 @@
 
 namespace oneipfs {
 namespace {
-
-Result<std::string> ReadLocalHeader(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Io(fmt::format("cannot open '{}'", path));
-  std::string buf(kHeaderBytes, '\0');
-  size_t got = 0;
-  while (got < buf.size()) {
-    ssize_t n = ::read(fd, buf.data() + got, buf.size() - got);
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  buf.resize(got);
-  return buf;
-}
 
 Result<std::uint64_t> SizeOf(DsContext& ctx, const PathRef& ref) {
   const Config& cfg = ctx.config;
@@ -50,11 +32,11 @@ Result<std::uint64_t> SizeOf(DsContext& ctx, const PathRef& ref) {
       return SizeMb(DetectImage(header), r.size);
     }
     case PathRef::Kind::kLocal: {
-      ASSIGN_OR_RETURN(LocalFile f, CheckLocalImagePath(ref.original, cfg.Get("RESTRICTED_DIRS"),
-                                                        cfg.Get("SAFE_DIRS"), getenv("HOME") ? getenv("HOME") : ""));
-      ASSIGN_OR_RETURN(std::string header, ReadLocalHeader(f.real_path));
+      // Opened once (local_path.h): size and header from this descriptor.
+      ASSIGN_OR_RETURN(LocalFile f, OpenLocalImage(ref.original, LocalPathPolicyFor(cfg)));
+      ASSIGN_OR_RETURN(std::string header, f.ReadAt(0, kHeaderBytes));
       RETURN_IF_ERROR(CheckSelfContained(header, ref.original, allow_backing));
-      return SizeMb(DetectImage(header), f.size);
+      return SizeMb(DetectImage(header), f.size());
     }
     case PathRef::Kind::kUrl: {
       ASSIGN_OR_RETURN(UrlProbe p, ProbeUrl(ref.original, kHeaderBytes, cfg.GetSeconds("IPFS_STAT_TIMEOUT")));
