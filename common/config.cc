@@ -43,6 +43,7 @@ const std::vector<std::pair<std::string, std::string>>& Config::Defaults() {
       {"IPFS_CATALOG", "/one-ipfs"},
       {"IPFS_IPNS_FOLLOW", "no"},
       {"IPFS_ALLOW_BACKING_FILE", "no"},
+      {"IPFS_IMPORT_MAX_MB", ""},
       {"IPFS_MFS_LOCK", ""},
       // OpenNebula
       {"ONE_VERSION", ""},

@@ -5,8 +5,10 @@
 // URL. IPFS content is referenced, not copied: it goes into the catalog
 // (catalog.h) and the front-end daemon fetches every block before cp
 // answers. Files and URLs are streamed into the daemon with `add` (no
-// temporary copy); a file is opened once, without following a symlink
-// swapped in after the check (local_path.h). FORMAT is detected from the content (DRIVER overrides);
+// temporary copy), at most IPFS_IMPORT_MAX_MB (default: the datastore's
+// FREE_MB; importer.h ImportLimit); a URL redirects to http(s) only; a
+// file is opened once, without following a symlink swapped in after the
+// check (local_path.h). FORMAT is detected from the content (DRIVER overrides);
 // MD5/SHA1 in the image template are verified. An image whose header makes
 // QEMU open another file (qcow2 backing file, vmdk extent or parent
 // elsewhere: image_format.h) is refused before it is registered, unless
@@ -83,12 +85,15 @@ Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalo
   const Config& cfg = ctx.config;
   // Opened once (local_path.h): the header and the content come from this descriptor.
   ASSIGN_OR_RETURN(LocalFile f, OpenLocalImage(ref.original, LocalPathPolicyFor(cfg)));
+  ASSIGN_OR_RETURN(ImportLimit limit, ImportLimitFor(cfg, ctx.action.datastore, ctx.log));
+  std::string what = fmt::format("'{}'", ref.original);
+  if (limit.bytes && f.size() > *limit.bytes) return limit.Exceeded(what, f.size());
   // Refuse an unsafe image before importing all of it (FromImport checks again what was imported).
   ASSIGN_OR_RETURN(std::string header, f.ReadAt(0, kHeaderBytes));
   RETURN_IF_ERROR(CheckSelfContained(header, ref.original, cfg.GetBool("IPFS_ALLOW_BACKING_FILE")));
   ctx.log.Info(fmt::format("importing {} ({}) into IPFS", ref.original, HumanBytes(f.size())));
   auto imported = Import(ctx.ipfs, f.real_path().substr(f.real_path().rfind('/') + 1), FileSource(f.fd()), f.size(),
-                         ctx.log);
+                         ctx.log, limit, what);
   if (imported.ok() && imported->bytes != f.size())
     return Status::Io(fmt::format("'{}' changed while it was imported ({} bytes read, {} expected)", ref.original,
                                   imported->bytes, f.size()));
@@ -96,8 +101,9 @@ Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalo
 }
 
 Result<Registered> FromUrl(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
+  ASSIGN_OR_RETURN(ImportLimit limit, ImportLimitFor(ctx.config, ctx.action.datastore, ctx.log));
   ctx.log.Info(fmt::format("downloading {} into IPFS", ref.original));
-  auto imported = ImportUrl(ctx.ipfs, ref.original, ctx.config.GetSeconds("IPFS_TIMEOUT"), ctx.log);
+  auto imported = ImportUrl(ctx.ipfs, ref.original, ctx.config.GetSeconds("IPFS_TIMEOUT"), ctx.log, limit);
   return FromImport(ctx, imported, ref.original, catalog, entry);
 }
 
