@@ -105,6 +105,7 @@ bool PathIsUnder(std::string_view path, std::string_view dir) {
 }
 
 Result<int> OpenNoSymlinks(const std::string& path, NoFollowOpen how) {
+  if (path.empty() || path[0] != '/') return Status::Invalid(fmt::format("'{}' is not an absolute path", path));
   int fd = OpenNoSymlinksRaw(path, how);
   if (fd < 0) return OpenError(errno, path);
   return fd;
@@ -163,7 +164,6 @@ std::vector<std::string> AlwaysRestricted(const LocalPathPolicy& p) {
     out.push_back(p.one_location + "/etc");
   }
   if (!p.home.empty()) out.push_back(p.home);
-  for (const auto& f : p.restricted_files) out.push_back(f);
   return out;
 }
 
@@ -176,6 +176,10 @@ Result<LocalFile> OpenLocalImage(std::string_view path, const LocalPathPolicy& p
   }
   std::string real = buf;
 
+  // The driver's own settings (IPFS_API_AUTH) are never an image, whatever SAFE_DIRS says.
+  for (const auto& f : policy.restricted_files)
+    if (PathIsUnder(real, Normalise(f)))
+      return Status::Invalid(fmt::format("'{}' is the drivers' own configuration ({}), never an image", p, f));
   bool safe = false;
   for (const auto& d : SplitWords(policy.safe_dirs))
     if (PathIsUnder(real, Normalise(d))) safe = true;

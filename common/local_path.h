@@ -7,9 +7,10 @@
 //  - else refused when it lies under one of RESTRICTED_DIRS or of the
 //    always-restricted places: /var/lib/one and /etc/one; with ONE_LOCATION
 //    set (a self-contained install) $ONE_LOCATION/var and $ONE_LOCATION/etc,
-//    libfs.sh's VAR_LOCATION and ETC_LOCATION; the driver user's $HOME; and
-//    the ipfs.conf the action read (it may hold IPFS_API_AUTH), wherever it is;
+//    libfs.sh's VAR_LOCATION and ETC_LOCATION; and the driver user's $HOME;
 //  - else allowed.
+// The ipfs.conf the action read (it may hold IPFS_API_AUTH) is refused
+// wherever it is, SAFE_DIRS or not (LocalPathPolicy::restricted_files).
 // Lists are space separated; a directory matches by whole path components
 // (/var/tmpx is not under /var/tmp).
 //
@@ -52,7 +53,7 @@ struct LocalPathPolicy {
   std::string safe_dirs;        // SAFE_DIRS
   std::string home;             // the driver user's $HOME ("" = none)
   std::string one_location;     // $ONE_LOCATION ("" = a system-wide install)
-  std::vector<std::string> restricted_files;  // e.g. the ipfs.conf in use
+  std::vector<std::string> restricted_files;  // refused even under SAFE_DIRS: the ipfs.conf in use
   // Test seam: runs after the path was judged, before it is opened.
   std::function<void()> before_open;
 };
@@ -61,7 +62,8 @@ struct LocalPathPolicy {
 // the environment, and the ipfs.conf path actions read (DefaultConfPath).
 LocalPathPolicy LocalPathPolicyFor(const Config& config);
 
-// The always-restricted places of `policy`, in the order they are checked.
+// The always-restricted directories of `policy` (SAFE_DIRS can open them), in
+// the order they are checked.
 std::vector<std::string> AlwaysRestricted(const LocalPathPolicy& policy);
 
 // An open, checked, regular file (move-only; closes its descriptor).

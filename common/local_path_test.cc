@@ -119,12 +119,17 @@ TEST_CASE("local_path: with ONE_LOCATION set, $ONE_LOCATION/etc and /var are res
   CHECK(OpenLocalImage(conf, Policy("", one + "/etc", "", one)).ok());
 }
 
-TEST_CASE("local_path: the ipfs.conf in use is restricted wherever it is") {
+TEST_CASE("local_path: the ipfs.conf in use is refused wherever it is, even under SAFE_DIRS") {
   Scratch s;
   std::string conf = s.Put("conf/ipfs.conf", "IPFS_API_AUTH = \"Bearer secret\"");
   std::string other = s.Put("conf/other.img", "x");
   LocalPathPolicy p = Policy("", "");
   p.restricted_files = {conf};
+  auto no = OpenLocalImage(conf, p);
+  REQUIRE_FALSE(no.ok());
+  CHECK(no.status().message().find("configuration") != std::string::npos);
+  CHECK(OpenLocalImage(other, p).ok());
+  p.safe_dirs = s.Path("conf");  // SAFE_DIRS does not open it
   CHECK_FALSE(OpenLocalImage(conf, p).ok());
   CHECK(OpenLocalImage(other, p).ok());
 }
