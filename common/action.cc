@@ -128,6 +128,7 @@ Result<DsAction> ParseDsDocument(std::string_view xml) {
   d.tm_mad = Text(ds, "TM_MAD");
   d.base_path = Text(ds, "BASE_PATH");
   d.type = Text(ds, "TYPE");
+  d.free_mb = Text(ds, "FREE_MB");
   d.tmpl = Children(ds->FirstChildElement("TEMPLATE"));
   return a;
 }

@@ -46,6 +46,7 @@ struct DatastoreDoc {
   std::string tm_mad;
   std::string base_path;
   std::string type;  // 0 IMAGE_DS, 1 SYSTEM_DS, 2 FILE_DS, 3 BACKUP_DS
+  std::string free_mb;  // FREE_MB as oned last saw it from monitor ("" when absent)
   std::map<std::string, std::string> tmpl;  // DATASTORE/TEMPLATE children
 };
 

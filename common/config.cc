@@ -41,6 +41,7 @@ const std::vector<Config::KeySpec>& Config::Keys() {
       {"IPFS_CATALOG", "/one-ipfs", kDatastore},
       {"IPFS_IPNS_FOLLOW", "no", kDatastore},
       {"IPFS_ALLOW_BACKING_FILE", "no", kOperator},
+      {"IPFS_IMPORT_MAX_MB", "", kOperator},
       {"IPFS_MFS_LOCK", "", kOperator},
       // OpenNebula
       {"ONE_VERSION", "", kOperator},

@@ -130,7 +130,7 @@ TEST_CASE("config: every key that chooses a command, file, URI or secret is oper
   for (const char* k : {"IPFS_SSH", "IPFS_SSH_OPTS", "IPFS_SSH_CONTROL_PERSIST", "IPFS_SSH_CONTROL_DIR",
                         "IPFS_REMOTE_DIR", "IPFS_LIBVIRT_URI", "IPFS_TMPDIR", "IPFS_MFS_LOCK", "IPFS_HOST_MFS_LOCK",
                         "IPFS_REPO_PATH", "IPFS_API_AUTH", "IPFS_API_ALLOW", "IPFS_HOST_API",
-                        "IPFS_ALLOW_BACKING_FILE", "ONE_VERSION", "IPFS_TM_DATASTORE"})
+                        "IPFS_ALLOW_BACKING_FILE", "ONE_VERSION", "IPFS_TM_DATASTORE", "IPFS_IMPORT_MAX_MB"})
     CHECK_MESSAGE(Config::IsOperatorOnly(k), k);
   for (const char* k : {"IPFS_API", "IPFS_CATALOG", "SAFE_DIRS", "RESTRICTED_DIRS", "IPFS_TIMEOUT", "DRIVER"})
     CHECK_FALSE_MESSAGE(Config::IsOperatorOnly(k), k);

@@ -535,26 +535,22 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
                      : "check the host daemon's log");
     return;
   }
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(status->out);
-    r.Pass(host, "IPFS daemon", fmt::format("version {}, peer {}", j.at("daemon").get<std::string>(),
-                                            j.at("peer").get<std::string>()));
-  } catch (const std::exception& e) {
-    r.Fail(host, "IPFS daemon", fmt::format("unreadable probe reply: {}", e.what()), sync_fix);
+  auto j = ParseHelperProbe(status->out, ProbeReply::kStatus);
+  if (!j.ok()) {
+    r.Fail(host, "IPFS daemon", j.status().message(), sync_fix);
     return;
   }
+  r.Pass(host, "IPFS daemon", fmt::format("version {}, peer {}", j->daemon, j->peer));
   if (!peers.ok()) {
     r.Fail(host, "peering", peers.status().message(), "the front-end daemon must answer `id`");
-  } else if (j.value("connected", nlohmann::json::array()).empty()) {
-    auto errors = j.value("connect_errors", nlohmann::json::array());
+  } else if (j->connected.empty()) {
     r.Fail(host, "peering",
            fmt::format("cannot connect to the front end: {}",
-                       errors.empty() ? std::string("no address") : errors.front().get<std::string>()),
+                       j->connect_errors.empty() ? std::string("no address") : j->connect_errors.front()),
            "the host must reach the front end's swarm port (4001/tcp by default); set IPFS_FRONTEND_SWARM to "
            "multiaddrs hosts can reach");
   } else {
-    r.Pass(host, "peering", fmt::format("connected to {}", j["connected"].front().get<std::string>()));
+    r.Pass(host, "peering", fmt::format("connected to {}", j->connected.front()));
   }
 
   if (!probe) return;
@@ -566,19 +562,16 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
     r.Fail(host, "round trip", !trip.ok() ? trip.status().message() : LastLine(trip->err), fix);
     return;
   }
-  try {
-    auto t = nlohmann::json::parse(trip->out);
-    auto bytes = t.at("bytes").get<std::uint64_t>();
-    auto sha1 = t.at("sha1").get<std::string>();
-    if (bytes == probe->bytes && sha1 == probe->sha1)
-      r.Pass(host, "round trip", fmt::format("/ipfs/{} ({}) read back intact in {:.1f} s", probe->cid,
-                                             HumanBytes(bytes), secs));
-    else
-      r.Fail(host, "round trip", fmt::format("/ipfs/{} read back as {} bytes sha1 {}, expected {} bytes sha1 {}",
-                                             probe->cid, bytes, sha1, probe->bytes, probe->sha1),
-             fix);
-  } catch (const std::exception& e) {
-    r.Fail(host, "round trip", fmt::format("unreadable probe reply: {}", e.what()), fix);
+  auto read = ParseHelperProbe(trip->out, ProbeReply::kRead);
+  if (!read.ok()) {
+    r.Fail(host, "round trip", read.status().message(), fix);
+  } else if (read->bytes == probe->bytes && read->sha1 == probe->sha1) {
+    r.Pass(host, "round trip",
+           fmt::format("/ipfs/{} ({}) read back intact in {:.1f} s", probe->cid, HumanBytes(read->bytes), secs));
+  } else {
+    r.Fail(host, "round trip", fmt::format("/ipfs/{} read back as {} bytes sha1 {}, expected {} bytes sha1 {}",
+                                           probe->cid, read->bytes, read->sha1, probe->bytes, probe->sha1),
+           fix);
   }
 }
 
@@ -591,16 +584,11 @@ void CheckHostPeering(TmContext& ctx, const std::vector<std::string>& hosts, Rep
   for (const auto& host : hosts) {
     auto probe = RunHelper(ctx, host, {"probe", "-"}, 90);
     if (!probe.ok() || probe->exit_code != 0) continue;
-    auto j = nlohmann::json::parse(probe->out, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("peer") || !j["peer"].is_string()) continue;
+    auto j = ParseHelperProbe(probe->out, ProbeReply::kStatus);
+    if (!j.ok()) continue;  // CheckHost reports it
     Peer p{host, {}};
-    std::string id = j["peer"].get<std::string>();
-    if (j.contains("addresses") && j["addresses"].is_array())
-      for (const auto& a : j["addresses"])
-        if (a.is_string()) {
-          std::string addr = a.get<std::string>();
-          p.addresses.push_back(addr.find("/p2p/") == std::string::npos ? addr + "/p2p/" + id : addr);
-        }
+    for (const auto& addr : j->addresses)
+      p.addresses.push_back(addr.find("/p2p/") == std::string::npos ? addr + "/p2p/" + j->peer : addr);
     peers.push_back(std::move(p));
   }
   if (peers.size() < 2) return;
@@ -620,26 +608,68 @@ void CheckHostPeering(TmContext& ctx, const std::vector<std::string>& hosts, Rep
     std::vector<std::string> args = {"probe", "-"};
     args.insert(args.end(), b.addresses.begin(), b.addresses.end());
     auto probe = RunHelper(ctx, a.host, args, 90);
-    nlohmann::json j;
-    if (probe.ok() && probe->exit_code == 0) j = nlohmann::json::parse(probe->out, nullptr, false);
-    if (!probe.ok() || probe->exit_code != 0 || j.is_discarded() || !j.is_object()) {
+    if (!probe.ok() || probe->exit_code != 0) {
       r.Fail(a.host, "host peering",
              fmt::format("cannot ask its daemon to connect to {}: {}", b.host,
                          !probe.ok() ? probe.status().message() : LastLine(probe->err)),
              fix);
       continue;
     }
-    auto connected = j.value("connected", nlohmann::json::array());
-    if (!connected.empty()) {
-      r.Pass(a.host, "host peering", fmt::format("its daemon connects to {} at {}", b.host,
-                                                 connected.front().get<std::string>()));
+    auto j = ParseHelperProbe(probe->out, ProbeReply::kStatus);
+    if (!j.ok()) {
+      r.Fail(a.host, "host peering", fmt::format("cannot ask its daemon to connect to {}: {}", b.host,
+                                                 j.status().message()),
+             fix);
+    } else if (!j->connected.empty()) {
+      r.Pass(a.host, "host peering", fmt::format("its daemon connects to {} at {}", b.host, j->connected.front()));
     } else {
-      auto errors = j.value("connect_errors", nlohmann::json::array());
       r.Fail(a.host, "host peering",
              fmt::format("its daemon cannot connect to {}: {}", b.host,
-                         errors.empty() ? std::string("no address") : errors.front().get<std::string>()),
+                         j->connect_errors.empty() ? std::string("no address") : j->connect_errors.front()),
              fix);
     }
+  }
+}
+
+Result<HelperProbe> ParseHelperProbe(std::string_view reply, ProbeReply kind) {
+  auto bad = [](std::string_view why) { return Status::Invalid(fmt::format("unreadable probe reply: {}", why)); };
+  try {
+    auto j = nlohmann::json::parse(reply, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return bad("not JSON");
+    if (!j.is_object()) return bad("not a JSON object");
+    HelperProbe out;
+    auto text = [&](const char* key, std::string& to, bool required) -> Status {
+      auto it = j.find(key);
+      if (it == j.end()) return required ? bad(fmt::format("no \"{}\"", key)) : Status::Ok();
+      if (!it->is_string()) return bad(fmt::format("\"{}\" is not a string", key));
+      to = it->get_ref<const std::string&>();
+      return Status::Ok();
+    };
+    auto texts = [&](const char* key, std::vector<std::string>& to) -> Status {
+      auto it = j.find(key);
+      if (it == j.end()) return Status::Ok();
+      if (!it->is_array()) return bad(fmt::format("\"{}\" is not a list", key));
+      for (const auto& v : *it) {
+        if (!v.is_string()) return bad(fmt::format("\"{}\" holds something other than text", key));
+        to.push_back(v.get_ref<const std::string&>());
+      }
+      return Status::Ok();
+    };
+    const bool status = kind == ProbeReply::kStatus;
+    RETURN_IF_ERROR(text("daemon", out.daemon, status));
+    RETURN_IF_ERROR(text("peer", out.peer, status));
+    RETURN_IF_ERROR(texts("addresses", out.addresses));
+    RETURN_IF_ERROR(texts("connected", out.connected));
+    RETURN_IF_ERROR(texts("connect_errors", out.connect_errors));
+    if (kind == ProbeReply::kRead) {
+      auto it = j.find("bytes");
+      if (it == j.end() || !it->is_number_unsigned()) return bad("\"bytes\" is not a byte count");
+      out.bytes = it->get<std::uint64_t>();
+      RETURN_IF_ERROR(text("sha1", out.sha1, true));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return bad(e.what());
   }
 }
 

@@ -8,9 +8,11 @@
 //
 // Nothing here writes on a host: the round trip reads a small random block
 // the front end added (unpinned, so the front end's GC reclaims it) into the
-// host helper's memory (one-ipfs-host probe).
+// host helper's memory (one-ipfs-host probe). The helper's replies are
+// parsed without exceptions (ParseHelperProbe): a malformed one is a FAIL row.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -126,6 +128,21 @@ struct ProbeBlock {
   std::string sha1;
 };
 Result<ProbeBlock> AddProbeBlock(IpfsClient& ipfs);
+
+// A reply of the host helper's `probe` (one-ipfs-host probe), checked field
+// by field; never throws. kStatus (`probe - ...`): `daemon` and `peer` must
+// be strings; kRead (`probe <cid>`): `bytes` a non-negative integer and
+// `sha1` a string. In both, `addresses`, `connected` and `connect_errors`,
+// when present, must be arrays of strings. Anything else (not JSON, not an
+// object, a field of another type) is Invalid "unreadable probe reply: ...".
+struct HelperProbe {
+  std::string daemon, peer;
+  std::vector<std::string> addresses, connected, connect_errors;
+  std::uint64_t bytes = 0;
+  std::string sha1;
+};
+enum class ProbeReply { kStatus, kRead };
+Result<HelperProbe> ParseHelperProbe(std::string_view reply, ProbeReply kind);
 
 // ssh reachable (a WARN when one command takes longer than kSlowSshSeconds),
 // helper present with our version, host daemon running, peering to the front

@@ -5,10 +5,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <memory>
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include "common/canned_http_test.h"
 #include "common/doctor.h"
+#include "common/one_cli.h"
 
 using namespace oneipfs;
 
@@ -288,5 +293,127 @@ TEST_CASE("doctor: the catalog row from one-ipfs-fsck's findings") {
     CheckCatalogFsck(Result<FsckReport>(Status::Unavailable("connection refused")), r);
     CHECK(r.rows()[0].outcome == Outcome::kWarn);
     CHECK(r.rows()[0].detail.find("connection refused") != std::string::npos);
+  }
+}
+
+namespace {
+
+// A host whose ssh and helper answer, with the probe replies a test sets:
+// `listing` for `probe -` alone (CheckHostPeering's first round), `status`
+// for `probe - <addresses>`, `trip` for `probe <cid>`.
+class HelperReplies : public RemoteRunner {
+ public:
+  std::string listing = R"({"daemon":"0.29.0","peer":"12D3KooWh","addresses":["/ip4/10.0.0.2/tcp/4001"]})";
+  std::string status, trip;
+  Result<RemoteResult> Run(const std::string&, const RemoteCommand& cmd) override {
+    RemoteResult r;
+    const auto& a = cmd.argv;
+    if (a.size() == 1 && a[0] == "true") return r;
+    if (a.back() == "version") {
+      r.out = ONEIPFS_VERSION "\n";
+      return r;
+    }
+    auto probe = std::find(a.begin(), a.end(), "probe");
+    REQUIRE(probe != a.end());
+    REQUIRE(probe + 1 != a.end());
+    r.out = *(probe + 1) != "-" ? trip : probe + 2 == a.end() ? listing : status;
+    return r;
+  }
+};
+
+struct HostCheck {
+  Config config;
+  HelperReplies host;
+  std::unique_ptr<IpfsClient> ipfs;
+  Log log{"one-ipfs-doctor"};
+  OneCli one{MakeLocalRunner()};
+  HostCheck() {
+    config.Set("IPFS_FRONTEND_SWARM", "/ip4/10.0.0.9/tcp/4001/p2p/12D3KooWfe", "environment");  // no `id` call
+    ipfs = std::make_unique<IpfsClient>(std::make_unique<testing::CannedTransport>(std::deque<HttpResponse>{}),
+                                        IpfsOptions{});
+  }
+  TmContext Ctx() { return TmContext{{}, "", config, *ipfs, host, log, one}; }
+};
+
+const CheckRow* RowOf(const Report& r, std::string_view check) {
+  for (const auto& row : r.rows())
+    if (row.check == check) return &row;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("doctor: malformed replies of the host helper are FAIL rows, never an exception") {
+  const std::string good_status =
+      R"({"daemon":"0.29.0","peer":"12D3KooWh","addresses":[],"connected":["/ip4/10.0.0.9/tcp/4001"],"connect_errors":[]})";
+  SUBCASE("probe - (daemon and peering)") {
+    for (const char* bad : {"", "not json", "[1,2]", "\"text\"", "null", R"({"daemon":1,"peer":"p"})",
+                            R"({"daemon":"0.29.0"})", R"({"daemon":"0.29.0","peer":"p","connected":5})",
+                            R"({"daemon":"0.29.0","peer":"p","connected":[7]})",
+                            R"({"daemon":"0.29.0","peer":"p","connected":{"a":"b"}})",
+                            R"({"daemon":"0.29.0","peer":"p","connected":[],"connect_errors":[{"e":1}]})",
+                            R"({"daemon":"0.29.0","peer":"p","connected":[],"connect_errors":5})",
+                            R"({"daemon":"0.29.0","peer":"p","addresses":[null]})"}) {
+      CAPTURE(bad);
+      HostCheck h;
+      h.host.status = bad;
+      TmContext ctx = h.Ctx();
+      Report r;
+      CHECK_NOTHROW(CheckHost(ctx, "node1", nullptr, r));
+      const CheckRow* daemon = RowOf(r, "IPFS daemon");
+      REQUIRE(daemon);
+      CHECK(daemon->outcome == Outcome::kFail);
+      CHECK(daemon->detail.find("unreadable") != std::string::npos);
+      CHECK(r.failed());
+    }
+  }
+  SUBCASE("probe <cid> (round trip)") {
+    ProbeBlock block{"bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", 65536, "abc"};
+    for (const char* bad : {"", "{}", "[]", R"({"bytes":"65536","sha1":"abc"})", R"({"bytes":65536})",
+                            R"({"bytes":-1,"sha1":"abc"})", R"({"bytes":1.5,"sha1":"abc"})",
+                            R"({"bytes":65536,"sha1":7})"}) {
+      CAPTURE(bad);
+      HostCheck h;
+      h.host.status = good_status;
+      h.host.trip = bad;
+      TmContext ctx = h.Ctx();
+      Report r;
+      CHECK_NOTHROW(CheckHost(ctx, "node1", &block, r));
+      const CheckRow* trip = RowOf(r, "round trip");
+      REQUIRE(trip);
+      CHECK(trip->outcome == Outcome::kFail);
+      CHECK(trip->detail.find("unreadable") != std::string::npos);
+    }
+    HostCheck h;  // the well-formed reply still passes
+    h.host.status = good_status;
+    h.host.trip = R"({"bytes":65536,"sha1":"abc"})";
+    TmContext ctx = h.Ctx();
+    Report r;
+    CheckHost(ctx, "node1", &block, r);
+    REQUIRE(RowOf(r, "round trip"));
+    CHECK(RowOf(r, "round trip")->outcome == Outcome::kPass);
+    CHECK_FALSE(r.failed());
+  }
+  SUBCASE("host peering") {
+    for (const char* bad : {"not json", R"({"daemon":"0.29.0","peer":"p","connected":5})",
+                            R"({"daemon":"0.29.0","peer":"p","connected":[7]})",
+                            R"({"daemon":"0.29.0","peer":"p","connected":[],"connect_errors":[{"e":1}]})"}) {
+      CAPTURE(bad);
+      HostCheck h;
+      h.host.status = bad;
+      TmContext ctx = h.Ctx();
+      Report r;
+      CHECK_NOTHROW(CheckHostPeering(ctx, {"node1", "node2"}, r));
+      const CheckRow* peering = RowOf(r, "host peering");
+      REQUIRE(peering);
+      CHECK(peering->outcome == Outcome::kFail);
+    }
+    // A listing whose addresses are not strings: that host is skipped or failed, never a throw.
+    HostCheck h;
+    h.host.listing = R"({"daemon":"0.29.0","peer":"p","addresses":[1,{"x":2}]})";
+    h.host.status = good_status;
+    TmContext ctx = h.Ctx();
+    Report r;
+    CHECK_NOTHROW(CheckHostPeering(ctx, {"node1", "node2"}, r));
   }
 }

@@ -48,8 +48,15 @@ CURL* NewGet(std::string_view url, char* errbuf) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "one-ipfs/" ONEIPFS_VERSION);
+  // Only http(s), for the URL and for every redirect (a redirect to file://,
+  // ftp://, scp://... would read what the front end can reach).
+#if LIBCURL_VERSION_NUM >= 0x075500  // 7.85: the _STR forms (Debian 12 has 7.88)
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
   return c;
 }
 
@@ -58,6 +65,9 @@ Status CurlFailure(std::string_view url, CURLcode rc, const char* errbuf) {
   if (rc == CURLE_OPERATION_TIMEDOUT) return Status::Timeout(fmt::format("downloading {} timed out ({})", url, why));
   if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
     return Status::Unavailable(fmt::format("cannot reach {} ({})", url, why));
+  // The URL itself is http(s) (ClassifyPath): what is refused is where it redirects.
+  if (rc == CURLE_UNSUPPORTED_PROTOCOL)
+    return Status::Invalid(fmt::format("{} redirects to a URL that is not http(s), which is not followed ({})", url, why));
   return Status::Io(fmt::format("downloading {} failed ({})", url, why));
 }
 

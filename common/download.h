@@ -3,7 +3,9 @@
 // ProbeUrl finds the size and the first bytes of a URL without downloading
 // it (HEAD for Content-Length, then a ranged GET of the header; a server that
 // ignores ranges is cut off after the header bytes). DownloadUrl streams the
-// whole body to a sink; it follows redirects, treats HTTP >= 400 as a failure
+// whole body to a sink; it follows redirects (to http and https only: any
+// other scheme is Invalid "... redirects to a URL that is not http(s) ..."),
+// treats HTTP >= 400 as a failure
 // naming the status, aborts when the transfer stalls for `stall` seconds, and
 // fails ("... ended after X of Y bytes") when the body is shorter than the
 // announced Content-Length. Nothing is written to disk here.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -20,6 +21,21 @@ namespace {
 using Kind = FsckFinding::Kind;
 
 bool DefaultPidAlive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+// Whose a catalog entry is, by a listing of oned (fsck.h, kOrphan).
+enum class Owner { kImage, kMaybeNewer, kUnknownAge, kNone };
+Owner Judge(const std::string& dir, const OnedImages& oned) {
+  if (oned.entries.count(dir)) return Owner::kImage;
+  std::string_view name = std::string_view(dir).substr(dir.rfind('/') + 1);
+  std::size_t dash = name.find('-');
+  if (dash == std::string_view::npos) return Owner::kUnknownAge;
+  auto id = ParseCount(name.substr(0, dash));
+  auto regtime = ParseCount(name.substr(dash + 1), std::numeric_limits<std::int64_t>::max());
+  if (!id || !regtime) return Owner::kUnknownAge;
+  if (oned.images.count(std::string(name))) return Owner::kImage;
+  if (static_cast<std::int64_t>(*regtime) > oned.listed_at - kOrphanSlack) return Owner::kMaybeNewer;
+  return Owner::kNone;
+}
 
 class Checker {
  public:
@@ -51,11 +67,24 @@ class Checker {
 
   void Entry(const std::string& dir) {
     ++r_.entries;
-    CatalogEntry e{dir};
-    if (o_.oned_entries && !o_.oned_entries->count(dir)) {
-      auto& f = Add(Kind::kOrphan, dir, "no image in oned has this entry as its SOURCE");
-      if (o_.repair) Apply(f, ipfs_.FilesRm(dir, true));
-      return;
+    if (o_.oned) {
+      switch (Judge(dir, *o_.oned)) {
+        case Owner::kImage: break;
+        case Owner::kMaybeNewer:
+          r_.notes.push_back(fmt::format("{}: registered around or after oned's images were listed; judged next run",
+                                         dir));
+          break;
+        case Owner::kUnknownAge: {
+          auto& f = Add(Kind::kOrphan, dir,
+                        "no image in oned has this entry as its SOURCE, and its name is not <image id>-<regtime>");
+          if (o_.repair) f.repair_error = "left for the operator (its name tells no registration time)";
+          return;
+        }
+        case Owner::kNone:
+          Add(Kind::kOrphan, dir, "no image in oned has this entry as its SOURCE, nor its id and registration time");
+          if (o_.repair) orphans_.push_back(r_.findings.size() - 1);
+          return;
+      }
     }
     auto listed = ipfs_.FilesLs(dir);
     if (!listed.ok()) {
@@ -111,13 +140,43 @@ class Checker {
       Apply(f, hold->Release());
       return;
     }
-    if (droppable) {
+    // Only the daemon's definite "not found" drops a history version: a
+    // timeout may be a peer that holds it and is away for now.
+    if (droppable && hold.status().code() == Status::Code::kNotFound) {
       Apply(f, ipfs_.FilesRm(path, false));
-      if (f.repaired) f.detail += " (could not be fetched; this history version was dropped)";
+      if (f.repaired) f.detail += " (the daemon cannot find it; this history version was dropped)";
       return;
     }
     f.repair_error = "could not be fetched: " + hold.status().message() +
-                     " (the image's current content: restore it, or delete the image)";
+                     (droppable ? " (kept: only the daemon's \"not found\" drops a history version; run fsck again "
+                                  "when the peers that hold it are back)"
+                                : " (the image's current content: restore it, or delete the image)");
+  }
+
+  // Orphans found in the walk, removed only if a listing of oned asked for
+  // now still finds no image for them.
+  void RemoveOrphans() {
+    if (orphans_.empty()) return;
+    Result<OnedImages> again = o_.relist_oned ? o_.relist_oned()
+                                              : Result<OnedImages>(Status::Failed("no way to ask oned again"));
+    std::vector<std::size_t> taken;
+    for (std::size_t i : orphans_) {
+      FsckFinding& f = r_.findings[i];
+      if (!again.ok()) {
+        f.repair_error = "not removed: oned's images could not be listed again just before: " + again.status().message();
+        continue;
+      }
+      if (Judge(f.subject, *again) != Owner::kNone) {
+        r_.notes.push_back(fmt::format("{}: an image has it now (oned listed again before the removal); kept",
+                                       f.subject));
+        taken.push_back(i);
+        continue;
+      }
+      Apply(f, ipfs_.FilesRm(f.subject, true));
+    }
+    for (auto it = taken.rbegin(); it != taken.rend(); ++it)
+      r_.findings.erase(r_.findings.begin() + static_cast<std::ptrdiff_t>(*it));
+    orphans_.clear();
   }
 
   // Recursive and direct pins: a hold is direct until its content is
@@ -172,6 +231,7 @@ class Checker {
   const Log& log_;
   FsckReport& r_;
   std::map<std::string, Status> local_;
+  std::vector<std::size_t> orphans_;  // indexes into r_.findings, removal deferred
 };
 
 }  // namespace
@@ -204,7 +264,7 @@ Result<FsckReport> RunFsck(IpfsClient& ipfs, std::string_view catalog_root, cons
   std::string root(catalog_root);
   auto datastores = ipfs.FilesLs(root);
   if (!datastores.ok() && datastores.status().code() != Status::Code::kNotFound) return datastores.status();
-  if (!options.oned_entries) report.notes.push_back("orphaned entries not checked: the list of oned's images is unknown");
+  if (!options.oned) report.notes.push_back("orphaned entries not checked: the list of oned's images is unknown");
   if (datastores.ok()) {
     for (const auto& ds : *datastores) {
       // Dot names are bookkeeping beside the datastores (.providers: who
@@ -232,21 +292,28 @@ Result<FsckReport> RunFsck(IpfsClient& ipfs, std::string_view catalog_root, cons
       }
     }
   }
+  c.RemoveOrphans();
   c.Holds();
   return report;
 }
 
-Result<std::set<std::string>> ParseImagePoolEntries(std::string_view xml) {
+Result<OnedImages> ParseImagePool(std::string_view xml, std::int64_t listed_at) {
   tinyxml2::XMLDocument doc;
   if (doc.Parse(xml.data(), xml.size()) != tinyxml2::XML_SUCCESS)
     return Status::Invalid(fmt::format("`oneimage list -x` printed XML that does not parse: {}", doc.ErrorStr()));
   auto* pool = doc.FirstChildElement("IMAGE_POOL");
   if (!pool) return Status::Invalid("`oneimage list -x` printed no IMAGE_POOL");
-  std::set<std::string> out;
+  OnedImages out;
+  out.listed_at = listed_at;
+  auto text = [](const tinyxml2::XMLElement* parent, const char* name) {
+    auto* e = parent->FirstChildElement(name);
+    return std::string(e && e->GetText() ? e->GetText() : "");
+  };
   for (auto* i = pool->FirstChildElement("IMAGE"); i; i = i->NextSiblingElement("IMAGE")) {
-    auto* s = i->FirstChildElement("SOURCE");
-    if (!s || !s->GetText()) continue;
-    if (auto e = ParseCatalogSource(StripHostPrefix(s->GetText()))) out.insert(e->dir);
+    std::string source = text(i, "SOURCE");
+    if (auto e = ParseCatalogSource(StripHostPrefix(source))) out.entries.insert(e->dir);
+    std::string id = text(i, "ID"), regtime = text(i, "REGTIME");
+    if (!id.empty()) out.images.insert(fmt::format("{}-{}", id, regtime.empty() ? "0" : regtime));
   }
   return out;
 }

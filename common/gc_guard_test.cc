@@ -457,6 +457,7 @@ namespace {
 struct FsckDaemon : Daemon {
   std::map<std::string, std::string> ls;       // MFS path -> files/ls body
   std::map<std::string, std::string> missing;  // CID -> refs error
+  std::set<std::string> gone;                  // missing CIDs the daemon says it cannot find
   std::vector<std::string> pins;               // recursive pins
   std::vector<std::string> direct;             // direct pins
   std::map<std::string, std::string> wrappers;  // pin -> its links' names, ','-separated (ls)
@@ -470,9 +471,13 @@ struct FsckDaemon : Daemon {
       return it == ls.end() ? Err500("file does not exist") : Ok200(it->second);
     };
     fake->fns["refs"] = [this](const Seen& s) {
-      // The check is offline; a repair fetches (online) and finds nobody.
+      // The check is offline; a repair fetches (online) and finds nobody:
+      // it times out, or, for `gone` CIDs, the daemon answers "not found"
+      // (kubo offline: "block was not found locally (offline)").
       auto it = missing.find(s.arg.at(0));
-      if (!s.args.count("offline") && it != missing.end()) return Err500("context deadline exceeded");
+      if (!s.args.count("offline") && it != missing.end())
+        return gone.count(s.arg.at(0)) ? Err500("block was not found locally (offline)")
+                                       : Err500("context deadline exceeded");
       // kubo refs -r --offline on a missing block: "block was not found locally (offline)".
       return it == missing.end() ? Ok200("") : Err500(it->second);
     };
@@ -523,6 +528,15 @@ std::map<std::string, std::string> KindsBySubject(const FsckReport& r) {
   return got;
 }
 
+// oned's images listed just now: these entries named by SOURCE, these "<id>-<regtime>" images.
+OnedImages Listed(std::set<std::string> entries, std::set<std::string> images = {}) {
+  OnedImages o;
+  o.listed_at = ::time(nullptr);
+  o.entries = std::move(entries);
+  o.images = std::move(images);
+  return o;
+}
+
 // Pid 222 is the running action whose holds fsck must leave alone.
 bool Pid222Alive(long pid) { return pid == 222; }
 
@@ -538,7 +552,7 @@ TEST_CASE("fsck: a healthy catalog has no findings and nothing is changed") {
   d.ls["/one-ipfs/100/5-1"] = FsckDaemon::Entries({{"1", "A", 0}, {"2", "B", 0}, {"snap-0", "S", 0}});
   d.ls["/one-ipfs/100/6-2"] = FsckDaemon::Entries({});  // a save-as reservation
   FsckOptions o;
-  o.oned_entries = std::set<std::string>{"/one-ipfs/100/5-1", "/one-ipfs/100/6-2"};
+  o.oned = Listed({"/one-ipfs/100/5-1", "/one-ipfs/100/6-2"});
   Log log("test");
   auto r = RunFsck(*d.client, "/one-ipfs", o, log);
   REQUIRE(r.ok());
@@ -560,7 +574,8 @@ TEST_CASE("fsck: finds every kind of problem and changes nothing without repair"
   d.holds["P2"] = fmt::format("one-ipfs-hold-{}-222-00000002-fe", ::time(nullptr) - 60);  // pid 222 runs
   d.holds["P3"] = "one-ipfs-hold-1000-333-00000003-other-host";  // another host, old
   FsckOptions o;
-  o.oned_entries = std::set<std::string>{"/one-ipfs/100/5-1"};
+  o.oned = Listed({"/one-ipfs/100/5-1"});
+  o.relist_oned = [] { return Result<OnedImages>(Listed({"/one-ipfs/100/5-1"})); };  // not called without repair
   o.prune_history = 2;
   o.this_host = "fe";
   o.pid_alive = Pid222Alive;
@@ -584,13 +599,15 @@ TEST_CASE("fsck: finds every kind of problem and changes nothing without repair"
   CHECK(FormatFsckReport(*r, false).find("6 problem(s)") != std::string::npos);
 }
 
-TEST_CASE("fsck: --repair removes leftovers, unpins stale holds, keeps the current version it cannot fetch") {
+TEST_CASE("fsck: --repair removes leftovers, unpins stale holds, drops a history version only when the daemon says it is gone") {
   FsckDaemon d;
   d.ls["/one-ipfs"] = FsckDaemon::Entries({{"100", "d", 1}});
   d.ls["/one-ipfs/100"] = FsckDaemon::Entries({{"5-1", "e", 1}, {"7-3", "o", 1}});
   d.ls["/one-ipfs/100/5-1"] =
-      FsckDaemon::Entries({{"1", "A", 0}, {"2", "B", 0}, {"3", "C", 0}, {".staging-4", "D", 0}});
-  d.missing["B"] = "block was not found locally (offline)";
+      FsckDaemon::Entries({{"1", "A", 0}, {"2", "B", 0}, {"3", "G", 0}, {"4", "C", 0}, {".staging-5", "D", 0}});
+  d.missing["B"] = "block was not found locally (offline)";  // the fetch times out: maybe a peer is away
+  d.missing["G"] = "block was not found locally (offline)";
+  d.gone = {"G"};                                           // the daemon answers "not found"
   d.missing["C"] = "block was not found locally (offline)";
   d.pins = {"P1"};
   d.holds["P1"] = "one-ipfs-hold-1000-111-00000001-fe";
@@ -599,20 +616,88 @@ TEST_CASE("fsck: --repair removes leftovers, unpins stale holds, keeps the curre
   d.fake->queues["pin/add"] = {Ok200("{}")};
   FsckOptions o;
   o.repair = true;
-  o.oned_entries = std::set<std::string>{"/one-ipfs/100/5-1"};
+  o.oned = Listed({"/one-ipfs/100/5-1"});
+  o.relist_oned = [] { return Result<OnedImages>(Listed({"/one-ipfs/100/5-1"})); };
   o.this_host = "fe";
   o.pid_alive = [](long) { return false; };
   Log log("test");
   auto r = RunFsck(*d.client, "/one-ipfs", o, log);
   REQUIRE(r.ok());
   std::set<std::string> removed(d.removed.begin(), d.removed.end());
-  CHECK(removed.count("/one-ipfs/100/7-3"));         // orphan
-  CHECK(removed.count("/one-ipfs/100/5-1/.staging-4"));  // stale
-  CHECK(removed.count("/one-ipfs/100/5-1/2"));       // a broken history version
-  CHECK_FALSE(removed.count("/one-ipfs/100/5-1/3"));  // the current content stays
+  CHECK(removed.count("/one-ipfs/100/7-3"));             // orphan
+  CHECK(removed.count("/one-ipfs/100/5-1/.staging-5"));  // stale
+  CHECK(removed.count("/one-ipfs/100/5-1/3"));           // history the daemon says is gone
+  CHECK_FALSE(removed.count("/one-ipfs/100/5-1/2"));     // a timeout drops nothing
+  CHECK_FALSE(removed.count("/one-ipfs/100/5-1/4"));     // the current content stays
   CHECK(std::find(d.unpinned.begin(), d.unpinned.end(), "P1") != d.unpinned.end());
-  CHECK(r->open() == 1);
-  CHECK(FormatFsckReport(*r, true).find("NOT repaired") != std::string::npos);
+  CHECK(r->open() == 2);
+  std::string text = FormatFsckReport(*r, true);
+  CHECK(text.find("NOT repaired") != std::string::npos);
+  for (const auto& f : r->findings)
+    if (f.subject == "/one-ipfs/100/5-1/2") CHECK(f.repair_error.find("kept") != std::string::npos);
+}
+
+TEST_CASE("fsck: --repair never removes an entry registered after oned's images were listed") {
+  // oned lists its images, then an image is registered (cp writes its entry
+  // while oned shows it LOCKED, then READY): its entry is not in the list.
+  FsckDaemon d;
+  const long now = ::time(nullptr);
+  const std::string fresh = fmt::format("8-{}", now);        // <image id>-<regtime>: just now
+  const std::string locked = fmt::format("9-{}", now - 3600);  // oned lists it, its cp still runs: no SOURCE yet
+  const std::string taken = fmt::format("10-{}", now - 7200);  // an image names it by the second listing
+  d.ls["/one-ipfs"] = FsckDaemon::Entries({{"100", "d", 1}});
+  d.ls["/one-ipfs/100"] = FsckDaemon::Entries(
+      {{"5-1", "e", 1}, {"7-3", "o", 1}, {fresh, "f", 1}, {locked, "l", 1}, {taken, "t", 1}, {"odd", "x", 1}});
+  for (const auto& e : {std::string("5-1"), fresh, locked, taken, std::string("odd")})
+    d.ls["/one-ipfs/100/" + e] = FsckDaemon::Entries({{"1", "A", 0}});
+  FsckOptions o;
+  o.repair = true;
+  OnedImages first = Listed({"/one-ipfs/100/5-1"}, {"5-1", locked});
+  first.listed_at = now - 1;  // asked for before image 8 was registered
+  o.oned = first;
+  int relisted = 0;
+  o.relist_oned = [&] {
+    ++relisted;
+    return Result<OnedImages>(Listed({"/one-ipfs/100/5-1", "/one-ipfs/100/" + taken}, {"5-1", locked, fresh}));
+  };
+  Log log("test");
+  auto r = RunFsck(*d.client, "/one-ipfs", o, log);
+  REQUIRE(r.ok());
+  std::set<std::string> removed(d.removed.begin(), d.removed.end());
+  CHECK(removed == std::set<std::string>{"/one-ipfs/100/7-3"});  // registered long before the listing, still no image
+  CHECK(relisted == 1);  // once, after the walk, before the removals
+  auto kinds = KindsBySubject(*r);
+  CHECK(kinds.count("/one-ipfs/100/" + fresh) == 0);
+  CHECK(kinds.count("/one-ipfs/100/" + locked) == 0);
+  CHECK(kinds.count("/one-ipfs/100/" + taken) == 0);  // dropped from the findings: an image has it now
+  CHECK(kinds["/one-ipfs/100/odd"] == "orphan");      // no regtime in its name: listed, never removed
+  CHECK(kinds["/one-ipfs/100/7-3"] == "orphan");
+  std::string text = FormatFsckReport(*r, true);
+  CHECK(text.find(fresh + ": registered around or after") != std::string::npos);
+  CHECK(text.find(taken + ": an image has it now") != std::string::npos);
+  CHECK(r->open() == 1);  // odd
+}
+
+TEST_CASE("fsck: without a second listing of oned, orphans are listed and not removed") {
+  FsckDaemon d;
+  d.ls["/one-ipfs"] = FsckDaemon::Entries({{"100", "d", 1}});
+  d.ls["/one-ipfs/100"] = FsckDaemon::Entries({{"7-3", "o", 1}});
+  for (bool can_relist : {false, true}) {
+    CAPTURE(can_relist);
+    d.removed.clear();
+    FsckOptions o;
+    o.repair = true;
+    o.oned = Listed({});
+    if (can_relist) o.relist_oned = [] { return Result<OnedImages>(Status::Timeout("oned did not answer")); };
+    Log log("test");
+    auto r = RunFsck(*d.client, "/one-ipfs", o, log);
+    REQUIRE(r.ok());
+    CHECK(d.removed.empty());
+    REQUIRE(r->findings.size() == 1);
+    CHECK_FALSE(r->findings[0].repaired);
+    CHECK(r->findings[0].repair_error.find("could not be listed again") != std::string::npos);
+    if (can_relist) CHECK(r->findings[0].repair_error.find("oned did not answer") != std::string::npos);
+  }
 }
 
 TEST_CASE("fsck: direct pins of holds (a kill before the fetch) are found and removed; odd ones only listed") {
@@ -657,15 +742,19 @@ TEST_CASE("fsck: direct pins of holds (a kill before the fetch) are found and re
   }
 }
 
-TEST_CASE("fsck: oneimage list -x SOURCEs name the entries") {
-  auto set = ParseImagePoolEntries(
-      "<IMAGE_POOL><IMAGE><ID>5</ID><SOURCE>mfs:/one-ipfs/100/5-1</SOURCE></IMAGE>"
-      "<IMAGE><ID>6</ID><SOURCE>fe:mfs:/one-ipfs/100/6-2</SOURCE></IMAGE>"
-      "<IMAGE><ID>7</ID><SOURCE>/ipfs/bafyx</SOURCE></IMAGE><IMAGE><ID>8</ID></IMAGE></IMAGE_POOL>");
-  REQUIRE(set.ok());
-  CHECK(*set == std::set<std::string>{"/one-ipfs/100/5-1", "/one-ipfs/100/6-2"});
-  CHECK_FALSE(ParseImagePoolEntries("<HOST_POOL/>").ok());
-  CHECK_FALSE(ParseImagePoolEntries("not xml").ok());
+TEST_CASE("fsck: oneimage list -x SOURCEs name the entries; every image's id and regtime count") {
+  auto pool = ParseImagePool(
+      "<IMAGE_POOL><IMAGE><ID>5</ID><REGTIME>1</REGTIME><SOURCE>mfs:/one-ipfs/100/5-1</SOURCE></IMAGE>"
+      "<IMAGE><ID>6</ID><REGTIME>2</REGTIME><SOURCE>fe:mfs:/one-ipfs/100/6-2</SOURCE></IMAGE>"
+      "<IMAGE><ID>7</ID><REGTIME>3</REGTIME><SOURCE>/ipfs/bafyx</SOURCE></IMAGE>"
+      "<IMAGE><ID>8</ID><REGTIME>1767225600</REGTIME><SOURCE></SOURCE></IMAGE><IMAGE><ID>9</ID></IMAGE></IMAGE_POOL>",
+      1767225700);
+  REQUIRE(pool.ok());
+  CHECK(pool->entries == std::set<std::string>{"/one-ipfs/100/5-1", "/one-ipfs/100/6-2"});
+  CHECK(pool->images == std::set<std::string>{"5-1", "6-2", "7-3", "8-1767225600", "9-0"});
+  CHECK(pool->listed_at == 1767225700);
+  CHECK_FALSE(ParseImagePool("<HOST_POOL/>", 0).ok());
+  CHECK_FALSE(ParseImagePool("not xml", 0).ok());
 }
 
 }  // namespace oneipfs

@@ -5,15 +5,20 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "common/digest.h"
 #include "common/download.h"
 #include "common/image_format.h"
+#include "common/number.h"
 #include "common/pipe_bridge.h"
 
 namespace oneipfs {
+namespace {
+constexpr std::uint64_t kMiB = 1048576;
+}  // namespace
 
 ByteSource FileSource(int fd) {
   return [fd](char* buf, std::size_t cap) -> Result<std::size_t> {
@@ -36,8 +41,38 @@ ByteSource ZeroSource(std::uint64_t bytes) {
   };
 }
 
+Status ImportLimit::Exceeded(std::string_view what, std::optional<std::uint64_t> size) const {
+  std::string is = size ? fmt::format("is {} MB", *size / kMiB + (*size % kMiB != 0)) : std::string("is larger");
+  return Status::Invalid(fmt::format("{} {}, more than the import limit of {} MB ({})", what, is, mb, from));
+}
+
+Result<ImportLimit> ImportLimitFor(const Config& config, const DatastoreDoc& ds, const Log& log) {
+  ImportLimit limit;
+  const std::string& set = config.Get("IPFS_IMPORT_MAX_MB");
+  std::optional<std::uint64_t> mb;
+  if (!set.empty()) {
+    mb = ParseCount(set);
+    if (!mb) return Status::Invalid(fmt::format("IPFS_IMPORT_MAX_MB '{}' is not a number of MB", set));
+    limit.from = "IPFS_IMPORT_MAX_MB";
+  } else {
+    mb = ParseCount(ds.free_mb);
+    if (!mb) {
+      log.Info(fmt::format("no import limit: IPFS_IMPORT_MAX_MB is not set and the datastore's FREE_MB ('{}') is not a "
+                           "number",
+                           ds.free_mb));
+      return limit;
+    }
+    limit.from = "the datastore's free space, FREE_MB; IPFS_IMPORT_MAX_MB sets another limit";
+  }
+  limit.mb = *mb;
+  limit.bytes = *mb > std::numeric_limits<std::uint64_t>::max() / kMiB ? std::numeric_limits<std::uint64_t>::max()
+                                                                        : *mb * kMiB;
+  return limit;
+}
+
 Result<Imported> Import(IpfsClient& ipfs, std::string_view name, const ByteSource& source,
-                        std::optional<std::uint64_t> total, const Log& log) {
+                        std::optional<std::uint64_t> total, const Log& log, const ImportLimit& limit,
+                        std::string_view what) {
   Imported out;
   Digests digests;
   auto last = std::chrono::steady_clock::now();
@@ -45,6 +80,8 @@ Result<Imported> Import(IpfsClient& ipfs, std::string_view name, const ByteSourc
   ByteSource tee = [&](char* buf, std::size_t cap) -> Result<std::size_t> {
     auto n = source(buf, cap);
     if (!n.ok()) return n;
+    // The daemon's add is cut off here: no more than the limit goes in.
+    if (limit.bytes && *n > *limit.bytes - std::min(*limit.bytes, out.bytes)) return limit.Exceeded(what, total);
     std::string_view chunk(buf, *n);
     digests.Update(chunk);
     if (out.header.size() < kHeaderBytes)
@@ -72,10 +109,22 @@ Result<Imported> Import(IpfsClient& ipfs, std::string_view name, const ByteSourc
   return out;
 }
 
-Result<Imported> ImportUrl(IpfsClient& ipfs, std::string_view url, std::chrono::seconds stall, const Log& log) {
+Result<Imported> ImportUrl(IpfsClient& ipfs, std::string_view url, std::chrono::seconds stall, const Log& log,
+                           const ImportLimit& limit) {
   std::string u(url);
-  PipeBridge bridge([&](const ByteSink& sink) { return DownloadUrl(u, sink, stall); });
-  auto result = Import(ipfs, url.substr(url.rfind('/') + 1), bridge.source(), std::nullopt, log);
+  PipeBridge bridge([&](const ByteSink& sink) {
+    // A Content-Length over the limit stops the download at its first bytes.
+    std::optional<std::uint64_t> announced;
+    std::uint64_t received = 0;
+    auto capped = [&](std::string_view chunk) -> Status {
+      received += chunk.size();
+      if (limit.bytes && announced && *announced > *limit.bytes) return limit.Exceeded(u, announced);
+      if (limit.bytes && received > *limit.bytes) return limit.Exceeded(u, std::nullopt);
+      return sink(chunk);
+    };
+    return DownloadUrl(u, capped, stall, [&](std::optional<std::uint64_t> n) { announced = n; });
+  });
+  auto result = Import(ipfs, url.substr(url.rfind('/') + 1), bridge.source(), std::nullopt, log, limit, url);
   Status downloaded = bridge.Finish();
   // A download failure explains an aborted import better than the daemon does.
   if (!downloaded.ok() && downloaded.message() != "the receiving side stopped") return downloaded;

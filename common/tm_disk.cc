@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 #include <memory>
+#include <regex>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -15,6 +16,7 @@
 #include "common/number.h"
 #include "common/one_cli.h"
 #include "common/source.h"
+#include "common/text.h"
 
 namespace oneipfs {
 namespace {
@@ -262,15 +264,34 @@ Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string&
   return Status::Ok();
 }
 
-Status RemoveOnHost(TmContext& ctx, const std::string& host, const std::vector<std::string>& paths,
-                    bool tolerate_gone) {
-  for (const auto& p : paths) {
-    // A guard against ever running rm -rf on "/" or a top-level directory.
-    size_t depth = 0;
-    for (char c : p) depth += c == '/';
-    if (p.empty() || p[0] != '/' || depth < 2 || p.find("/../") != std::string::npos || p.ends_with("/.."))
-      return Status::Invalid(fmt::format("refusing to delete '{}' on {}: not a VM disk or directory path", p, host));
+Status CheckVmPath(std::string_view path, std::string_view vm_id) {
+  auto refuse = [&](std::string_view why) {
+    return Status::Invalid(fmt::format("refusing to delete '{}': {}", path, why));
+  };
+  auto digits = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!digits(vm_id)) return refuse(fmt::format("VMID '{}' is not a VM id", vm_id));
+  if (path.empty() || path[0] != '/') return refuse("not an absolute path");
+  std::vector<std::string> parts;
+  for (auto& part : Split(path, '/')) {
+    if (part.empty()) continue;
+    if (part == "." || part == "..") return refuse("'.' and '..' are not allowed");
+    parts.push_back(std::move(part));
   }
+  static const std::regex kDiskFile(R"(disk\.[0-9]+(\.snap|\.one-ipfs-saveas)?)");
+  bool file = !parts.empty() && std::regex_match(parts.back(), kDiskFile);
+  std::size_t vm = parts.size() - (file ? 2 : 1);  // index of the VM directory's component
+  if (parts.size() < (file ? 4u : 3u) || parts[vm] != vm_id || !digits(parts[vm - 1]))
+    return refuse(fmt::format("not VM {}'s directory <DATASTORE_LOCATION>/<system ds id>/{} or a disk file in it",
+                              vm_id, vm_id));
+  return Status::Ok();
+}
+
+Status RemoveOnHost(TmContext& ctx, const std::string& host, std::string_view vm_id,
+                    const std::vector<std::string>& paths, bool tolerate_gone) {
+  for (const auto& p : paths)
+    if (Status ok = CheckVmPath(p, vm_id); !ok.ok()) return Status::Invalid(fmt::format("{} (on {})", ok.message(), host));
   auto r = RunHostScript(ctx, host, "rm -rf -- \"$@\"", paths);
   if (!r.ok()) {
     if (tolerate_gone && r.status().code() == Status::Code::kUnavailable) {

@@ -57,10 +57,24 @@ Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string&
 // an INFO line) when the CLI or the disk is not there.
 std::string DiskImageId(TmContext& ctx, const std::string& host_disk, const std::string& vm_id);
 
-// Removes `paths` on a host (rm -rf). An unreachable host is a WARN, not a
+// Removes `paths` on a host (rm -rf). Each must be VM `vm_id`'s directory
+// or a disk file in it (CheckVmPath); otherwise nothing runs and the result
+// is Invalid "refusing to delete ...". An unreachable host is a WARN, not a
 // failure, when `tolerate_gone`.
-Status RemoveOnHost(TmContext& ctx, const std::string& host, const std::vector<std::string>& paths,
-                    bool tolerate_gone);
+Status RemoveOnHost(TmContext& ctx, const std::string& host, std::string_view vm_id,
+                    const std::vector<std::string>& paths, bool tolerate_gone);
+
+// The shapes rm -rf may ever be given, as OpenNebula lays out a VM's files on
+// a host (TransferManager.cc: <DATASTORE_LOCATION>/<system ds id>/<vm id>):
+//   <prefix>/<digits>/<vm_id>                  the VM directory
+//   <prefix>/<digits>/<vm_id>/disk.<n>[.snap]  a disk and its snapshot directory
+//   <prefix>/<digits>/<vm_id>/disk.<n>.one-ipfs-saveas  cpds's consistent copy
+// with <prefix> absolute and at least one component (DATASTORE_LOCATION,
+// which a host may set for itself), empty components ("//") ignored, and no
+// "." or ".." anywhere. `vm_id` is the action's VMID (digits). Invalid
+// otherwise, naming the path: /var/lib, /etc/one, a datastore directory or
+// another VM's files never reach the host.
+Status CheckVmPath(std::string_view path, std::string_view vm_id);
 
 // snap_create/snap_delete/snap_revert: parses "HOST:DISK SNAP_ID" from
 // argv and runs `script` on the host with the disk path and the snapshot id

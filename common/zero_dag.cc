@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -99,6 +100,19 @@ class PbReader {
   std::size_t pos_ = 0;
 };
 
+// The smallest d with 174^d >= leaves. 174^9 > 2^64 > any count of leaves,
+// so d <= kMaxDepth; the product is checked before it is multiplied (it
+// would wrap past 2^64, to 0 after 64 rounds, and never reach `leaves`).
+constexpr int kMaxDepth = 9;
+int TreeDepth(std::uint64_t leaves) {
+  int depth = 0;
+  for (std::uint64_t reach = 1; reach < leaves; ++depth) {
+    if (reach > std::numeric_limits<std::uint64_t>::max() / kUnixfsMaxLinks) return depth + 1;
+    reach *= kUnixfsMaxLinks;
+  }
+  return depth;
+}
+
 class Builder {
  public:
   Builder(std::uint64_t chunk, ZeroDag& out) : chunk_(chunk), out_(out) {}
@@ -121,9 +135,9 @@ class Builder {
       b = {blk.cid, last, last};
       out_.blocks.push_back(std::move(blk));
     } else {
-      std::uint64_t cap = 1;
+      std::uint64_t cap = 1;  // leaves under a child: 174^(depth-1), < 2^64 for depth <= kMaxDepth
       for (int i = 1; i < depth; ++i) cap *= kUnixfsMaxLinks;
-      const std::uint64_t kids = (leaves + cap - 1) / cap;
+      const std::uint64_t kids = leaves / cap + (leaves % cap != 0);
       std::string links, data;
       PutKey(data, 1, 0);
       PutVarint(data, kUnixfsFile);
@@ -189,10 +203,9 @@ Result<ZeroDag> BuildZeroDag(std::uint64_t size, std::uint64_t chunk) {
     return Status::Invalid(fmt::format("no zero DAG for {} bytes in chunks of {}", size, chunk));
   ZeroDag dag;
   dag.size = size;
-  const std::uint64_t leaves = (size + chunk - 1) / chunk;
+  const std::uint64_t leaves = size / chunk + (size % chunk != 0);
   const std::uint64_t last = size - (leaves - 1) * chunk;
-  int depth = 0;
-  for (std::uint64_t reach = 1; reach < leaves; reach *= kUnixfsMaxLinks) ++depth;
+  const int depth = TreeDepth(leaves);
   Builder b(chunk, dag);
   dag.root = b.Node(depth, leaves, last).cid;
   return dag;
@@ -274,14 +287,20 @@ bool IsZeroFile(const Cid& root, std::uint64_t size, std::string_view root_block
   if (root.codec != kCodecDagPb || Sha256Cid(kCodecDagPb, root_block) != root) return false;
   auto sizes = UnixfsBlocksizes(root_block);
   if (!sizes || sizes->empty()) return false;
-  // The first child covers chunk * 174^k bytes for a root of depth k+1.
+  // The first child covers chunk * 174^k bytes for a root of depth k+1: at
+  // most kMaxDepth candidates, each built in O(depth) nodes.
+  const std::uint64_t first = (*sizes)[0];
   std::uint64_t span = 1;
-  for (int k = 0; k < 6 && span <= (*sizes)[0]; ++k, span *= kUnixfsMaxLinks) {
-    if ((*sizes)[0] % span != 0) continue;
-    std::uint64_t chunk = (*sizes)[0] / span;
-    if (chunk == 0 || chunk > kMaxChunkBytes) continue;
-    auto dag = BuildZeroDag(size, chunk);
-    if (dag.ok() && dag->root == root) return true;
+  for (int k = 0; k < kMaxDepth && span <= first; ++k) {
+    if (first % span == 0) {
+      std::uint64_t chunk = first / span;
+      if (chunk > 0 && chunk <= kMaxChunkBytes) {
+        auto dag = BuildZeroDag(size, chunk);
+        if (dag.ok() && dag->root == root) return true;
+      }
+    }
+    if (span > std::numeric_limits<std::uint64_t>::max() / kUnixfsMaxLinks) break;
+    span *= kUnixfsMaxLinks;
   }
   return false;
 }

@@ -18,7 +18,9 @@
 //    each link {Hash, Name "", Tsize = the child's cumulative size}; Data is
 //    UnixFS Data{Type File, filesize, blocksizes = each child's file bytes}
 //    (proto2, blocksizes not packed), with no inline data.
-// The node count depends only on the tree depth (O(log SIZE)), never on SIZE.
+// The node count depends only on the tree depth (O(log SIZE)), never on SIZE;
+// the depth is at most 9 (174^9 > 2^64) and every count is checked before it
+// is multiplied, so any SIZE up to 2^64-1 builds in bounded time.
 //
 // PutZeroDag stores the blocks with `dag/put` (ipfs.h) children first and
 // checks every CID the daemon returns against the local one.
@@ -84,7 +86,9 @@ std::optional<std::vector<std::uint64_t>> UnixfsBlocksizes(std::string_view pbno
 
 // True when `root` names exactly the zero DAG of `size` bytes. For a dag-pb
 // root, `root_block` must hold its bytes (block/get); for a raw root it is
-// unused. Only sha2-256 CIDv1 are recognised.
+// unused. Only sha2-256 CIDv1 are recognised. `size` and the root block come
+// from whoever published the content: at most 9 candidate chunk sizes are
+// tried, each a BuildZeroDag, whatever they claim.
 bool IsZeroFile(const Cid& root, std::uint64_t size, std::string_view root_block);
 
 // IsZeroFile for content in a daemon: reads the root block of /ipfs/<cid>

@@ -2,7 +2,12 @@
 // PutZeroFile against canned daemon replies.
 #include "common/zero_dag.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
 #include <deque>
+#include <limits>
 
 #include <doctest/doctest.h>
 
@@ -247,6 +252,71 @@ TEST_CASE("zero_dag: IsZeroContent reads the root block only, and nothing for a 
   CHECK(IsZeroContent(none, small->root.ToString(), 4096).value());       // raw root: no request
   CHECK_FALSE(IsZeroContent(none, small->root.ToString(), 4097).value());
   CHECK_FALSE(IsZeroContent(none, "not-a-cid", 4096).value());
+}
+
+namespace {
+
+void Varint(std::string& out, std::uint64_t v) {
+  for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  out.push_back(static_cast<char>(v));
+}
+
+// A dag-pb root block an attacker can publish: no links, UnixFS file data
+// claiming `filesize` bytes in children of `blocksizes`; and its CIDv1.
+std::string CraftedRoot(std::uint64_t filesize, std::vector<std::uint64_t> blocksizes) {
+  std::string data;
+  Varint(data, 1 << 3 | 0);  // Type
+  Varint(data, 2);           // File
+  Varint(data, 3 << 3 | 0);  // filesize
+  Varint(data, filesize);
+  for (auto b : blocksizes) {
+    Varint(data, 4 << 3 | 0);  // blocksizes
+    Varint(data, b);
+  }
+  std::string node;
+  Varint(node, 1 << 3 | 2);  // PBNode.Data
+  Varint(node, data.size());
+  node += data;
+  return node;
+}
+
+Cid DagPbCidOf(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  Cid c;
+  c.version = 1;
+  c.codec = 0x70;
+  c.multihash.assign(2 + len, 0);
+  c.multihash[0] = 0x12;  // sha2-256
+  c.multihash[1] = static_cast<std::uint8_t>(len);
+  std::copy(md, md + len, c.multihash.begin() + 2);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("zero_dag: a crafted root claiming ~2^64 bytes in 1-byte chunks is judged in bounded time") {
+  // The tree depth loop multiplied by 174 until it reached the leaf count:
+  // past 2^64 the product wrapped (to 0 after 64 rounds) and never got there,
+  // so a host's tm clone of such a root hung. Now the depth is bounded and
+  // every count is checked before it is multiplied.
+  const auto kMax = std::numeric_limits<std::uint64_t>::max();
+  auto started = std::chrono::steady_clock::now();
+  for (std::uint64_t size : {kMax, kMax - 1, kMax / 2 + 1, std::uint64_t{1} << 63}) {
+    CAPTURE(size);
+    std::string root = CraftedRoot(size, {1});
+    CHECK_FALSE(IsZeroFile(DagPbCidOf(root), size, root));
+  }
+  // The zero DAG of the largest sizes is still built, with a bounded number of nodes.
+  for (std::uint64_t chunk : {std::uint64_t{1}, std::uint64_t{7}, kMiB}) {
+    CAPTURE(chunk);
+    auto dag = BuildZeroDag(kMax, chunk);
+    REQUIRE(dag.ok());
+    CHECK(dag->blocks.size() < 64);
+    CHECK(IsZeroFile(dag->root, kMax, dag->blocks.back().bytes));
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
 }
 
 }  // namespace oneipfs

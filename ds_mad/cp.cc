@@ -5,7 +5,10 @@
 // URL. IPFS content is referenced, not copied: it goes into the catalog
 // (catalog.h) and the front-end daemon fetches every block before cp
 // answers. Files and URLs are streamed into the daemon with `add` (no
-// temporary copy). FORMAT is detected from the content (DRIVER overrides);
+// temporary copy), at most IPFS_IMPORT_MAX_MB (default: the datastore's
+// FREE_MB; importer.h ImportLimit); a URL redirects to http(s) only; a
+// file is opened once, without following a symlink swapped in after the
+// check (local_path.h). FORMAT is detected from the content (DRIVER overrides);
 // MD5/SHA1 in the image template are verified. An image whose header makes
 // QEMU open another file (qcow2 backing file, vmdk extent or parent
 // elsewhere: image_format.h), judged as its detected format and as
@@ -17,9 +20,6 @@
 // SOURCE is ipns://<name> and every deployment resolves it again (such an
 // image is not kept by the catalog and cannot be made persistent).
 // On any failure nothing stays registered and one stderr line says why.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "common/catalog.h"
@@ -92,35 +92,29 @@ Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, 
 
 Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
   const Config& cfg = ctx.config;
-  ASSIGN_OR_RETURN(LocalFile f, CheckLocalImagePath(ref.original, cfg.Get("RESTRICTED_DIRS"), cfg.Get("SAFE_DIRS"),
-                                                    getenv("HOME") ? getenv("HOME") : ""));
-  int fd = ::open(f.real_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Io(fmt::format("cannot open '{}'", ref.original));
-  {
-    // Refuse an unsafe or oversized image before importing all of it (FromImport checks again what was imported).
-    std::string header(kHeaderBytes, '\0');
-    ssize_t n = ::pread(fd, header.data(), header.size(), 0);
-    header.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-    Status safe = CheckSelfContained(header, ref.original, cfg.GetBool("IPFS_ALLOW_BACKING_FILE"),
-                                     DriverFormats(ctx.action));
-    if (safe.ok()) safe = CheckRegisteredSize(ctx.action, header, f.size, ref.original);
-    if (!safe.ok()) {
-      ::close(fd);
-      return safe;
-    }
-  }
-  ctx.log.Info(fmt::format("importing {} ({}) into IPFS", ref.original, HumanBytes(f.size)));
-  auto imported = Import(ctx.ipfs, f.real_path.substr(f.real_path.rfind('/') + 1), FileSource(fd), f.size, ctx.log);
-  ::close(fd);
-  if (imported.ok() && imported->bytes != f.size)
+  // Opened once (local_path.h): the header and the content come from this descriptor.
+  ASSIGN_OR_RETURN(LocalFile f, OpenLocalImage(ref.original, LocalPathPolicyFor(cfg)));
+  ASSIGN_OR_RETURN(ImportLimit limit, ImportLimitFor(cfg, ctx.action.datastore, ctx.log));
+  std::string what = fmt::format("'{}'", ref.original);
+  if (limit.bytes && f.size() > *limit.bytes) return limit.Exceeded(what, f.size());
+  // Refuse an unsafe image before importing all of it (FromImport checks again what was imported).
+  ASSIGN_OR_RETURN(std::string header, f.ReadAt(0, kHeaderBytes));
+  RETURN_IF_ERROR(
+      CheckSelfContained(header, ref.original, cfg.GetBool("IPFS_ALLOW_BACKING_FILE"), DriverFormats(ctx.action)));
+  RETURN_IF_ERROR(CheckRegisteredSize(ctx.action, header, f.size(), ref.original));
+  ctx.log.Info(fmt::format("importing {} ({}) into IPFS", ref.original, HumanBytes(f.size())));
+  auto imported = Import(ctx.ipfs, f.real_path().substr(f.real_path().rfind('/') + 1), FileSource(f.fd()), f.size(),
+                         ctx.log, limit, what);
+  if (imported.ok() && imported->bytes != f.size())
     return Status::Io(fmt::format("'{}' changed while it was imported ({} bytes read, {} expected)", ref.original,
-                                  imported->bytes, f.size));
+                                  imported->bytes, f.size()));
   return FromImport(ctx, imported, ref.original, catalog, entry);
 }
 
 Result<Registered> FromUrl(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
+  ASSIGN_OR_RETURN(ImportLimit limit, ImportLimitFor(ctx.config, ctx.action.datastore, ctx.log));
   ctx.log.Info(fmt::format("downloading {} into IPFS", ref.original));
-  auto imported = ImportUrl(ctx.ipfs, ref.original, ctx.config.GetSeconds("IPFS_TIMEOUT"), ctx.log);
+  auto imported = ImportUrl(ctx.ipfs, ref.original, ctx.config.GetSeconds("IPFS_TIMEOUT"), ctx.log, limit);
   return FromImport(ctx, imported, ref.original, catalog, entry);
 }
 

@@ -29,21 +29,6 @@
 namespace oneipfs {
 namespace {
 
-Result<std::string> ReadLocalHeader(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Io(fmt::format("cannot open '{}'", path));
-  std::string buf(kHeaderBytes, '\0');
-  size_t got = 0;
-  while (got < buf.size()) {
-    ssize_t n = ::read(fd, buf.data() + got, buf.size() - got);
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  buf.resize(got);
-  return buf;
-}
-
 Result<std::uint64_t> SizeOf(DsContext& ctx, const PathRef& ref) {
   const Config& cfg = ctx.config;
   const bool allow_backing = cfg.GetBool("IPFS_ALLOW_BACKING_FILE");
@@ -57,11 +42,11 @@ Result<std::uint64_t> SizeOf(DsContext& ctx, const PathRef& ref) {
       return SizeMb(header, r.size, formats);
     }
     case PathRef::Kind::kLocal: {
-      ASSIGN_OR_RETURN(LocalFile f, CheckLocalImagePath(ref.original, cfg.Get("RESTRICTED_DIRS"),
-                                                        cfg.Get("SAFE_DIRS"), getenv("HOME") ? getenv("HOME") : ""));
-      ASSIGN_OR_RETURN(std::string header, ReadLocalHeader(f.real_path));
+      // Opened once (local_path.h): size and header from this descriptor.
+      ASSIGN_OR_RETURN(LocalFile f, OpenLocalImage(ref.original, LocalPathPolicyFor(cfg)));
+      ASSIGN_OR_RETURN(std::string header, f.ReadAt(0, kHeaderBytes));
       RETURN_IF_ERROR(CheckSelfContained(header, ref.original, allow_backing, formats));
-      return SizeMb(header, f.size, formats);
+      return SizeMb(header, f.size(), formats);
     }
     case PathRef::Kind::kUrl: {
       ASSIGN_OR_RETURN(UrlProbe p, ProbeUrl(ref.original, kHeaderBytes, cfg.GetSeconds("IPFS_STAT_TIMEOUT")));

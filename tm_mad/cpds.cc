@@ -81,7 +81,7 @@ Status Action(TmContext& ctx) {
         "VM {} is running: no consistent copy of {} could be made, so nothing was saved", ctx.args[3], ctx.args[0]));
   ForwardRemoteLog(made->err);
   Status saved = SaveDisk(ctx, disk.host + ":" + copy, ctx.args[1], -1, owner);
-  Status removed = RemoveOnHost(ctx, disk.host, {copy}, true);
+  Status removed = RemoveOnHost(ctx, disk.host, ctx.args[3], {copy}, true);
   RETURN_IF_ERROR(saved);
   return removed;
 }

@@ -6,7 +6,9 @@
 // Lists catalog entries whose content is not fully in the front-end daemon,
 // entries no image in oned names (from `oneimage list -x`, when the command
 // is available; otherwise that check is skipped and a note says so; --no-oned
-// skips it too), stale names inside entries, temporary pins left by killed
+// skips it too; --repair removes such an entry only if it was registered well
+// before that listing and a second listing, asked for just before the
+// removal, still has no image for it), stale names inside entries, temporary pins left by killed
 // actions, and with --prune-history N the versions beyond the last N of each
 // image (saved snapshots are kept). See common/fsck.h for each check and its
 // repair. Nothing is changed without --repair.
@@ -15,6 +17,7 @@
 // Settings (IPFS_API, IPFS_API_AUTH, IPFS_CATALOG) come from ipfs.conf
 // ($ONE_IPFS_CONF or DIR/etc/datastore/ipfs/ipfs.conf) and the environment.
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -81,32 +84,18 @@ Result<Options> ParseArgs(int argc, char** argv) {
   return o;
 }
 
-// The catalog entries oned's images name; nullopt (with the reason in
-// `why`) when oneimage is not available or fails.
-std::optional<std::set<std::string>> OnedEntries(std::string& why) {
+// oned's images (`oneimage list -x`), with the time just before it was asked.
+Result<OnedImages> ListOnedImages() {
   auto local = MakeLocalRunner();
   RemoteCommand cmd;
   cmd.argv = {"oneimage", "list", "-x"};
   cmd.timeout = std::chrono::seconds(120);
+  auto asked = static_cast<std::int64_t>(std::time(nullptr));
   auto r = local->Run("", cmd);
-  if (!r.ok()) {
-    why = r.status().message();
-    return std::nullopt;
-  }
-  if (r->exit_code == 127) {
-    why = "the oneimage command is not available";
-    return std::nullopt;
-  }
-  if (r->exit_code != 0) {
-    why = fmt::format("`oneimage list -x` exited {}", r->exit_code);
-    return std::nullopt;
-  }
-  auto set = ParseImagePoolEntries(r->out);
-  if (!set.ok()) {
-    why = set.status().message();
-    return std::nullopt;
-  }
-  return *set;
+  if (!r.ok()) return r.status();
+  if (r->exit_code == 127) return Status::NotFound("the oneimage command is not available");
+  if (r->exit_code != 0) return Status::Failed(fmt::format("`oneimage list -x` exited {}", r->exit_code));
+  return ParseImagePool(r->out, asked);
 }
 
 int Run(int argc, char** argv) {
@@ -125,11 +114,16 @@ int Run(int argc, char** argv) {
     std::cerr << "one-ipfs-fsck: " << client.status().message() << "\n";
     return 3;
   }
-  std::string why;
+  std::string why = "--no-oned";
   if (opts->use_oned) {
-    opts->fsck.oned_entries = OnedEntries(why);
-  } else {
-    why = "--no-oned";
+    auto oned = ListOnedImages();
+    if (oned.ok()) {
+      opts->fsck.oned = std::move(*oned);
+      // Orphans are removed only if a listing asked for just before still has no image for them (fsck.h).
+      opts->fsck.relist_oned = ListOnedImages;
+    } else {
+      why = oned.status().message();
+    }
   }
   Log log("one-ipfs-fsck");
   auto report = RunFsck(**client, config->Get("IPFS_CATALOG"), opts->fsck, log);
@@ -137,7 +131,7 @@ int Run(int argc, char** argv) {
     std::cerr << "one-ipfs-fsck: " << report.status().message() << "\n";
     return 3;
   }
-  if (!opts->fsck.oned_entries)
+  if (!opts->fsck.oned)
     for (auto& n : report->notes)
       if (n.starts_with("orphaned entries not checked")) n += " (" + why + ")";
   std::cout << FormatFsckReport(*report, opts->fsck.repair);
