@@ -26,66 +26,6 @@ std::map<std::string, std::string> Children(const tinyxml2::XMLElement* parent) 
 
 }  // namespace
 
-Result<std::string> Base64Decode(std::string_view text) {
-  static const std::array<int, 256> kTable = [] {
-    std::array<int, 256> t{};
-    t.fill(-1);
-    const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(a[i])] = i;
-    return t;
-  }();
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned buf = 0;
-  int bits = 0;
-  size_t pad = 0, n = 0;
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    if (c == '=') {
-      ++pad;
-      continue;
-    }
-    int v = kTable[static_cast<unsigned char>(c)];
-    if (v < 0 || pad > 0)
-      return Status::Invalid("the action document is not valid base64");
-    ++n;
-    buf = (buf << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buf >> bits) & 0xff));
-    }
-  }
-  if (pad > 2 || (n + pad) % 4 == 1) return Status::Invalid("the action document is not valid base64");
-  return out;
-}
-
-std::string Base64Encode(std::string_view in) {
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    out += a[v >> 18];
-    out += a[(v >> 12) & 63];
-    out += a[(v >> 6) & 63];
-    out += a[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += a[v >> 18];
-    out += a[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += a[v >> 18];
-    out += a[(v >> 12) & 63];
-    out += a[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
 
 Result<DsAction> ParseDsDocument(std::string_view xml) {
   tinyxml2::XMLDocument doc;
@@ -146,9 +86,10 @@ Result<DsAction> DecodeDsInput(const std::vector<std::string>& argv, std::string
     doc = argv[1];
     if (argv.size() > 2) id = argv[2];
   }
-  ASSIGN_OR_RETURN(std::string xml, Base64Decode(doc));
-  if (xml.empty()) return Status::Invalid("the action document is empty");
-  ASSIGN_OR_RETURN(DsAction a, ParseDsDocument(xml));
+  auto xml = Base64Decode(doc);
+  if (!xml.ok()) return Status::Invalid("the action document is not valid base64");
+  if (xml->empty()) return Status::Invalid("the action document is empty");
+  ASSIGN_OR_RETURN(DsAction a, ParseDsDocument(*xml));
   a.request_id = id;
   return a;
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base64.h"
 #include "common/status.h"
 
 namespace oneipfs {
@@ -56,8 +57,6 @@ struct DsAction {
   DatastoreDoc datastore;
 };
 
-Result<std::string> Base64Decode(std::string_view text);
-std::string Base64Encode(std::string_view bytes);
 
 // Parses the decoded XML text.
 Result<DsAction> ParseDsDocument(std::string_view xml);

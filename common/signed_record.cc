@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "common/action.h"
+#include "common/base64.h"
 
 namespace oneipfs {
 
