@@ -10,13 +10,13 @@
 // 6.0-6.4, which store the whole line as SOURCE (ONE_VERSION / remotes VERSION).
 #include <fmt/format.h>
 
-#include "common/catalog.h"
-#include "common/content_hold.h"
-#include "common/driver.h"
-#include "common/reply.h"
-#include "common/image_format.h"
-#include "common/image_store.h"
-#include "common/source.h"
+#include "common/catalog/catalog.h"
+#include "common/ipfs/content_hold.h"
+#include "common/one/driver.h"
+#include "common/one/reply.h"
+#include "common/base/image_format.h"
+#include "common/catalog/image_store.h"
+#include "common/catalog/source.h"
 
 namespace oneipfs {
 namespace {

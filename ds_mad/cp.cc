@@ -22,14 +22,14 @@
 // On any failure nothing stays registered and one stderr line says why.
 #include <fmt/format.h>
 
-#include "common/catalog.h"
-#include "common/driver.h"
-#include "common/image_format.h"
-#include "common/image_store.h"
-#include "common/importer.h"
-#include "common/ipfs_path.h"
-#include "common/local_path.h"
-#include "common/source.h"
+#include "common/catalog/catalog.h"
+#include "common/one/driver.h"
+#include "common/base/image_format.h"
+#include "common/catalog/image_store.h"
+#include "common/catalog/importer.h"
+#include "common/ipfs/ipfs_path.h"
+#include "common/one/local_path.h"
+#include "common/catalog/source.h"
 
 namespace oneipfs {
 namespace {

@@ -24,13 +24,13 @@
 
 #include <fmt/format.h>
 
-#include "common/catalog.h"
-#include "common/driver.h"
-#include "common/image_store.h"
-#include "common/importer.h"
-#include "common/number.h"
-#include "common/remote.h"
-#include "common/zero_dag.h"
+#include "common/catalog/catalog.h"
+#include "common/one/driver.h"
+#include "common/catalog/image_store.h"
+#include "common/catalog/importer.h"
+#include "common/base/number.h"
+#include "common/base/remote.h"
+#include "common/ipfs/zero_dag.h"
 
 namespace oneipfs {
 namespace {

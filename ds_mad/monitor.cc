@@ -19,9 +19,9 @@
 // For a system datastore (TYPE 1) there is nothing of ours to measure.
 #include <fmt/format.h>
 
-#include "common/capacity.h"
-#include "common/catalog.h"
-#include "common/driver.h"
+#include "common/catalog/capacity.h"
+#include "common/catalog/catalog.h"
+#include "common/one/driver.h"
 
 namespace oneipfs {
 namespace {

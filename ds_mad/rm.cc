@@ -14,9 +14,9 @@
 // unpins. An entry that is already gone is not an error.
 #include <fmt/format.h>
 
-#include "common/catalog.h"
-#include "common/driver.h"
-#include "common/source.h"
+#include "common/catalog/catalog.h"
+#include "common/one/driver.h"
+#include "common/catalog/source.h"
 
 namespace oneipfs {
 namespace {

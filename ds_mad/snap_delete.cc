@@ -6,9 +6,9 @@
 // into the catalog entry by the transfer driver's mvds (image_snapshot.h).
 #include <fmt/format.h>
 
-#include "common/catalog.h"
-#include "common/driver.h"
-#include "common/image_snapshot.h"
+#include "common/catalog/catalog.h"
+#include "common/one/driver.h"
+#include "common/catalog/image_snapshot.h"
 
 namespace oneipfs {
 namespace {

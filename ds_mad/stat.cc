@@ -18,13 +18,13 @@
 
 #include <fmt/format.h>
 
-#include "common/driver.h"
-#include "common/download.h"
-#include "common/image_format.h"
-#include "common/image_store.h"
-#include "common/ipfs_path.h"
-#include "common/local_path.h"
-#include "common/source.h"
+#include "common/one/driver.h"
+#include "common/one/download.h"
+#include "common/base/image_format.h"
+#include "common/catalog/image_store.h"
+#include "common/ipfs/ipfs_path.h"
+#include "common/one/local_path.h"
+#include "common/catalog/source.h"
 
 namespace oneipfs {
 namespace {

@@ -83,20 +83,20 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "common/config.h"
-#include "common/digest.h"
-#include "common/disk_writer.h"
-#include "common/driver.h"
-#include "common/host_cache.h"
-#include "common/host_ops.h"
-#include "common/importer.h"
-#include "common/ipfs.h"
-#include "common/log.h"
-#include "common/number.h"
-#include "common/peer_sources.h"
-#include "common/providers.h"
-#include "common/range_fetch.h"
-#include "common/zero_dag.h"
+#include "common/one/config.h"
+#include "common/base/digest.h"
+#include "common/base/disk_writer.h"
+#include "common/one/driver.h"
+#include "common/deploy/host_cache.h"
+#include "common/deploy/host_ops.h"
+#include "common/catalog/importer.h"
+#include "common/ipfs/ipfs.h"
+#include "common/base/log.h"
+#include "common/base/number.h"
+#include "common/deploy/peer_sources.h"
+#include "common/catalog/providers.h"
+#include "common/ipfs/range_fetch.h"
+#include "common/ipfs/zero_dag.h"
 
 namespace oneipfs {
 namespace {

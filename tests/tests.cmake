@@ -15,3 +15,6 @@ foreach(script ${IT_SCRIPTS})
     TIMEOUT 900
     ENVIRONMENT "ONE_REMOTES=${CMAKE_BINARY_DIR}/one/var/remotes;ONEIPFS_SOURCE_DIR=${CMAKE_SOURCE_DIR};ONEIPFS_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endforeach()
+
+# The layers of common/ only include downwards (tests/layering_test.py).
+add_test(NAME layering COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/layering_test.py ${CMAKE_SOURCE_DIR})

@@ -6,7 +6,7 @@
 // immutable CID: its own daemon fetches it (peer to peer), written atomically,
 // then grown to the disk's SIZE and the .monitor marker set (DeploySource in
 // tm_disk.h). Daemon settings come from the image datastore's template.
-#include "common/tm_disk.h"
+#include "common/deploy/tm_disk.h"
 
 namespace oneipfs {
 namespace {

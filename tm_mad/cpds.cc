@@ -16,9 +16,9 @@
 
 #include <fmt/format.h>
 
-#include "common/host_ops.h"
-#include "common/number.h"
-#include "common/tm_disk.h"
+#include "common/deploy/host_ops.h"
+#include "common/base/number.h"
+#include "common/deploy/tm_disk.h"
 
 namespace oneipfs {
 namespace {

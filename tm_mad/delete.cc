@@ -6,9 +6,9 @@
 // Never touches IPFS content; drops the host's provider records of CIDs its
 // daemon's cache no longer holds (host_ops.h ForgetUncached). A host that is gone, or a path already removed,
 // is not an error (a WARN line says so).
-#include "common/host_ops.h"
-#include "common/tm.h"
-#include "common/tm_disk.h"
+#include "common/deploy/host_ops.h"
+#include "common/one/tm.h"
+#include "common/deploy/tm_disk.h"
 
 namespace oneipfs {
 namespace {

@@ -9,8 +9,8 @@
 // or which is the same shared file on both hosts (shared): there is nothing
 // for us to copy or delete, as in OpenNebula's common/prepostmigrate. Without
 // CALLER_TM ipfs would be the system TM, which it cannot be: one error line.
-#include "common/tm.h"
-#include "common/tm_disk.h"
+#include "common/one/tm.h"
+#include "common/deploy/tm_disk.h"
 
 namespace oneipfs {
 namespace {

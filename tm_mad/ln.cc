@@ -5,7 +5,7 @@
 // version) as a private file, with its saved snapshots; mvds saves it back as
 // a new version. A persistent disk whose SOURCE is immutable (/ipfs/...) is
 // refused here, before anything is written (DeploySource in tm_disk.h).
-#include "common/tm_disk.h"
+#include "common/deploy/tm_disk.h"
 
 namespace oneipfs {
 namespace {

@@ -9,8 +9,8 @@
 // disk out of the directory the system TM then moves, or tar a shared file
 // while it is in use). A VM directory would mean ipfs is the system TM, which
 // it cannot be: one error line (see FollowSystemTm in tm_disk.h).
-#include "common/tm.h"
-#include "common/tm_disk.h"
+#include "common/one/tm.h"
+#include "common/deploy/tm_disk.h"
 
 namespace oneipfs {
 namespace {

@@ -6,7 +6,7 @@
 // previous one stays as history). Any failure leaves the disk on the host
 // and exits non-zero, so the epilog does not delete it. SOURCE must be the
 // image's own catalog entry (the disk's IMAGE_ID in the VM document).
-#include "common/tm_disk.h"
+#include "common/deploy/tm_disk.h"
 
 namespace oneipfs {
 namespace {

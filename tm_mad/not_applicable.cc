@@ -6,8 +6,8 @@
 // silent no-op: each says so in one line and exits 1.
 #include <fmt/format.h>
 
-#include "common/driver.h"
-#include "common/log.h"
+#include "common/one/driver.h"
+#include "common/base/log.h"
 
 #ifndef ONEIPFS_ACTION
 #define ONEIPFS_ACTION "not_applicable"

@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "common/number.h"
-#include "common/tm.h"
-#include "common/tm_disk.h"
+#include "common/base/number.h"
+#include "common/one/tm.h"
+#include "common/deploy/tm_disk.h"
 
 namespace oneipfs {
 namespace {

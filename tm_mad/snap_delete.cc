@@ -3,8 +3,8 @@
 // argv: HOST:DISK SNAP_ID VMID DSID
 // Snapshots are whole sparse copies kept beside the disk (as the ssh TM
 // does); mvds/cpds, mv and the migration actions carry the .snap directory.
-#include "common/tm.h"
-#include "common/tm_disk.h"
+#include "common/one/tm.h"
+#include "common/deploy/tm_disk.h"
 
 namespace oneipfs {
 namespace {

@@ -28,13 +28,13 @@
 
 #include <fmt/format.h>
 
-#include "common/config.h"
-#include "common/doctor.h"
-#include "common/driver.h"
-#include "common/oned_conf.h"
-#include "common/remote.h"
-#include "common/text.h"
-#include "common/tm.h"
+#include "common/one/config.h"
+#include "common/admin/doctor.h"
+#include "common/one/driver.h"
+#include "common/one/oned_conf.h"
+#include "common/base/remote.h"
+#include "common/base/text.h"
+#include "common/one/tm.h"
 
 namespace oneipfs {
 namespace {

@@ -24,12 +24,12 @@
 
 #include <fmt/format.h>
 
-#include "common/config.h"
-#include "common/doctor.h"
-#include "common/driver.h"
-#include "common/fsck.h"
-#include "common/number.h"
-#include "common/remote.h"
+#include "common/one/config.h"
+#include "common/admin/doctor.h"
+#include "common/one/driver.h"
+#include "common/catalog/fsck.h"
+#include "common/base/number.h"
+#include "common/base/remote.h"
 
 namespace oneipfs {
 namespace {

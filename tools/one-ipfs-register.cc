@@ -38,9 +38,9 @@
 
 #include <fmt/format.h>
 
-#include "common/driver.h"
-#include "common/oned_conf.h"
-#include "common/status.h"
+#include "common/one/driver.h"
+#include "common/one/oned_conf.h"
+#include "common/base/status.h"
 
 namespace oneipfs {
 namespace {

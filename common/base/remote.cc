@@ -1,0 +1,564 @@
+#include "common/base/remote.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/base/text.h"
+
+namespace oneipfs {
+namespace bp = boost::process;
+
+// ---------------------------------------------------------------------------
+// Quoting
+
+namespace {
+
+bool IsSafe(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         std::string_view("_./:=@%+,-").find(c) != std::string_view::npos;
+}
+
+std::string SingleQuote(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+// Words that change meaning in command position when left bare.
+bool SpecialAsCommand(std::string_view s) {
+  static constexpr std::string_view kReserved[] = {"case",  "coproc",   "do", "done",   "elif",  "else",
+                                                   "esac",  "fi",       "for", "function", "if",  "in",
+                                                   "select", "then",    "time", "until", "while"};
+  if (s.find('=') != std::string_view::npos) return true;  // NAME=value is an assignment
+  return std::find(std::begin(kReserved), std::end(kReserved), s) != std::end(kReserved);
+}
+
+}  // namespace
+
+std::string ShellQuote(std::string_view s) {
+  // A leading '=' is quoted too: zsh expands "=cmd" to the path of cmd.
+  bool bare = !s.empty() && s[0] != '=' && std::all_of(s.begin(), s.end(), IsSafe);
+  return bare ? std::string(s) : SingleQuote(s);
+}
+
+std::string ShellJoin(const std::vector<std::string>& argv) {
+  std::string out;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    if (i > 0) out += ' ';
+    out += (i == 0 && SpecialAsCommand(argv[i])) ? SingleQuote(argv[i]) : ShellQuote(argv[i]);
+  }
+  return out;
+}
+
+Result<HostPath> SplitHostPath(std::string_view arg) {
+  std::size_t colon = arg.find(':');
+  if (colon == std::string_view::npos) return Status::Invalid(fmt::format("'{}' is not <host>:<path>", arg));
+  HostPath hp;
+  hp.host = std::string(arg.substr(0, colon));
+  if (hp.host.empty()) return Status::Invalid(fmt::format("'{}': the host name is empty", arg));
+  if (hp.host[0] == '-') return Status::Invalid(fmt::format("'{}': a host name cannot start with '-'", arg));
+  std::string_view path = arg.substr(colon + 1);
+  if (path.empty() || path[0] != '/') return Status::Invalid(fmt::format("'{}': the path is not absolute", arg));
+  for (char c : path) {
+    if (c == '/' && !hp.path.empty() && hp.path.back() == '/') continue;
+    hp.path += c;
+  }
+  if (hp.path.size() > 1 && hp.path.back() == '/') hp.path.pop_back();
+  return hp;
+}
+
+// ---------------------------------------------------------------------------
+// Running processes
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kChunk = 256 * 1024;
+constexpr std::size_t kErrKeep = 64 * 1024;
+// After the process group was killed, how long to wait for EOF from
+// processes that left the group but hold its pipes.
+constexpr auto kKillGrace = std::chrono::seconds(2);
+
+std::string ErrnoText(int err) { return std::system_category().message(err); }
+
+// An owned file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept {
+    reset(o.release());
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// A pipe whose ends are close-on-exec (no other child started concurrently
+// inherits them) and numbered above 2 (so dup2 onto 0/1/2 in the child always
+// makes a fresh, inheritable descriptor).
+Status MakePipe(Fd* read_end, Fd* write_end) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return Status::Io("pipe: " + ErrnoText(errno));
+  read_end->reset(p[0]);
+  write_end->reset(p[1]);
+  for (Fd* fd : {read_end, write_end}) {
+    if (fd->get() > 2) continue;
+    int moved = ::fcntl(fd->get(), F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) return Status::Io("fcntl: " + ErrnoText(errno));
+    fd->reset(moved);
+  }
+  return Status::Ok();
+}
+
+Status SetNonBlocking(const Fd& fd) {
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) return Status::Io("fcntl: " + ErrnoText(errno));
+  return Status::Ok();
+}
+
+// Boost.Process creates its exec-error pipe without O_CLOEXEC and sets the
+// flag afterwards; a fork on another thread in between would leak the pipe
+// into that child and stall this spawn until that child exits. Spawns from
+// this file are serialized so that cannot happen between them.
+std::mutex g_spawn_mu;
+
+// Starts `exe` in a new process group with stdin/stdout/stderr on the given
+// pipe ends (which are consumed). Throws what Boost.Process throws.
+pid_t Spawn(const std::string& exe, const std::vector<std::string>& args, Fd in_read, Fd out_write,
+            Fd err_write) {
+  // The bp::pipe objects own only the child's ends; Boost closes them in this
+  // process once the child is started (or failed to start).
+  bp::pipe in(in_read.release(), -1);
+  bp::pipe out(-1, out_write.release());
+  bp::pipe err(-1, err_write.release());
+  auto setup = bp::extend::on_exec_setup([](auto&) {
+    // In the child between fork and exec: async-signal-safe calls only.
+    ::setpgid(0, 0);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+  });
+  std::lock_guard<std::mutex> lock(g_spawn_mu);
+  bp::child child(bp::exe = exe, bp::args = args, bp::std_in < in, bp::std_out > out, bp::std_err > err, setup);
+  pid_t pid = child.id();
+  child.detach();  // reaped by waitid/waitpid below, not by Boost
+  return pid;
+}
+
+// State shared by the thread calling Run and the stdin writer thread.
+class Session {
+ public:
+  explicit Session(pid_t pid) : pid_(pid) {}
+
+  // Records the first failure and kills the process group.
+  void Fail(Status why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failure_.ok()) failure_ = std::move(why);
+    KillLocked();
+  }
+  void Kill() {
+    std::lock_guard<std::mutex> lock(mu_);
+    KillLocked();
+  }
+  bool killed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return killed_;
+  }
+  Status failure() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return failure_;
+  }
+
+  // Blocks until the child has exited, without reaping it. At `deadline`
+  // calls on_deadline() (once) and keeps waiting. False if the child cannot
+  // be waited for (then it is marked reaped: nothing will signal that pid).
+  template <typename F>
+  bool WaitExited(Clock::time_point deadline, F on_deadline) {
+    bool deadline_done = false;
+    auto nap = std::chrono::milliseconds(1);
+    for (;;) {
+      siginfo_t info{};
+      int r = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT);
+      if (r == 0 && info.si_pid == pid_) return true;
+      if (r != 0 && errno != EINTR) {
+        wait_errno_ = errno;
+        std::lock_guard<std::mutex> lock(mu_);
+        reaped_ = true;
+        return false;
+      }
+      if (!deadline_done && Clock::now() >= deadline) {
+        deadline_done = true;
+        on_deadline();
+      }
+      std::this_thread::sleep_for(nap);
+      nap = std::min(nap * 2, std::chrono::milliseconds(50));
+    }
+  }
+  int wait_errno() const { return wait_errno_; }
+
+  // Reaps the exited child; returns its wait status. After this the pid may
+  // be reused, so no signal is sent to it any more.
+  int Reap() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      reaped_ = true;
+    }
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
+  }
+
+  // Used when unwinding: make sure no child or zombie is left behind.
+  void KillAndReap() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (reaped_) return;
+    KillLocked();
+    reaped_ = true;
+    lock.unlock();
+    int status;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+
+ private:
+  void KillLocked() {
+    if (killed_ || reaped_) return;
+    killed_ = true;
+    // The child made itself a process-group leader before exec.
+    if (::kill(-pid_, SIGKILL) != 0) ::kill(pid_, SIGKILL);
+  }
+
+  const pid_t pid_;
+  std::mutex mu_;
+  Status failure_;
+  bool killed_ = false;
+  bool reaped_ = false;
+  int wait_errno_ = 0;
+};
+
+// Streams cmd.stdin_source into `fd` (non-blocking) until the source ends,
+// fails, the command stops reading, or `stop_fd` becomes readable.
+void WriteStdin(Fd fd, const RemoteCommand& cmd, int stop_fd, Session& session) {
+  // A write to a pipe nobody reads raises SIGPIPE; keep it pending on this
+  // thread (and discard it) instead of letting it kill the process.
+  sigset_t pipe_set;
+  ::sigemptyset(&pipe_set);
+  ::sigaddset(&pipe_set, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
+
+  std::vector<char> buf(kChunk);
+  bool open = true;
+  while (open) {
+    std::size_t n = 0;
+    try {
+      Result<std::size_t> got = cmd.stdin_source(buf.data(), buf.size());
+      if (!got.ok()) {
+        session.Fail(got.status());
+        break;
+      }
+      n = *got;
+    } catch (const std::exception& e) {
+      session.Fail(Status::Failed(fmt::format("stdin source failed: {}", e.what())));
+      break;
+    } catch (...) {
+      session.Fail(Status::Failed("stdin source failed"));
+      break;
+    }
+    if (n == 0) break;
+    if (n > buf.size()) {
+      session.Fail(Status::Invalid(fmt::format("stdin source returned {} bytes for a {} byte buffer", n, buf.size())));
+      break;
+    }
+    std::size_t done = 0;
+    while (done < n) {
+      ssize_t w = ::write(fd.get(), buf.data() + done, n - done);
+      if (w > 0) {
+        done += static_cast<std::size_t>(w);
+        continue;
+      }
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && errno == EAGAIN) {
+        pollfd fds[2] = {{fd.get(), POLLOUT, 0}, {stop_fd, POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0 && errno != EINTR) {
+          open = false;
+          break;
+        }
+        if (fds[1].revents != 0) {
+          open = false;
+          break;
+        }
+        continue;
+      }
+      open = false;  // EPIPE: the command closed its stdin
+      break;
+    }
+  }
+  fd.reset();  // EOF for the command
+  timespec zero{};
+  while (::sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
+  }
+}
+
+// Runs argv (argv[0] looked up in PATH when it has no '/') as remote.h
+// describes. `what` names the command in messages.
+Result<RemoteResult> RunProcessImpl(const std::vector<std::string>& argv, const RemoteCommand& cmd,
+                                    const std::string& what) {
+  if (argv.empty() || argv[0].empty()) return Status::Invalid("empty command");
+  std::string exe = argv[0];
+  if (exe.find('/') == std::string::npos) {
+    exe = bp::search_path(argv[0]).string();
+    if (exe.empty()) return Status::NotFound(fmt::format("{}: command not found", argv[0]));
+  }
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+
+  Fd in_r, in_w, out_r, out_w, err_r, err_w, stop_r, stop_w;
+  RETURN_IF_ERROR(MakePipe(&in_r, &in_w));
+  RETURN_IF_ERROR(MakePipe(&out_r, &out_w));
+  RETURN_IF_ERROR(MakePipe(&err_r, &err_w));
+  RETURN_IF_ERROR(MakePipe(&stop_r, &stop_w));
+  for (const Fd* fd : {&in_w, &out_r, &err_r}) RETURN_IF_ERROR(SetNonBlocking(*fd));
+
+  pid_t pid;
+  try {
+    pid = Spawn(exe, args, std::move(in_r), std::move(out_w), std::move(err_w));
+  } catch (const std::exception& e) {
+    return Status::Io(fmt::format("cannot run {}: {}", argv[0], e.what()));
+  }
+
+  Session session(pid);
+  std::thread writer;
+  // Whatever happens below (even an exception), the writer is stopped and
+  // joined and the child is reaped before this function returns.
+  struct Cleanup {
+    Session& session;
+    std::thread& writer;
+    Fd& stop_w;
+    ~Cleanup() {
+      if (writer.joinable()) {
+        session.Kill();
+        stop_w.reset();  // wakes the writer if it waits for the pipe
+        writer.join();
+      }
+      session.KillAndReap();
+    }
+  } cleanup{session, writer, stop_w};
+
+  if (cmd.stdin_source) {
+    writer = std::thread(WriteStdin, std::move(in_w), std::cref(cmd), stop_r.get(), std::ref(session));
+  } else {
+    in_w.reset();  // stdin at EOF
+  }
+
+  const Clock::time_point deadline =
+      cmd.timeout.count() > 0 ? Clock::now() + cmd.timeout : Clock::time_point::max();
+  bool timed_out = false;
+  auto on_timeout = [&] {
+    timed_out = true;
+    session.Fail(Status::Timeout(fmt::format("{} did not finish within {} s", what, cmd.timeout.count())));
+  };
+
+  RemoteResult result;
+  std::vector<char> buf(kChunk);
+  std::optional<Clock::time_point> give_up;  // set once the group was killed
+  bool sink_ok = true;
+  while (out_r.get() >= 0 || err_r.get() >= 0) {
+    Clock::time_point now = Clock::now();
+    if (!timed_out && now >= deadline) on_timeout();
+    if (!give_up && session.killed()) give_up = now + kKillGrace;
+    if (give_up && now >= *give_up) break;
+
+    // Wake up at least every 250 ms to notice a kill from the writer thread.
+    auto wait = std::chrono::milliseconds(250);
+    Clock::time_point next = std::min(give_up.value_or(deadline), timed_out ? Clock::time_point::max() : deadline);
+    if (next != Clock::time_point::max())
+      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(next - now));
+    pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};  // fd -1 is ignored
+    int r = ::poll(fds, 2, static_cast<int>(std::max<std::chrono::milliseconds::rep>(wait.count(), 0)));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      session.Fail(Status::Io(fmt::format("{}: poll: {}", what, ErrnoText(errno))));
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      Fd& fd = i == 0 ? out_r : err_r;
+      ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (n <= 0) {
+        fd.reset();
+        continue;
+      }
+      std::string_view chunk(buf.data(), static_cast<std::size_t>(n));
+      if (i == 1) {
+        result.err.append(chunk);
+        if (result.err.size() > 2 * kErrKeep) result.err.erase(0, result.err.size() - kErrKeep);
+      } else if (!cmd.stdout_sink) {
+        result.out.append(chunk);
+      } else if (sink_ok) {
+        Status st;
+        try {
+          st = cmd.stdout_sink(chunk);
+        } catch (const std::exception& e) {
+          st = Status::Failed(fmt::format("stdout sink failed: {}", e.what()));
+        } catch (...) {
+          st = Status::Failed("stdout sink failed");
+        }
+        if (!st.ok()) {
+          sink_ok = false;
+          session.Fail(std::move(st));
+          fd.reset();  // stop reading stdout
+        }
+      }
+    }
+  }
+  out_r.reset();
+  err_r.reset();
+  if (result.err.size() > kErrKeep) result.err.erase(0, result.err.size() - kErrKeep);
+
+  bool waited = session.WaitExited(timed_out ? Clock::time_point::max() : deadline, on_timeout);
+  int status = waited ? session.Reap() : 0;
+  if (writer.joinable()) {
+    stop_w.reset();
+    writer.join();
+  }
+  Status failure = session.failure();
+  if (!failure.ok()) return failure;
+  if (!waited)
+    return Status::Io(fmt::format("{}: cannot get the exit status: {}", what, ErrnoText(session.wait_errno())));
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.exit_code = 128 + WTERMSIG(status);
+  } else {
+    result.exit_code = 255;
+  }
+  return result;
+}
+
+Result<RemoteResult> RunProcess(const std::vector<std::string>& argv, const RemoteCommand& cmd,
+                                const std::string& what) {
+  try {
+    return RunProcessImpl(argv, cmd, what);
+  } catch (const std::exception& e) {
+    return Status::Io(fmt::format("{}: {}", what, e.what()));
+  } catch (...) {
+    return Status::Io(fmt::format("{}: unknown error", what));
+  }
+}
+
+class SshRunner : public RemoteRunner {
+ public:
+  explicit SshRunner(SshOptions o) : o_(std::move(o)) {}
+
+  Result<RemoteResult> Run(const std::string& host, const RemoteCommand& cmd) override {
+    try {
+      if (host.empty() || host[0] == '-') return Status::Invalid(fmt::format("'{}' is not a host name", host));
+      if (cmd.argv.empty()) return Status::Invalid(fmt::format("ssh {}: empty command", host));
+      std::vector<std::string> argv = {o_.ssh, "-o", "BatchMode=yes", "-o",
+                                       fmt::format("ConnectTimeout={}", o_.connect_timeout)};
+      argv.insert(argv.end(), o_.extra_args.begin(), o_.extra_args.end());
+      if (o_.server_alive_interval > 0) {
+        argv.push_back("-o");
+        argv.push_back(fmt::format("ServerAliveInterval={}", o_.server_alive_interval));
+      }
+      if (!o_.control_dir.empty()) {
+        argv.insert(argv.end(), {"-o", "ControlMaster=auto", "-o",
+                                 fmt::format("ControlPersist={}", std::max(1, o_.control_persist)), "-o",
+                                 "ControlPath=" + o_.control_dir + "/%C"});
+      }
+      argv.push_back("--");
+      argv.push_back(host);
+      argv.push_back(ShellJoin(cmd.argv));
+      ASSIGN_OR_RETURN(RemoteResult r, RunProcess(argv, cmd, fmt::format("'{}' on {}", cmd.argv[0], host)));
+      if (r.exit_code == 255) {
+        std::string last = LastLine(r.err);
+        if (last.empty()) last = "ssh exited with status 255";
+        return Status::Unavailable(fmt::format("cannot reach host {} over ssh: {}", host, last));
+      }
+      return r;
+    } catch (const std::exception& e) {
+      return Status::Io(fmt::format("ssh {}: {}", host, e.what()));
+    }
+  }
+
+ private:
+  SshOptions o_;
+};
+
+class LocalRunner : public RemoteRunner {
+ public:
+  Result<RemoteResult> Run(const std::string&, const RemoteCommand& cmd) override {
+    return RunProcess(cmd.argv, cmd, cmd.argv.empty() ? std::string("command") : cmd.argv[0]);
+  }
+};
+
+}  // namespace
+
+Status PrepareControlDir(const std::string& dir) {
+  // <dir>/ + %C (40 hex digits) + ssh's ".XXXXXXXXXXXXXXXX" while it binds, in sun_path (108 with its NUL).
+  constexpr std::size_t kMaxDir = 107 - 1 - 40 - 17;
+  if (dir.empty() || dir[0] != '/') return Status::Invalid(fmt::format("'{}' is not an absolute path", dir));
+  if (dir.find_first_of("% \t\n\"'\\") != std::string::npos)
+    return Status::Invalid(fmt::format("'{}' has a character ssh would read as a token or separator", dir));
+  if (dir.size() > kMaxDir)
+    return Status::Invalid(fmt::format("'{}' is longer than {} bytes: too long for ssh control sockets", dir, kMaxDir));
+  std::error_code ec;
+  std::filesystem::path p(dir);
+  if (p.has_parent_path() && p.parent_path() != p) std::filesystem::create_directories(p.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return Status::Io(fmt::format("cannot create {}: {}", dir, ErrnoText(errno)));
+  struct stat sb {};
+  if (::lstat(dir.c_str(), &sb) != 0) return Status::Io(fmt::format("cannot stat {}: {}", dir, ErrnoText(errno)));
+  if (!S_ISDIR(sb.st_mode)) return Status::Invalid(fmt::format("{} is not a directory", dir));
+  if (sb.st_uid != ::geteuid()) return Status::Invalid(fmt::format("{} is owned by another user", dir));
+  if ((sb.st_mode & 077) != 0) return Status::Invalid(fmt::format("{} is open to other users (mode {:o})", dir, sb.st_mode & 0777));
+  return Status::Ok();
+}
+
+std::unique_ptr<RemoteRunner> MakeSshRunner(SshOptions options) {
+  return std::make_unique<SshRunner>(std::move(options));
+}
+std::unique_ptr<RemoteRunner> MakeLocalRunner() { return std::make_unique<LocalRunner>(); }
+
+}  // namespace oneipfs

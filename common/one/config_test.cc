@@ -1,0 +1,186 @@
+#include "common/one/config.h"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+namespace oneipfs {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  char name[] = "/tmp/one-ipfs-conf-XXXXXX";
+  int fd = mkstemp(name);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::ofstream(name) << text;
+  return name;
+}
+
+}  // namespace
+
+TEST_CASE("config: defaults") {
+  Config c;
+  CHECK(c.Get("IPFS_API") == "/ip4/127.0.0.1/tcp/5001");
+  CHECK(c.Origin("IPFS_API") == "default");
+  CHECK(c.GetSeconds("IPFS_TIMEOUT").count() == 300);
+  CHECK(c.GetBool("IPFS_RAW_LEAVES"));
+  CHECK_FALSE(c.GetBool("IPFS_IPNS_FOLLOW"));
+  CHECK(c.Get("NOT_A_KEY").empty());
+}
+
+TEST_CASE("config: precedence defaults < file < datastore template < environment") {
+  std::string path = WriteTemp(
+      "# comment\n"
+      "IPFS_API = \"/ip4/127.0.0.1/tcp/6001\"\n"
+      "IPFS_TIMEOUT=42\n"
+      "IPFS_CATALOG = '/from-file'\n"
+      "IPFS_CHUNKER = size-262144\n"
+      "BOGUS_KEY = 1\n");
+  std::map<std::string, std::string> env = {{"IPFS_CATALOG", "/from-env"}, {"IPFS_STAT_TIMEOUT", ""}};
+  Config::Sources s;
+  s.conf_path = path;
+  s.ds_template = {{"IPFS_TIMEOUT", "7"}, {"IPFS_CATALOG", "/from-ds"}, {"IPFS_CHUNKER", ""}, {"DS_MAD", "ipfs"}};
+  s.getenv = [&](const char* k) -> const char* {
+    auto it = env.find(k);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  auto c = Config::Load(s);
+  REQUIRE(c.ok());
+  CHECK(c->Get("IPFS_API") == "/ip4/127.0.0.1/tcp/6001");
+  CHECK(c->Origin("IPFS_API") == "ipfs.conf");
+  CHECK(c->Get("IPFS_TIMEOUT") == "7");
+  CHECK(c->Origin("IPFS_TIMEOUT") == "datastore template");
+  CHECK(c->Get("IPFS_CATALOG") == "/from-env");
+  CHECK(c->Origin("IPFS_CATALOG") == "environment");
+  // An empty value in a higher layer does not override a lower one.
+  CHECK(c->Get("IPFS_CHUNKER") == "size-262144");
+  CHECK(c->Get("IPFS_STAT_TIMEOUT") == "60");
+  // Template keys that are not settings are ignored; unknown file keys warn.
+  CHECK(c->Get("DS_MAD").empty());
+  REQUIRE(c->warnings().size() == 1);
+  CHECK(c->warnings()[0].find("BOGUS_KEY") != std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("config: a malformed line is an error naming file and line") {
+  std::string path = WriteTemp("IPFS_API=/ip4/127.0.0.1/tcp/1\nthis is not a setting\n");
+  Config::Sources s;
+  s.conf_path = path;
+  auto c = Config::Load(s);
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().message().find(path + " line 2") != std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("config: a missing file is not an error") {
+  Config::Sources s;
+  s.conf_path = "/nonexistent/ipfs.conf";
+  auto c = Config::Load(s);
+  REQUIRE(c.ok());
+  CHECK(c->Origin("IPFS_API") == "default");
+}
+
+TEST_CASE("config: bad numbers fall back to the default") {
+  Config c;
+  c.Set("IPFS_TIMEOUT", "soon", "test");
+  CHECK(c.GetSeconds("IPFS_TIMEOUT").count() == 300);
+  c.Set("IPFS_TIMEOUT", "0", "test");
+  CHECK(c.GetSeconds("IPFS_TIMEOUT").count() == 300);
+  c.Set("IPFS_TIMEOUT", "15", "test");
+  CHECK(c.GetSeconds("IPFS_TIMEOUT").count() == 15);
+}
+
+
+TEST_CASE("config: operator-only keys in a datastore template are ignored, with one warning naming them") {
+  std::string path = WriteTemp("IPFS_SSH = ssh -F /etc/one/ssh_config\nIPFS_REMOTE_DIR = /var/tmp/one\n");
+  Config::Sources s;
+  s.conf_path = path;
+  s.ds_template = {{"IPFS_SSH", "sh -c 'touch /tmp/pwned' #"},
+                   {"IPFS_SSH_OPTS", "-oProxyCommand=touch /tmp/pwned"},
+                   {"IPFS_REMOTE_DIR", "/home/mallory"},
+                   {"IPFS_LIBVIRT_URI", "qemu+ext:///system?command=/tmp/x"},
+                   {"IPFS_API_AUTH", "Bearer stolen"},
+                   {"IPFS_ALLOW_BACKING_FILE", "yes"},
+                   {"IPFS_TIMEOUT", "30"}};
+  auto c = Config::Load(s);
+  REQUIRE(c.ok());
+  CHECK(c->Get("IPFS_SSH") == "ssh -F /etc/one/ssh_config");
+  CHECK(c->Origin("IPFS_SSH") == "ipfs.conf");
+  CHECK(c->Get("IPFS_SSH_OPTS").empty());
+  CHECK(c->Get("IPFS_REMOTE_DIR") == "/var/tmp/one");
+  CHECK(c->Get("IPFS_LIBVIRT_URI") == "qemu:///system");
+  CHECK(c->Get("IPFS_API_AUTH").empty());
+  CHECK_FALSE(c->GetBool("IPFS_ALLOW_BACKING_FILE"));
+  CHECK(c->Get("IPFS_TIMEOUT") == "30");  // a datastore key still applies
+  REQUIRE(c->warnings().size() == 1);
+  const std::string& w = c->warnings()[0];
+  for (const char* k : {"IPFS_SSH,", "IPFS_SSH_OPTS", "IPFS_REMOTE_DIR", "IPFS_LIBVIRT_URI", "IPFS_API_AUTH",
+                        "IPFS_ALLOW_BACKING_FILE"})
+    CHECK_MESSAGE(w.find(k) != std::string::npos, k);
+  CHECK(w.find("IPFS_TIMEOUT") == std::string::npos);
+  CHECK(w.find("ipfs.conf") != std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("config: every key that chooses a command, file, URI or secret is operator-only") {
+  for (const char* k : {"IPFS_SSH", "IPFS_SSH_OPTS", "IPFS_SSH_CONTROL_PERSIST", "IPFS_SSH_CONTROL_DIR",
+                        "IPFS_REMOTE_DIR", "IPFS_LIBVIRT_URI", "IPFS_TMPDIR", "IPFS_MFS_LOCK", "IPFS_HOST_MFS_LOCK",
+                        "IPFS_REPO_PATH", "IPFS_API_AUTH", "IPFS_API_ALLOW", "IPFS_HOST_API",
+                        "IPFS_ALLOW_BACKING_FILE", "ONE_VERSION", "IPFS_TM_DATASTORE", "IPFS_IMPORT_MAX_MB"})
+    CHECK_MESSAGE(Config::IsOperatorOnly(k), k);
+  for (const char* k : {"IPFS_API", "IPFS_CATALOG", "SAFE_DIRS", "RESTRICTED_DIRS", "IPFS_TIMEOUT", "DRIVER"})
+    CHECK_FALSE_MESSAGE(Config::IsOperatorOnly(k), k);
+}
+
+TEST_CASE("config: a template's IPFS_API is used only when it is the operator's or in IPFS_API_ALLOW") {
+  std::string path = WriteTemp(
+      "IPFS_API = /ip4/127.0.0.1/tcp/5001\n"
+      "IPFS_API_AUTH = \"Bearer s3cret\"\n"
+      "IPFS_API_ALLOW = \"/ip4/10.0.0.5/tcp/5001 https://ipfs2.example:5443\"\n");
+  Config::Sources s;
+  s.conf_path = path;
+
+  s.ds_template = {{"IPFS_API", "http://127.0.0.1:9999"}};
+  auto c = Config::Load(s);
+  REQUIRE(c.ok());
+  CHECK(c->Get("IPFS_API") == "/ip4/127.0.0.1/tcp/5001");
+  CHECK(c->ApiIsOperators("IPFS_API"));
+  REQUIRE(c->warnings().size() == 1);
+  CHECK(c->warnings()[0].find("'http://127.0.0.1:9999' is not in IPFS_API_ALLOW") != std::string::npos);
+
+  // The operator's own API, written another way: used, and the secret goes with it.
+  s.ds_template = {{"IPFS_API", "http://127.0.0.1:5001/"}};
+  c = Config::Load(s);
+  REQUIRE(c.ok());
+  CHECK(c->Origin("IPFS_API") == "datastore template");
+  CHECK(c->ApiIsOperators("IPFS_API"));
+  CHECK(c->warnings().empty());
+
+  // An allowed other API: used, but the operator's secret is not its secret.
+  s.ds_template = {{"IPFS_API", "/ip4/10.0.0.5/tcp/5001"}};
+  c = Config::Load(s);
+  REQUIRE(c.ok());
+  CHECK(c->Get("IPFS_API") == "/ip4/10.0.0.5/tcp/5001");
+  CHECK_FALSE(c->ApiIsOperators("IPFS_API"));
+  s.ds_template = {{"IPFS_API", "HTTPS://IPFS2.example:5443"}};
+  c = Config::Load(s);
+  REQUIRE(c.ok());
+  CHECK(c->Origin("IPFS_API") == "datastore template");
+  CHECK(c->warnings().empty());
+  std::remove(path.c_str());
+}
+
+TEST_CASE("config: NormalizeApiAddress") {
+  CHECK(NormalizeApiAddress("/ip4/127.0.0.1/tcp/5001") == "http://127.0.0.1:5001");
+  CHECK(NormalizeApiAddress("http://127.0.0.1:5001/") == "http://127.0.0.1:5001");
+  CHECK(NormalizeApiAddress("/dns4/Front.Example/tcp/5001") == "http://front.example:5001");
+  CHECK(NormalizeApiAddress("/ip6/::1/tcp/5001") == "http://[::1]:5001");
+  CHECK(NormalizeApiAddress("/unix/run/ipfs.sock") == "/unix/run/ipfs.sock");
+  CHECK(NormalizeApiAddress("/ip4/127.0.0.1/tcp/5001") != NormalizeApiAddress("/ip4/127.0.0.1/tcp/5002"));
+}
+
+}  // namespace oneipfs
