@@ -32,7 +32,7 @@ const std::vector<std::pair<std::string, std::string>>& Config::Defaults() {
       {"IPFS_API", "/ip4/127.0.0.1/tcp/5001"},
       {"IPFS_API_AUTH", ""},
       {"IPFS_TIMEOUT", "300"},
-      {"IPFS_STAT_TIMEOUT", "60"},
+      {"IPFS_STAT_TIMEOUT", "20"},
       {"IPFS_REPO_PATH", ""},
       // import parameters (they decide the CID of imported content)
       {"IPFS_CID_VERSION", "1"},
