@@ -298,7 +298,6 @@ _oned_stop() {
   for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
   sleep 0.2
   for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
-  if [[ ${KEEP:-0} == 1 ]]; then :; fi
 }
 trap '_oned_stop; _t_cleanup' EXIT
 
@@ -389,7 +388,8 @@ one_wait() {
 }
 _one_dump() {
   case $1 in
-    vm) tail -25 "$ONE_LOCATION/var/$2.log" >&2 2>/dev/null || true ;;
+    vm) tail -15 "$ONE_LOCATION/var/vms/$2/vm.log" >&2 2>/dev/null || true
+        grep -E '\[TrM\]|\[VMM\]' "$ONE_LOCATION/var/oned.log" | tail -10 >&2 || true ;;
     *) python3 -c 'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); print("  TEMPLATE/ERROR:", r.findtext("TEMPLATE/ERROR") or "")' "$XML" >&2 || true
        grep -E '\[(ImM|ReM|InM|DiM)\]' "$ONE_LOCATION/var/oned.log" | tail -8 >&2 || true ;;
   esac
