@@ -25,7 +25,8 @@
 #                               With HOST_DATASTORES=DIR set, the host sees DIR there
 #                               instead (hosts of a shared system datastore). With
 #                               HOST_BIN=DIR, the host sees DIR as /usr/local/sbin
-#                               (first in root's PATH): stand-ins for hypervisor tools
+#                               (first in root's PATH): stand-ins for hypervisor tools;
+#                               HOST_ENV="K=V ...": more environment for its sessions
 #   host_stop NAME              the host vanishes (sshd and its daemon stop)
 #   host_kill NAME              the host loses power: sshd, every session it runs
 #                               (commands in flight) and its daemon are killed
@@ -274,7 +275,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 AuthorizedKeysFile $T_ROOT/client_key.pub
-SetEnv IPFS_HOST_API=$api XDG_RUNTIME_DIR=$dir/run
+SetEnv IPFS_HOST_API=$api XDG_RUNTIME_DIR=$dir/run ${HOST_ENV:-}
 PrintMotd no
 CFG
   # Each host sees its own directory at /var/lib/one/datastores (a private
