@@ -1,13 +1,17 @@
 // stat: size in MB of what IMAGE/PATH names, before the image is registered.
 //
-// oned calls this synchronously inside the user's `oneimage create` (90 s
-// limit) and parses stdout as one integer. For IPFS paths the size comes from
-// files/stat (root block) plus a ranged read of the header, so a qcow2/vmdk
-// reports its virtual size and nothing is downloaded; local files and http(s)
-// URLs are sized the same way. Every daemon call is bounded by
-// IPFS_STAT_TIMEOUT (default 60 s). The size is the larger of what the image
-// stores and the disk it presents (image_format.h SizeMb: a qcow2 cannot
-// understate what it occupies). An image whose header makes QEMU open
+// oned calls this synchronously inside the user's `oneimage create`, whose
+// XML-RPC client gives up after 30 s (then the user sees only
+// "Net::ReadTimeout"), and parses stdout as one integer. For IPFS paths the
+// size comes from files/stat (root block) plus a ranged read of the header,
+// so a qcow2/vmdk reports its virtual size and nothing is downloaded; local
+// files and http(s) URLs are sized the same way. The whole action is bounded
+// by IPFS_STAT_TIMEOUT (default 20 s: every daemon call gets what is left of
+// it, IpfsOptions::deadline), so the user gets our message in time; a
+// daemon that runs out of it gets a message naming the path and what to
+// check (is a node that holds the CID online and reachable). The size is the
+// larger of what the image stores and the disk it presents (image_format.h
+// SizeMb: a qcow2 cannot understate what it occupies). An image whose header makes QEMU open
 // another file (a qcow2 backing file, a vmdk extent or parent elsewhere,
 // image_format.h), judged as its detected format and as IMAGE/TEMPLATE/DRIVER
 // and DATASTORE/TEMPLATE/DRIVER, is refused unless IPFS_ALLOW_BACKING_FILE=yes.
@@ -67,10 +71,21 @@ Result<std::uint64_t> SizeOf(DsContext& ctx, const PathRef& ref) {
 Result<std::string> Stat(DsContext& ctx) {
   const std::string& path = ctx.action.image.path;
   if (path.empty()) return Status::Invalid("the image has no PATH to size");
-  ctx.ipfs.set_timeout(ctx.config.GetSeconds("IPFS_STAT_TIMEOUT"));
+  const auto budget = ctx.config.GetSeconds("IPFS_STAT_TIMEOUT");
+  ctx.ipfs.set_timeout(budget);
+  ctx.ipfs.set_deadline_in(budget);
   ASSIGN_OR_RETURN(PathRef ref, ClassifyPath(path));
   auto mb = SizeOf(ctx, ref);
-  if (!mb.ok()) return mb.status().Prefixed(fmt::format("cannot size '{}'", path));
+  if (!mb.ok()) {
+    const std::string what = ref.is_ipfs() ? ref.original : path;
+    Status st = mb.status().Prefixed(fmt::format("cannot size '{}'", what));
+    if (ref.is_ipfs() && st.code() == Status::Code::kTimeout)
+      return Status::Timeout(fmt::format(
+          "{}; the front-end daemon could not get its blocks within IPFS_STAT_TIMEOUT ({} s): check that a node "
+          "holding {} is online and connected to it (ipfs swarm connect), and the CID",
+          st.message(), budget.count(), ref.root));
+    return st;
+  }
   return std::to_string(*mb);
 }
 

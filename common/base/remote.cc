@@ -487,6 +487,18 @@ Result<RemoteResult> RunProcess(const std::vector<std::string>& argv, const Remo
   }
 }
 
+// The text without the INFO:/WARN:/DEBUG: progress lines a remote helper
+// writes to stderr.
+std::string WithoutLogLines(std::string_view err) {
+  std::string out;
+  for (const std::string& line : Split(err, '\n')) {
+    if (line.starts_with("INFO:") || line.starts_with("WARN:") || line.starts_with("DEBUG:")) continue;
+    out.append(line);
+    out += '\n';
+  }
+  return out;
+}
+
 class SshRunner : public RemoteRunner {
  public:
   explicit SshRunner(SshOptions o) : o_(std::move(o)) {}
@@ -512,8 +524,10 @@ class SshRunner : public RemoteRunner {
       argv.push_back(ShellJoin(cmd.argv));
       ASSIGN_OR_RETURN(RemoteResult r, RunProcess(argv, cmd, fmt::format("'{}' on {}", cmd.argv[0], host)));
       if (r.exit_code == 255) {
-        std::string last = LastLine(r.err);
-        if (last.empty()) last = "ssh exited with status 255";
+        // ssh's own reason, not the remote command's last progress line
+        // (a host lost mid-command leaves the helper's INFO: line last)
+        std::string last = LastLine(WithoutLogLines(r.err));
+        if (last.empty()) last = "the connection was lost (ssh exited with status 255)";
         return Status::Unavailable(fmt::format("cannot reach host {} over ssh: {}", host, last));
       }
       return r;

@@ -584,6 +584,10 @@ fs::path WriteFakeSsh(const fs::path& dir) {
                            "  echo 'ssh: connect to host unreachable port 22: Connection refused' >&2\n"
                            "  exit 255\n"
                            "fi\n"
+                           "if [ \"$host\" = lost ]; then\n"
+                           "  echo 'INFO: one-ipfs-host: disk.0 written' >&2\n"
+                           "  exit 255\n"
+                           "fi\n"
                            "exec /bin/sh -c \"$1\"\n";
   fs::permissions(script, fs::perms::owner_all);
   return script;
@@ -677,6 +681,15 @@ TEST_CASE("remote: ssh runner") {
     CHECK(r.status().code() == Status::Code::kUnavailable);
     CHECK(r.status().message() ==
           "cannot reach host unreachable over ssh: ssh: connect to host unreachable port 22: Connection refused");
+  }
+  SUBCASE("exit 255 after the remote command logged progress: the reason is not its INFO line") {
+    RemoteCommand cmd;
+    cmd.argv = {"true"};
+    auto r = ssh->Run("lost", cmd);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Status::Code::kUnavailable);
+    CHECK(r.status().message() ==
+          "cannot reach host lost over ssh: the connection was lost (ssh exited with status 255)");
   }
   SUBCASE("a host starting with '-' is rejected before anything runs") {
     RemoteCommand cmd;

@@ -105,7 +105,13 @@ class Caller {
   Result<HttpResponse> SendRetrying(const Spec& s) const {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    const auto budget = s.limit.count() > 0 ? s.limit : o_.timeout;  // 0: no limit
+    auto budget = s.limit.count() > 0 ? s.limit : o_.timeout;  // 0: no limit
+    if (o_.deadline) {  // never past it: the call's budget is what is left
+      auto left = std::chrono::ceil<std::chrono::seconds>(*o_.deadline - start);
+      if (left.count() <= 0)
+        return Status::Timeout(fmt::format("IPFS daemon at {}: {}: no time left for it", t_.Describe(), s.What()));
+      if (budget.count() == 0 || left < budget) budget = left;
+    }
     auto backoff = o_.retry_backoff;
     const int attempts = std::max(1, o_.attempts);
     for (int attempt = 1;; ++attempt) {
@@ -115,7 +121,7 @@ class Caller {
         left = std::max(std::chrono::seconds(1), budget - used);
       }
       bool transient = false;
-      auto r = SendOnce(s, left, &transient);
+      auto r = SendOnce(s, left, &transient, o_.deadline.has_value());
       if (r.ok() || !transient) return r;
       bool time_left = budget.count() == 0 || Clock::now() - start + backoff < budget;
       if (attempt >= attempts || !time_left) {
@@ -140,14 +146,16 @@ class Caller {
   }
 
   // One request with a call timeout of `n`; sets *transient when another
-  // attempt may succeed and is safe.
-  Result<HttpResponse> SendOnce(const Spec& s, std::chrono::seconds n, bool* transient) const {
+  // attempt may succeed and is safe. `hard`: a transfer too ends after `n`
+  // (a deadline), not only when it stalls for `n`.
+  Result<HttpResponse> SendOnce(const Spec& s, std::chrono::seconds n, bool* transient, bool hard = false) const {
     HttpRequest req;
     req.path = "/api/v0/" + s.command;
     req.query = s.args;
     if (n.count() > 0) {
       if (s.transfer) {
         req.stall_timeout = n;
+        if (hard) req.total_timeout = n;
       } else {
         req.query.emplace_back("timeout", fmt::format("{}s", n.count()));
         req.total_timeout = n + std::chrono::seconds(5);
@@ -183,7 +191,7 @@ class Caller {
           return Status::Unavailable(fmt::format("IPFS daemon at {} is not reachable ({})", t_.Describe(), st.message()));
         case Status::Code::kTimeout:
           return Status::Timeout(fmt::format("IPFS daemon at {} did not answer {} within {} s{}", t_.Describe(),
-                                             s.What(), n.count(), s.transfer ? " (the transfer stalled)" : ""));
+                                             s.What(), n.count(), s.transfer && !hard ? " (the transfer stalled)" : ""));
         case Status::Code::kIo:
           return Status::Io(fmt::format("{}: {}", Prefix(s), st.message()));
         default:

@@ -56,6 +56,11 @@ struct IpfsOptions {
   int attempts = 3;
   std::chrono::milliseconds retry_backoff{250};
   std::string mfs_lock;  // IPFS_MFS_LOCK: the flock catalog writes hold (content_hold.h)
+  // When set, no call runs past it: each call's timeout (and a transfer's
+  // whole duration, not only its stalls) is cut to the time left, and a call
+  // made after it fails at once with Status::Timeout. For actions that must
+  // answer within a caller's limit whatever the daemon does (stat).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct FileStat {
@@ -101,6 +106,10 @@ class IpfsClient {
   // Changes the per-call timeout for the calls that follow (stat uses a
   // shorter one: it runs inside oned's 90 s synchronous API call).
   void set_timeout(std::chrono::seconds t) { options_.timeout = t; }
+  // Bounds everything that follows to `budget` from now (IpfsOptions::deadline).
+  void set_deadline_in(std::chrono::seconds budget) {
+    options_.deadline = std::chrono::steady_clock::now() + budget;
+  }
   std::chrono::seconds timeout() const { return options_.timeout; }
   const std::string& mfs_lock() const { return options_.mfs_lock; }
   void set_mfs_lock(std::string path) { options_.mfs_lock = std::move(path); }

@@ -204,6 +204,23 @@ std::string_view SchemeOf(std::string_view s) {
   return s.substr(0, colon);
 }
 
+// OpenNebula's CLI (`oneimage create --path`, oneimage_helper.rb PREFIXES)
+// prepends its working directory and a '/' to every path that neither starts
+// with '/' nor with http, https, ssh, s3, rbd or lxd followed by "://", so
+// "ipfs://<cid>" reaches the driver as "<cwd>/ipfs://<cid>" (and from "/" as
+// "//ipfs://<cid>"). The working directory is canonical (no "//" in it), so
+// the first "ipfs://" or "ipns://" right after a '/' whose prefix holds no
+// "//" is the user's URL: returns it, or nothing for any other path.
+std::optional<std::string_view> CliPrefixedNativeUrl(std::string_view t) {
+  const std::size_t at = t.find("://");
+  if (at == std::string_view::npos || at < 5 || t[at - 5] != '/') return std::nullopt;
+  std::string_view cwd = t.substr(0, at - 4);  // ends with '/'
+  std::string_view url = t.substr(at - 4);
+  if (!StartsWithNoCase(url, "ipfs://") && !StartsWithNoCase(url, "ipns://")) return std::nullopt;
+  if (cwd.front() != '/' || (cwd != "//" && cwd.find("//") != std::string_view::npos)) return std::nullopt;
+  return url;
+}
+
 PathRef Plain(Kind kind, std::string_view t) {
   PathRef ref;
   ref.kind = kind;
@@ -237,6 +254,7 @@ Result<PathRef> ClassifyPath(std::string_view text) {
     ASSIGN_OR_RETURN(std::optional<PathRef> gateway, ParseGatewayUrl(t));
     return gateway ? std::move(*gateway) : Plain(Kind::kUrl, t);
   }
+  if (auto url = CliPrefixedNativeUrl(t)) return ClassifyPath(*url);
   if (t.front() == '/') return Plain(Kind::kLocal, t);
   if (std::string_view scheme = SchemeOf(t); !scheme.empty())
     return Status::Invalid(fmt::format("{}: the {}: scheme is not supported (use /ipfs/, /ipns/, ipfs://, "

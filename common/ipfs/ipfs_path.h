@@ -9,6 +9,10 @@
 //   http(s)://<cid>.ipfs.<gateway>[/sub]  <name>.ipns.<gateway>[/sub] (subdomain;
 //     in subdomain IPNS names dots of a DNSLink name are written as '-' and '--'
 //     is a literal '-', as gateways do)
+//   <dir>/ipfs://<cid>[...]       <dir>/ipns://<name>[...]: what OpenNebula's CLI
+//     makes of `oneimage create --path ipfs://...` (it prepends its working
+//     directory, a canonical absolute path, to anything not starting with '/'
+//     or a scheme it knows); `original` is then the URL the user typed
 // It returns:
 //   - a PathRef with kind kIpfs/kIpns when the string is an IPFS reference
 //     whose CID / IPNS name is valid;

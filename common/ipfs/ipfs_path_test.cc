@@ -118,6 +118,44 @@ TEST_CASE("ipfs_path: local files and ordinary URLs") {
   }
 }
 
+// `oneimage create --path ipfs://<cid>` (OpenNebula's CLI, oneimage_helper.rb)
+// sends "<its working directory>/ipfs://<cid>": the URL the user typed.
+TEST_CASE("ipfs_path: ipfs:// and ipns:// as OpenNebula's CLI passes them") {
+  struct Case {
+    std::string in;
+    Kind kind;
+    std::string root, sub, original;
+  } cases[] = {
+      {"/root/ipfs://" + kCid, Kind::kIpfs, kCid, "", "ipfs://" + kCid},
+      {"/var/lib/one/ipfs://" + kCid + "/a/disk.qcow2", Kind::kIpfs, kCid, "/a/disk.qcow2",
+       "ipfs://" + kCid + "/a/disk.qcow2"},
+      {"//ipfs://" + kCid, Kind::kIpfs, kCid, "", "ipfs://" + kCid},  // run from /
+      {"/home/u/IPFS://" + kCid, Kind::kIpfs, kCid, "", "IPFS://" + kCid},
+      {"/home/my ipfs:/ipns://" + kK51 + "/x", Kind::kIpns, kK51, "/x", "ipns://" + kK51 + "/x"},
+      {"/tmp/d/ipns://docs.ipfs.tech/img", Kind::kIpns, "docs.ipfs.tech", "/img", "ipns://docs.ipfs.tech/img"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.in);
+    auto r = ClassifyPath(c.in);
+    REQUIRE_MESSAGE(r.ok(), r.status().message());
+    CHECK(r->kind == c.kind);
+    CHECK(r->root == c.root);
+    CHECK(r->subpath == c.sub);
+    CHECK(r->original == c.original);
+  }
+  // Not the CLI's doing: a "//" inside the directory part, no '/' before the
+  // scheme, another scheme, or nothing after "://" that is a CID.
+  for (const std::string& local : std::vector<std::string>{"/a//b/ipfs://" + kCid, "/a/xipfs://" + kCid, "/a/ftp://x", "/a/b://c"}) {
+    CAPTURE(local);
+    auto r = ClassifyPath(local);
+    REQUIRE(r.ok());
+    CHECK(r->kind == Kind::kLocal);
+  }
+  auto bad = ClassifyPath("/root/ipfs://notacid");
+  REQUIRE_FALSE(bad.ok());
+  CHECK_MESSAGE(Contains(bad.status().message(), "'ipfs://notacid' is not a valid IPFS path"), bad.status().message());
+}
+
 TEST_CASE("ipfs_path: malformed references are errors that name the input and the reason") {
   const std::string bad_v0 = kV0.substr(0, 45) + "0";
   struct Case {

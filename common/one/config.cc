@@ -30,7 +30,7 @@ const std::vector<Config::KeySpec>& Config::Keys() {
       {"IPFS_API_ALLOW", "", kOperator},
       {"IPFS_API_AUTH", "", kOperator},
       {"IPFS_TIMEOUT", "300", kDatastore},
-      {"IPFS_STAT_TIMEOUT", "60", kDatastore},
+      {"IPFS_STAT_TIMEOUT", "20", kDatastore},
       {"IPFS_REPO_PATH", "", kOperator},
       // import parameters (they decide the CID of imported content)
       {"IPFS_CID_VERSION", "1", kDatastore},

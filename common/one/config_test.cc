@@ -58,7 +58,7 @@ TEST_CASE("config: precedence defaults < file < datastore template < environment
   CHECK(c->Origin("IPFS_CATALOG") == "environment");
   // An empty value in a higher layer does not override a lower one.
   CHECK(c->Get("IPFS_CHUNKER") == "size-262144");
-  CHECK(c->Get("IPFS_STAT_TIMEOUT") == "60");
+  CHECK(c->Get("IPFS_STAT_TIMEOUT") == "20");
   // Template keys that are not settings are ignored; unknown file keys warn.
   CHECK(c->Get("DS_MAD").empty());
   REQUIRE(c->warnings().size() == 1);

@@ -25,7 +25,8 @@
 #                               With HOST_DATASTORES=DIR set, the host sees DIR there
 #                               instead (hosts of a shared system datastore). With
 #                               HOST_BIN=DIR, the host sees DIR as /usr/local/sbin
-#                               (first in root's PATH): stand-ins for hypervisor tools
+#                               (first in root's PATH): stand-ins for hypervisor tools;
+#                               HOST_ENV="K=V ...": more environment for its sessions
 #   host_stop NAME              the host vanishes (sshd and its daemon stop)
 #   host_kill NAME              the host loses power: sshd, every session it runs
 #                               (commands in flight) and its daemon are killed
@@ -275,7 +276,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 AuthorizedKeysFile $T_ROOT/client_key.pub
-SetEnv IPFS_HOST_API=$api XDG_RUNTIME_DIR=$dir/run
+SetEnv IPFS_HOST_API=$api XDG_RUNTIME_DIR=$dir/run ${HOST_ENV:-}
 PrintMotd no
 CFG
   # Each host sees its own directory at /var/lib/one/datastores (a private
@@ -288,12 +289,16 @@ CFG
   mkdir -p "$ONE_DATASTORES"
   local rc; rc="$(getent passwd root | cut -d: -f6)/.bashrc"
   [[ -f $rc ]] || rc=
+  # Its /etc/ssh/ssh_config is the test's: a host reaches the other hosts (and
+  # the front end) by name with plain ssh, as hypervisors do (OpenNebula's
+  # ssh/mv pipes host to host, kvm/migrate rsyncs to the destination).
   unshare -m --propagation private sh -c '
     mount --bind "$1" "$2" || exit 1
     [ -z "$4" ] || mount --bind /dev/null "$4" || exit 1
     [ -z "$5" ] || { mkdir -p /usr/local/sbin && mount --bind "$5" /usr/local/sbin; } || exit 1
+    mount --bind "$6" /etc/ssh/ssh_config || exit 1
     exec /usr/sbin/sshd -D -e -f "$3"' \
-    host-sshd "$dsdir" "$ONE_DATASTORES" "$dir/sshd_config" "$rc" "${HOST_BIN:-}" 2>"$dir/sshd.log" &
+    host-sshd "$dsdir" "$ONE_DATASTORES" "$dir/sshd_config" "$rc" "${HOST_BIN:-}" "$T_ROOT/ssh_config" 2>"$dir/sshd.log" &
   T_PIDS+=("$!")
   printf -v "HOST_SSHD_PID_$v" '%s' "$!"
   printf -v "HOST_DS_$v" '%s' "$dsdir"
