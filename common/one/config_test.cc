@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 namespace oneipfs {
 namespace {
@@ -181,6 +183,65 @@ TEST_CASE("config: NormalizeApiAddress") {
   CHECK(NormalizeApiAddress("/ip6/::1/tcp/5001") == "http://[::1]:5001");
   CHECK(NormalizeApiAddress("/unix/run/ipfs.sock") == "/unix/run/ipfs.sock");
   CHECK(NormalizeApiAddress("/ip4/127.0.0.1/tcp/5001") != NormalizeApiAddress("/ip4/127.0.0.1/tcp/5002"));
+}
+
+}  // namespace oneipfs
+
+namespace oneipfs {
+
+TEST_CASE("config: docs/configuration.md and install/ipfs.conf list every key") {
+  namespace fs = std::filesystem;
+  const fs::path root = ONEIPFS_TEST_SOURCE_DIR;
+  auto read = [](const fs::path& p) {
+    std::ifstream in(p);
+    REQUIRE_MESSAGE(in.good(), "cannot read " << p.string());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  const std::string doc = read(root / "docs" / "configuration.md");
+  const std::string conf = read(root / "install" / "ipfs.conf");
+
+  // The table rows: "| `KEY`[, `KEY2`] | default | meaning |".
+  std::map<std::string, std::pair<std::string, std::string>> rows;  // key -> (default cell, meaning)
+  std::istringstream lines(doc);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    size_t c1 = line.find(" | ", 2), c2 = c1 == std::string::npos ? c1 : line.find(" | ", c1 + 3);
+    REQUIRE_MESSAGE(c2 != std::string::npos, line);
+    std::string keys = line.substr(2, c1 - 2), def = line.substr(c1 + 3, c2 - c1 - 3), meaning = line.substr(c2 + 3);
+    for (size_t at = keys.find('`'); at != std::string::npos; at = keys.find('`', keys.find('`', at + 1) + 1)) {
+      std::string k = keys.substr(at + 1, keys.find('`', at + 1) - at - 1);
+      CHECK_MESSAGE(Config::IsKnownKey(k), "docs/configuration.md documents an unknown key " << k);
+      rows[k] = {def, meaning};
+    }
+  }
+  for (const auto& k : Config::Keys()) {
+    INFO("key " << k.key);
+    auto it = rows.find(k.key);
+    REQUIRE_MESSAGE(it != rows.end(), "docs/configuration.md has no row for " << k.key);
+    const auto& [def, meaning] = it->second;
+    std::string d = k.default_value;
+    if (!d.empty())
+      CHECK_MESSAGE(def.find(d) != std::string::npos, "default cell '" << def << "' does not say " << d);
+    else {
+      bool described = def.find('`') == std::string::npos || def.find("FREE_MB") != std::string::npos ||
+                       def.find("VERSION") != std::string::npos;
+      CHECK_MESSAGE(described, "an empty default documented as a value: " << def);
+    }
+    bool marked = meaning.rfind("**(operator)**", 0) == 0;
+    CHECK_MESSAGE(marked == (k.scope == Config::KeyScope::kOperator),
+                  (marked ? "marked (operator) but a datastore may set it" : "operator-only but not marked"));
+    // ipfs.conf: "# KEY = ..." with its default, "(operator" on the line above for operator keys.
+    std::string want = std::string("\n# ") + k.key + " = ";
+    size_t at = conf.find(want);
+    REQUIRE_MESSAGE(at != std::string::npos, "install/ipfs.conf does not list " << k.key);
+    size_t line_start = conf.rfind('\n', at - 1);
+    std::string above = conf.substr(line_start + 1, at - line_start - 1);
+    bool conf_marked = above.find("(operator") != std::string::npos;
+    CHECK_MESSAGE(conf_marked == (k.scope == Config::KeyScope::kOperator),
+                  "install/ipfs.conf: the line above " << k.key << " is '" << above << "'");
+  }
 }
 
 }  // namespace oneipfs
