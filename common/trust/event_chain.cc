@@ -96,6 +96,38 @@ Result<ChainEvent> EventChain::Append(const SigningKey& key, nlohmann::json fiel
                                          budget.count(), last.message()));
 }
 
+Result<std::optional<ChainEvent>> EventChain::AppendAfter(const SigningKey& key, nlohmann::json fields,
+                                                          std::uint64_t head_seq, std::string_view head_cid) {
+  if (!fields.is_object()) return Status::Invalid("an event must be a JSON object");
+  ChainEvent ev;
+  ev.seq = head_seq + 1;
+  ev.fields = std::move(fields);
+  ev.fields["seq"] = ev.seq;
+  ev.fields["prev"] = std::string(head_cid);
+  std::string payload;
+  try {
+    payload = ev.fields.dump();
+  } catch (const std::exception& e) {
+    return Status::Invalid(fmt::format("an event that is not valid JSON text: {}", e.what()));
+  }
+  ASSIGN_OR_RETURN(std::string sealed, SealRecord(key, payload));
+  ev.publisher = key.PublisherId();
+  ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
+  auto cid = ipfs_.DagPut("raw", sealed);
+  if (!cid.ok()) return cid.status().Prefixed(fmt::format("cannot append to {}", dir_));
+  ev.cid = *cid;
+  Status linked = ipfs_.FilesCp("/ipfs/" + ev.cid, fmt::format("{}/{}", dir_, ev.seq));
+  if (!linked.ok()) {
+    auto there = EntryCid(ev.seq);
+    // Ours after all (the reply was lost), or someone else's: read the chain.
+    if (there.ok() && !there->empty() && CidEqual(*there, ev.cid)) return std::optional<ChainEvent>(std::move(ev));
+    if (there.ok() && !there->empty()) return std::optional<ChainEvent>();
+    return linked.Prefixed(fmt::format("cannot append to {}", dir_));
+  }
+  if (ev.seq % kHeadHintEvery == 0) (void)ipfs_.FilesWrite(dir_ + "/head", std::to_string(ev.seq));  // a hint only
+  return std::optional<ChainEvent>(std::move(ev));
+}
+
 Result<ChainReport> EventChain::Read(const std::function<bool(std::string_view)>& accept) {
   ChainReport report;
   auto listed = ipfs_.FilesLs(dir_);

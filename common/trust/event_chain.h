@@ -18,6 +18,14 @@
 // with an error when `budget` runs out (callers decide whether that fails
 // their action; the catalog history spools and retries instead).
 //
+// AppendAfter is the fast path for a writer that remembers the head it
+// appended last (the catalog history keeps it beside its spool): no read of
+// the chain, only the block's put and its link (two daemon calls; `head` is
+// written as a hint every kHeadHintEvery events, as files/write is slow on
+// js-ipfs). The link is the same compare-and-swap, so a head the caller
+// remembers wrongly never forks the chain: when `<dir>/<seq+1>` exists
+// already it returns nullopt and the caller reads the chain (Append).
+//
 // Read returns every event, oldest first, and every break found: a record
 // whose signature does not verify, a publisher the caller does not accept,
 // a payload that is not JSON, a "seq" that is not its name, a "prev" that is
@@ -27,6 +35,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +76,12 @@ class EventChain {
   // by `key`; returns the new event.
   Result<ChainEvent> Append(const SigningKey& key, nlohmann::json fields,
                             std::chrono::milliseconds budget = std::chrono::milliseconds(10000));
+
+  // Appends `fields` as event `head_seq` + 1 whose "prev" is `head_cid`
+  // (0 and "" for the first event). nullopt: that number is taken.
+  static constexpr std::uint64_t kHeadHintEvery = 32;
+  Result<std::optional<ChainEvent>> AppendAfter(const SigningKey& key, nlohmann::json fields, std::uint64_t head_seq,
+                                                std::string_view head_cid);
 
   // Every event. `accept` (may be null: any publisher) says whether a
   // publisher id is trusted; an event of another publisher is a break.
