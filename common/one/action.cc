@@ -54,6 +54,8 @@ Result<DsAction> ParseDsDocument(std::string_view xml) {
     i.cloning_id = Text(img, "CLONING_ID");
     i.target_snapshot = Text(img, "TARGET_SNAPSHOT");
     i.datastore_id = Text(img, "DATASTORE_ID");
+    i.uid = Text(img, "UID");
+    i.uname = Text(img, "UNAME");
     i.tmpl = Children(img->FirstChildElement("TEMPLATE"));
     if (const auto* snaps = img->FirstChildElement("SNAPSHOTS"))
       for (auto* s = snaps->FirstChildElement("SNAPSHOT"); s; s = s->NextSiblingElement("SNAPSHOT"))

@@ -36,6 +36,8 @@ struct ImageDoc {
   std::string cloning_id;
   std::string target_snapshot;
   std::string datastore_id;
+  std::string uid;        // the owner: UID and UNAME
+  std::string uname;
   std::map<std::string, std::string> tmpl;  // IMAGE/TEMPLATE children (MD5, SHA1, DRIVER, ...)
   std::vector<std::string> snapshot_ids;    // IMAGE/SNAPSHOTS/SNAPSHOT/ID
 };

@@ -46,6 +46,8 @@ Result<VmInfo> ParseVmXml(std::string_view xml) {
   VmInfo info;
   info.id = Trim(Text(vm, "ID"));
   info.deploy_id = Trim(Text(vm, "DEPLOY_ID"));
+  info.uid = Trim(Text(vm, "UID"));
+  info.uname = Trim(Text(vm, "UNAME"));
   if (auto s = ParseCount(Trim(Text(vm, "LCM_STATE")))) info.lcm_state = static_cast<int>(*s);
   const auto* hist = vm->FirstChildElement("HISTORY_RECORDS");
   const tinyxml2::XMLElement* last = nullptr;

@@ -3,7 +3,7 @@
 // Transfer scripts get nothing but argv from oned. OpenNebula's own TMs read
 // the rest with `onevm show -x <VMID>` and `onedatastore show -x <DSID>` on
 // the front end (tm_common.sh, ssh/clone, ssh/cpds); so do we:
-//  - the VM: its LCM state (26 = HOTPLUG_SAVEAS: the VM runs during
+//  - the VM: its owner (UID, UNAME), its LCM state (26 = HOTPLUG_SAVEAS: the VM runs during
 //    disk-saveas), deploy id, and per disk SIZE, ORIGINAL_SIZE, PERSISTENT,
 //    CLONE, TYPE, READONLY, TM_MAD_SYSTEM, DRIVER and FORMAT (the format
 //    KVM gives QEMU: the image's FORMAT, or the disk's own DRIVER),
@@ -63,6 +63,7 @@ struct VmDisk {
 struct VmInfo {
   std::string id;
   std::string deploy_id;
+  std::string uid, uname;   // the VM's owner (UID, UNAME): who caused a save-back
   int lcm_state = -1;
   std::string last_vm_mad;  // HISTORY_RECORDS/HISTORY[last()]/VM_MAD
   std::string last_tm_mad;  // HISTORY_RECORDS/HISTORY[last()]/TM_MAD (the system DS's TM)
