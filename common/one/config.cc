@@ -43,6 +43,10 @@ const std::vector<Config::KeySpec>& Config::Keys() {
       {"IPFS_ALLOW_BACKING_FILE", "no", kOperator},
       {"IPFS_IMPORT_MAX_MB", "", kOperator},
       {"IPFS_MFS_LOCK", "", kOperator},
+      // history and undelete (history.h, retention.h); the signing key is the marketplace's too
+      {"IPFS_DELETE_GRACE", "604800", kOperator},
+      {"IPFS_HISTORY_KEEP", "all", kOperator},
+      {"IPFS_SIGNING_KEY", "", kOperator},
       // OpenNebula
       {"ONE_VERSION", "", kOperator},
       {"RESTRICTED_DIRS", "", kDatastore},
