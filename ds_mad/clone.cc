@@ -8,9 +8,11 @@
 // FORMAT; no bigger than IMAGE/SIZE).
 // Prints "<SOURCE> <FORMAT>" for OpenNebula >= 6.6 and "<SOURCE>" alone for
 // 6.0-6.4, which store the whole line as SOURCE (ONE_VERSION / remotes VERSION).
+// The new entry is a "clone" event in the catalog history (history.h).
 #include <fmt/format.h>
 
 #include "common/catalog/catalog.h"
+#include "common/catalog/history.h"
 #include "common/ipfs/content_hold.h"
 #include "common/one/driver.h"
 #include "common/one/reply.h"
@@ -68,6 +70,7 @@ Result<std::string> Clone(DsContext& ctx) {
                              QuoteForMessage(format, 60), img.path));
     format.clear();
   }
+  RecordDsEvent(ctx, NewEvent("clone", 1, content->cid, "", content->size, "from " + img.path));
   if (ctx.one_version.AtLeast(6, 6) && !format.empty()) return fmt::format("{} {}", entry.Source(), format);
   return entry.Source();
 }

@@ -20,9 +20,11 @@
 // SOURCE is ipns://<name> and every deployment resolves it again (such an
 // image is not kept by the catalog and cannot be made persistent).
 // On any failure nothing stays registered and one stderr line says why.
+// A registered image is a "cp" event in the catalog history (history.h).
 #include <fmt/format.h>
 
 #include "common/catalog/catalog.h"
+#include "common/catalog/history.h"
 #include "common/one/driver.h"
 #include "common/base/image_format.h"
 #include "common/catalog/image_store.h"
@@ -37,6 +39,8 @@ namespace {
 struct Registered {
   std::string source;
   std::string format;
+  std::string cid;         // "" when not kept by the catalog (IPFS_IPNS_FOLLOW)
+  std::uint64_t size = 0;
 };
 
 std::string Tmpl(const ImageDoc& img, const char* key) {
@@ -58,7 +62,7 @@ Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog
   if (follow) {
     // Checked now, resolved again at every deployment; not kept by the catalog.
     ctx.log.Info(fmt::format("IPFS_IPNS_FOLLOW: deployments will resolve /ipns/{} again", ref.root));
-    return Registered{fmt::format("ipns://{}{}", ref.root, ref.subpath), format};
+    return Registered{fmt::format("ipns://{}{}", ref.root, ref.subpath), format, "", 0};
   }
   ctx.log.Info(fmt::format("registering {} ({}) as {}", ref.original, HumanBytes(r.size), entry.Source()));
   RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, r.cid, ctx.log));
@@ -73,7 +77,7 @@ Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog
     Status ok = VerifyChecksums(*digest, md5, sha1, ref.original);
     if (!ok.ok()) return undo(ok);
   }
-  return Registered{entry.Source(), format};
+  return Registered{entry.Source(), format, r.cid, r.size};
 }
 
 Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, const std::string& what,
@@ -87,7 +91,7 @@ Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, 
   RETURN_IF_ERROR(CheckRegisteredSize(ctx.action, imported->header, imported->bytes, what));
   ASSIGN_OR_RETURN(std::string format, ChooseFormat(img, imported->header));
   RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, imported->hold.get()));
-  return Registered{entry.Source(), format};
+  return Registered{entry.Source(), format, imported->cid, imported->bytes};
 }
 
 Result<Registered> FromLocal(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
@@ -133,6 +137,8 @@ Result<std::string> Cp(DsContext& ctx) {
     case PathRef::Kind::kUrl: r = FromUrl(ctx, ref, catalog, entry); break;
   }
   if (!r.ok()) return r.status().Prefixed(fmt::format("cannot register image {} from '{}'", img.id, img.path));
+  if (!r->cid.empty())
+    RecordDsEvent(ctx, NewEvent("cp", 1, r->cid, "", r->size, img.path));
   return fmt::format("{} {}", r->source, r->format);
 }
 

@@ -14,7 +14,8 @@
 // an INFO line saying so. qcow2 and FS= datablocks add their
 // small real content. Temporary files (only for qcow2 or FS) live in
 // IPFS_TMPDIR and are removed on every path. Either way the content goes into
-// the catalog through StoreNewImage, like every other import.
+// the catalog through StoreNewImage, like every other import. The new entry
+// (or the reservation) is a "mkfs" event in the catalog history (history.h).
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include <fmt/format.h>
 
 #include "common/catalog/catalog.h"
+#include "common/catalog/history.h"
 #include "common/one/driver.h"
 #include "common/catalog/image_store.h"
 #include "common/catalog/importer.h"
@@ -113,6 +115,7 @@ Result<std::string> Mkfs(DsContext& ctx) {
     Status st = catalog.Reserve(entry);
     if (!st.ok()) return st.Prefixed(fmt::format("cannot reserve {} for image {}", entry.Source(), img.id));
     ctx.log.Info(fmt::format("reserved {} for a disk save-as", entry.Source()));
+    RecordDsEvent(ctx, NewEvent("mkfs", 0, "", "", 0, "save-as reservation (empty until cpds)"));
     return entry.Source();
   }
 
@@ -169,6 +172,8 @@ Result<std::string> Mkfs(DsContext& ctx) {
     if (!st.ok()) (void)catalog.Remove(entry);
   }
   if (!st.ok()) return st.Prefixed(what);
+  RecordDsEvent(ctx, NewEvent("mkfs", 1, imported->cid, "", imported->bytes,
+                              fmt::format("{} MB {}{}", mb, format, img.fs.empty() ? "" : " " + img.fs)));
   return entry.Source();
 }
 

@@ -4,6 +4,7 @@
 // the snapshot list after a flatten).
 // Snapshots of a persistent image are the disk snapshots its VM took, saved
 // into the catalog entry by the transfer driver's mvds (image_snapshot.h).
+// A "snap_flatten" event in the catalog history; IPFS_HISTORY_KEEP applies.
 #include <fmt/format.h>
 
 #include "common/catalog/catalog.h"
@@ -16,14 +17,16 @@ namespace {
 Result<std::string> Action(DsContext& ctx) {
   ASSIGN_OR_RETURN(SnapshotTarget t, ImageSnapshotTarget(ctx, "snap_flatten"));
   Catalog catalog(ctx.ipfs, ctx.config.Get("IPFS_CATALOG"));
-  ASSIGN_OR_RETURN(std::uint64_t version, RevertToSnapshot(catalog, t));
+  ASSIGN_OR_RETURN(Reverted r, RevertToSnapshot(catalog, t));
   auto all = catalog.Snapshots(t.entry);
   if (!all.ok()) return all.status().Prefixed(t.what);
   for (const auto& s : *all) {
     Status st = catalog.RemoveSnapshot(t.entry, s.number);
     if (!st.ok()) return st.Prefixed(t.what);
   }
-  ctx.log.Info(fmt::format("{} flattened to snapshot {} (version {})", t.entry.Source(), t.id, version));
+  ctx.log.Info(fmt::format("{} flattened to snapshot {} (version {})", t.entry.Source(), t.id, r.version));
+  RecordSnapshotEvent(ctx, catalog, t, "snap_flatten", r,
+                      fmt::format("snapshot {}; {} snapshot(s) dropped", t.id, all->size()));
   return std::string();
 }
 

@@ -13,6 +13,7 @@
 // image stays empty. Snapshots (SNAP_ID >= 0) are not written by the VM.
 // NEW_SOURCE must be an entry of datastore DSID and, when the VM document
 // has the disk's HOTPLUG_SAVE_AS, that image's own entry and its SOURCE.
+// The save is a "cpds" event in the catalog history, with the VM and its owner.
 
 #include <fmt/format.h>
 
@@ -66,9 +67,9 @@ Status Action(TmContext& ctx) {
   if (d && !d->save_as_source.empty() && d->save_as_source != ctx.args[1])
     return Status::Invalid(fmt::format("NEW_SOURCE {} is not the SOURCE of image {} that VM {} saves into ({})",
                                        ctx.args[1], d->save_as, ctx.args[3], d->save_as_source));
-  if (snap >= 0) return SaveDisk(ctx, ctx.args[0], ctx.args[1], snap, owner);
+  if (snap >= 0) return SaveDisk(ctx, "cpds", ctx.args[3], ctx.args[0], ctx.args[1], snap, owner);
   if (!vm.ok()) ctx.log.Info(vm.status().message() + ": saving the disk as it is (the VM must be powered off)");
-  if (!vm.ok() || vm->lcm_state != kLcmHotplugSaveas) return SaveDisk(ctx, ctx.args[0], ctx.args[1], -1, owner);
+  if (!vm.ok() || vm->lcm_state != kLcmHotplugSaveas) return SaveDisk(ctx, "cpds", ctx.args[3], ctx.args[0], ctx.args[1], -1, owner);
 
   if (!d || d->target.empty() || vm->deploy_id.empty())
     return Status::Invalid(fmt::format("VM {} is running and its document names no domain or TARGET for {}",
@@ -80,7 +81,7 @@ Status Action(TmContext& ctx) {
     return made.status().Prefixed(fmt::format(
         "VM {} is running: no consistent copy of {} could be made, so nothing was saved", ctx.args[3], ctx.args[0]));
   ForwardRemoteLog(made->err);
-  Status saved = SaveDisk(ctx, disk.host + ":" + copy, ctx.args[1], -1, owner);
+  Status saved = SaveDisk(ctx, "cpds", ctx.args[3], disk.host + ":" + copy, ctx.args[1], -1, owner);
   Status removed = RemoveOnHost(ctx, disk.host, ctx.args[3], {copy}, true);
   RETURN_IF_ERROR(saved);
   return removed;

@@ -4,6 +4,8 @@
 
 #include "common/base/log.h"
 #include "common/base/number.h"
+#include "common/catalog/history.h"
+#include "common/catalog/retention.h"
 #include "common/catalog/source.h"
 
 namespace oneipfs {
@@ -31,15 +33,33 @@ Result<SnapshotTarget> ImageSnapshotTarget(const DsContext& ctx, std::string_vie
   return t;
 }
 
-Result<std::uint64_t> RevertToSnapshot(Catalog& catalog, const SnapshotTarget& t) {
+Result<Reverted> RevertToSnapshot(Catalog& catalog, const SnapshotTarget& t) {
   ASSIGN_OR_RETURN(auto snaps, catalog.Snapshots(t.entry));
   for (const auto& s : snaps) {
     if (s.number != t.id) continue;
+    Reverted r{0, s.cid, "", s.size};
+    if (auto now = catalog.Current(t.entry); now.ok()) r.old_cid = now->cid;
     auto v = catalog.AddVersion(t.entry, s.cid);
     if (!v.ok()) return v.status().Prefixed(t.what);
-    return *v;
+    r.version = *v;
+    return r;
   }
   return Status::NotFound(fmt::format("{}: the image has no snapshot {}", t.what, t.id));
+}
+
+void RecordSnapshotEvent(DsContext& ctx, Catalog& catalog, const SnapshotTarget& t, std::string_view action,
+                         const Reverted& r, std::string detail) {
+  RecordDsEvent(ctx, NewEvent(std::string(action), r.version, r.cid, r.old_cid, r.size, std::move(detail)));
+  if (r.version == 0) return;
+  std::string problem;
+  auto keep = HistoryKeep(ctx.config, &problem);
+  if (!problem.empty()) ctx.log.Warn(problem);
+  if (!keep) return;
+  std::vector<CatalogVersion> pruned;
+  auto st = PruneVersions(catalog, t.entry, *keep, &pruned);
+  if (!st.ok()) ctx.log.Warn(st.status().message());
+  for (const auto& v : pruned)
+    RecordDsEvent(ctx, NewEvent("prune", v.number, "", v.cid, v.size, fmt::format("IPFS_HISTORY_KEEP {}", *keep)));
 }
 
 }  // namespace oneipfs

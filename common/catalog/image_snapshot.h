@@ -9,6 +9,9 @@
 // ("cannot snap_revert image 5 snapshot 0"). RevertToSnapshot makes the
 // saved snapshot the image's next version (the replaced content stays as
 // history); NotFound when the image has no such snapshot.
+// RecordSnapshotEvent: the action's event in the catalog history
+// (history.h), then IPFS_HISTORY_KEEP applied (retention.h) when a version
+// was added, each pruned version a "prune" event.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +31,14 @@ struct SnapshotTarget {
 };
 
 Result<SnapshotTarget> ImageSnapshotTarget(const DsContext& ctx, std::string_view action);
-// Returns the new version number.
-Result<std::uint64_t> RevertToSnapshot(Catalog& catalog, const SnapshotTarget& t);
+struct Reverted {
+  std::uint64_t version = 0;  // the new version
+  std::string cid, old_cid;   // its content, and the one it replaced
+  std::uint64_t size = 0;
+};
+Result<Reverted> RevertToSnapshot(Catalog& catalog, const SnapshotTarget& t);
+
+void RecordSnapshotEvent(DsContext& ctx, Catalog& catalog, const SnapshotTarget& t, std::string_view action,
+                         const Reverted& r, std::string detail);
 
 }  // namespace oneipfs

@@ -9,6 +9,9 @@
 #include <fmt/ranges.h>
 
 #include "common/catalog/catalog.h"
+#include "common/catalog/history.h"
+#include "common/catalog/retention.h"
+#include "common/ipfs/cid.h"
 #include "common/ipfs/content_hold.h"
 #include "common/one/driver.h"
 #include "common/deploy/host_ops.h"
@@ -180,8 +183,10 @@ Status DeploySource(TmContext& ctx, DeployMode mode) {
 namespace {
 
 // Saves the host's DISK.snap/<id> files as the entry's snapshots and drops
-// saved snapshots the host no longer has.
-Status SyncSnapshots(TmContext& ctx, Catalog& catalog, const CatalogEntry& entry, const HostPath& disk) {
+// saved snapshots the host no longer has. `changes` gets "<id> saved|removed"
+// for each snapshot whose content changed.
+Status SyncSnapshots(TmContext& ctx, Catalog& catalog, const CatalogEntry& entry, const HostPath& disk,
+                     std::vector<std::string>& changes) {
   ASSIGN_OR_RETURN(RemoteResult listed,
                    RunHostScript(ctx, disk.host,
                                  "for f in \"$1.snap\"/*; do [ -f \"$f\" ] && printf '%s\\0' \"${f##*/}\"; done; exit 0",
@@ -193,18 +198,40 @@ Status SyncSnapshots(TmContext& ctx, Catalog& catalog, const CatalogEntry& entry
     std::string name = listed.out.substr(i, j - i);
     if (auto id = ParseCount(name)) on_host.push_back(*id);
   }
+  ASSIGN_OR_RETURN(auto before, catalog.Snapshots(entry));
+  auto had = [&](std::uint64_t id) -> std::string {
+    for (const auto& b : before)
+      if (b.number == id) return b.cid;
+    return "";
+  };
   for (std::uint64_t id : on_host) {
     HostPath snap{disk.host, fmt::format("{}.snap/{}", disk.path, id)};
     ASSIGN_OR_RETURN(SavedContent saved, SaveFromHost(ctx, snap));
     RETURN_IF_ERROR(catalog.PutSnapshot(entry, id, saved.cid));
     ReleaseOrWarn(*saved.hold, ctx.log);
+    if (!CidEqual(had(id), saved.cid)) changes.push_back(fmt::format("{} saved /ipfs/{}", id, saved.cid));
   }
-  ASSIGN_OR_RETURN(auto kept, catalog.Snapshots(entry));
-  for (const auto& k : kept)
-    if (std::find(on_host.begin(), on_host.end(), k.number) == on_host.end())
+  for (const auto& k : before)
+    if (std::find(on_host.begin(), on_host.end(), k.number) == on_host.end()) {
       RETURN_IF_ERROR(catalog.RemoveSnapshot(entry, k.number));
+      changes.push_back(fmt::format("{} removed", k.number));
+    }
   if (!on_host.empty()) ctx.log.Info(fmt::format("saved {} disk snapshot(s) with the image", on_host.size()));
   return Status::Ok();
+}
+
+// A catalog event of a transfer action: the VM and its owner (onevm show -x,
+// cached for the action; nothing when the CLI is missing).
+void RecordTmEvent(TmContext& ctx, const std::string& vm_id, const EntryName& name, CatalogEvent ev) {
+  ev.datastore = name.datastore;
+  ev.image = name.image;
+  ev.entry = fmt::format("{}-{}", name.image, name.regtime);
+  ev.vm = vm_id;
+  if (auto vm = ctx.one.Vm(vm_id); vm.ok()) {
+    ev.uid = vm->uid;
+    ev.user = vm->uname;
+  }
+  RecordCatalogEvent(ctx.config, ctx.log, std::move(ev));
 }
 
 }  // namespace
@@ -220,8 +247,8 @@ std::string DiskImageId(TmContext& ctx, const std::string& host_disk, const std:
   return d ? d->image_id : "";
 }
 
-Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string& source, long snap_id,
-                std::string_view owner_image, bool with_snapshots) {
+Status SaveDisk(TmContext& ctx, std::string_view action, const std::string& vm_id, const std::string& host_disk,
+                const std::string& source, long snap_id, std::string_view owner_image, bool with_snapshots) {
   ASSIGN_OR_RETURN(HostPath from, SplitHostPath(host_disk));
   auto entry = ParseCatalogSource(StripHostPrefix(source));
   if (!entry)
@@ -255,12 +282,32 @@ Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string&
   ReleaseOrWarn(*saved->hold, ctx.log);
   ctx.log.Info(fmt::format("saved {}:{} ({}) as version {} of {} (/ipfs/{})", from.host, from.path,
                            HumanBytes(saved->bytes), *version, source, saved->cid));
+  // The shape was checked above (CheckEntryOf).
+  EntryName name = EntryShape(*entry, ctx.config.Get("IPFS_CATALOG")).value_or(EntryName{});
+  RecordTmEvent(ctx, vm_id, name,
+                NewEvent(std::string(action), *version, saved->cid, versions->empty() ? "" : versions->back().cid,
+                         saved->bytes, snap_id >= 0 ? fmt::format("snapshot {} of {}", snap_id, host_disk) : host_disk));
+  Status st = Status::Ok();
   if (with_snapshots) {
-    Status st = SyncSnapshots(ctx, catalog, *entry, from);
-    if (!st.ok())
-      return st.Prefixed(fmt::format("the disk was saved, but its snapshots were not; {}:{} is left in place",
-                                     from.host, from.path));
+    std::vector<std::string> changes;
+    st = SyncSnapshots(ctx, catalog, *entry, from, changes);
+    if (!changes.empty())
+      RecordTmEvent(ctx, vm_id, name,
+                    NewEvent("snapshots", 0, saved->cid, "", 0, fmt::format("{}", fmt::join(changes, "; "))));
   }
+  std::string problem;
+  if (auto keep = HistoryKeep(ctx.config, &problem)) {
+    std::vector<CatalogVersion> pruned;
+    auto p = PruneVersions(catalog, *entry, *keep, &pruned);
+    if (!p.ok()) ctx.log.Warn(p.status().message());
+    for (const auto& v : pruned)
+      RecordTmEvent(ctx, vm_id, name,
+                    NewEvent("prune", v.number, "", v.cid, v.size, fmt::format("IPFS_HISTORY_KEEP {}", *keep)));
+  }
+  if (!problem.empty()) ctx.log.Warn(problem);
+  if (!st.ok())
+    return st.Prefixed(fmt::format("the disk was saved, but its snapshots were not; {}:{} is left in place",
+                                   from.host, from.path));
   return Status::Ok();
 }
 

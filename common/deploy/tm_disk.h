@@ -49,9 +49,12 @@ Status DeploySource(TmContext& ctx, DeployMode mode);
 // "Ownership"), when the entry is gone, or when the front end cannot hold
 // every block. With `with_snapshots` (mvds), the host's DISK.snap/<id> files
 // replace the image's saved snapshots afterwards (the disk itself is saved
-// first).
-Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string& source, long snap_id,
-                std::string_view owner_image, bool with_snapshots = false);
+// first). The new version is an `action` event ("mvds", "cpds") in the
+// catalog history (history.h) with VM `vm_id` and its owner (onevm show -x),
+// changed snapshots a "snapshots" event; then IPFS_HISTORY_KEEP applies
+// (retention.h), each pruned version a "prune" event.
+Status SaveDisk(TmContext& ctx, std::string_view action, const std::string& vm_id, const std::string& host_disk,
+                const std::string& source, long snap_id, std::string_view owner_image, bool with_snapshots = false);
 
 // The IMAGE_ID `onevm show -x vm_id` gives the disk at host:path; "" (after
 // an INFO line) when the CLI or the disk is not there.
