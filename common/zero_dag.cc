@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -123,7 +124,7 @@ class Builder {
     } else {
       std::uint64_t cap = 1;
       for (int i = 1; i < depth; ++i) cap *= kUnixfsMaxLinks;
-      const std::uint64_t kids = (leaves + cap - 1) / cap;
+      const std::uint64_t kids = leaves / cap + (leaves % cap != 0);  // no overflow near 2^64
       std::string links, data;
       PutKey(data, 1, 0);
       PutVarint(data, kUnixfsFile);
@@ -189,10 +190,13 @@ Result<ZeroDag> BuildZeroDag(std::uint64_t size, std::uint64_t chunk) {
     return Status::Invalid(fmt::format("no zero DAG for {} bytes in chunks of {}", size, chunk));
   ZeroDag dag;
   dag.size = size;
-  const std::uint64_t leaves = (size + chunk - 1) / chunk;
+  // Sizes are claims (a root block's, on hosts) up to 2^64 - 1: nothing here
+  // may wrap, or the depth loop never ends.
+  const std::uint64_t leaves = size / chunk + (size % chunk != 0);
   const std::uint64_t last = size - (leaves - 1) * chunk;
   int depth = 0;
-  for (std::uint64_t reach = 1; reach < leaves; reach *= kUnixfsMaxLinks) ++depth;
+  for (std::uint64_t reach = 1; reach < leaves; ++depth)
+    reach = reach > std::numeric_limits<std::uint64_t>::max() / kUnixfsMaxLinks ? leaves : reach * kUnixfsMaxLinks;
   Builder b(chunk, dag);
   dag.root = b.Node(depth, leaves, last).cid;
   return dag;
