@@ -9,12 +9,15 @@
 // have beyond "no crash". A violation prints one line naming the property
 // and aborts: libFuzzer reports that as a crash (with the input saved), the
 // replay test as a failure. Inputs in messages go through QuoteForMessage.
+// An exception escaping the code under test is reported the same way.
 #pragma once
+
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -24,11 +27,33 @@
 
 namespace oneipfs::fuzz {
 
+// stderr as it was at start-up: make fuzz passes libFuzzer -close_fd_mask=3,
+// which silences the library's INFO/WARN lines but must not silence these.
+inline const int kReportFd = ::dup(2);
+
+inline void Report(const std::string& line) {
+  std::string l = line + "\n";
+  (void)!::write(kReportFd >= 0 ? kReportFd : 2, l.data(), l.size());
+}
+
 [[noreturn]] inline void Fail(const char* file, int line, const char* cond, const std::string& why) {
-  std::fprintf(stderr, "fuzz property violated at %s:%d: %s: %s\n", file, line, cond, why.c_str());
-  std::fflush(stderr);
+  Report(fmt::format("fuzz property violated at {}:{}: {}: {}", file, line, cond, why));
   std::abort();
 }
+
+// An exception escaping the code under test (the library promises none):
+// named on the report line before the abort libFuzzer reports.
+inline const bool kTerminateHandler = (std::set_terminate([] {
+  std::string what = "unknown";
+  try {
+    if (auto e = std::current_exception()) std::rethrow_exception(e);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  Report("uncaught exception: " + what);
+  std::abort();
+}), true);
 
 inline std::string_view AsText(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};

@@ -14,7 +14,8 @@
 //  - a path that classifies as /ipfs/ or /ipns/ has a valid root (a CID, an
 //    IPNS name), a normalised sub-path (segments neither empty, "." nor "..",
 //    no control character, no trailing '/'), and its ToString() classifies
-//    back to the same kind, root and sub-path;
+//    back to the same kind, root and sub-path (unless it ends in a blank,
+//    which ClassifyPath trims);
 //  - a local path starts with '/', a URL with http:// or https://.
 #include <cctype>
 #include <string>
@@ -110,6 +111,10 @@ void CheckPath(std::string_view text) {
   }
   CheckSubpath(ref->subpath, text);
   std::string printed = ref->ToString();
+  // ClassifyPath trims what oned sends: a sub-path ending in a blank (an
+  // ipfs:// URL's %20) cannot print as a path that classifies back the same.
+  // ToString() only names content to the daemon, which gets it as it is.
+  if (Trim(printed) != printed) return;
   auto again = ClassifyPath(printed);
   FUZZ_CHECK(again.ok(), "{} classifies, its ToString() {} does not: {}", Q(text), Q(printed),
              again.status().message());
