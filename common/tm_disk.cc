@@ -221,10 +221,19 @@ Status SaveDisk(TmContext& ctx, const std::string& host_disk, const std::string&
 Status RemoveOnHost(TmContext& ctx, const std::string& host, const std::vector<std::string>& paths,
                     bool tolerate_gone) {
   for (const auto& p : paths) {
-    // A guard against ever running rm -rf on "/" or a top-level directory.
-    size_t depth = 0;
-    for (char c : p) depth += c == '/';
-    if (p.empty() || p[0] != '/' || depth < 2 || p.find("/../") != std::string::npos || p.ends_with("/.."))
+    // A guard against ever running rm -rf on "/" or a top-level directory:
+    // an absolute path of two components or more, none of them "." or ".."
+    // (counting slashes let "/./etc" and "/etc//" through).
+    std::size_t components = 0;
+    bool dots = false;
+    for (std::size_t i = 1; i <= p.size();) {
+      std::size_t j = std::min(p.find('/', i), p.size());
+      std::string_view seg = std::string_view(p).substr(i, j - i);
+      dots = dots || seg == "." || seg == "..";
+      components += !seg.empty();
+      i = j + 1;
+    }
+    if (p.empty() || p[0] != '/' || components < 2 || dots)
       return Status::Invalid(fmt::format("refusing to delete '{}' on {}: not a VM disk or directory path", p, host));
   }
   auto r = RunHostScript(ctx, host, "rm -rf -- \"$@\"", paths);
