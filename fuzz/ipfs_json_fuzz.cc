@@ -15,8 +15,9 @@
 //    reply's numbers exactly when they fit 64 bits (JSON numbers or decimal
 //    strings), and saturate at 2^64 - 1 when they do not (never wrap);
 //  - a failed call's message names the daemon and the command;
-//  - a provider record that parses prints as JSON that parses to the same
-//    record, and the peer-selection policy runs on it without overflow.
+//  - a provider record that parses has a time >= 0, prints as JSON that
+//    parses to the same record, and the peer-selection policy runs on it
+//    without overflow.
 #include <ctime>
 #include <limits>
 #include <memory>
@@ -185,6 +186,7 @@ void Records(std::string_view body) {
   auto r = ParseProviderRecord(body);
   (void)WantlistFingerprint(body);
   if (!r.ok()) return;
+  FUZZ_CHECK(r->time >= 0, "record {} has time {}: now - time can overflow", Q(body), r->time);
   std::string printed = ProviderRecordJson(*r);
   auto again = ParseProviderRecord(printed);
   FUZZ_CHECK(again.ok(), "record {} prints as {}, which does not parse: {}", Q(body), Q(printed),
