@@ -195,7 +195,7 @@ for ver in $releases; do
   guest_writes node2 "$SYS" "written on node2 again ($ver)"
 
   t_case "$ver/$SYS_TM: live migration node2 -> node1 (PREMIGRATE/POSTMIGRATE on the system TM)"
-  vm_doc "$VM" 3 node2
+  vm_doc "$VM" 3 node2,node1  # a live migration's two history records
   VMM_STDIN="$T_ROOT/vm.b64" one_vmm_tm PREMIGRATE "$SYS_TM" node2 node1 "$SYS" "$VM" 1; assert_xfr_ok "premigrate"
   if [[ $SYS_TM == ssh ]]; then
     assert_missing "$(on node1 "$SYS/disk.1")" "premigrate copies nothing (the hypervisor copies the disks once)"
