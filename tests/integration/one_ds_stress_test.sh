@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Replies survive a busy front end: STRESS_N (default 1200) stat, cp and
+# Replies survive a busy front end: STRESS_N (default 1000) stat, cp and
 # monitor requests at once through OpenNebula's real one_datastore.rb (-t 15:
 # 15 actions at a time, the rest queued, as oned sends them), and every reply
 # carries its payload: a stat its size in MB, a cp "SOURCE FORMAT", a monitor
@@ -17,7 +17,8 @@ source "$(dirname "$0")/../lib/one_tree.sh"
 releases=$(one_scripts_matrix one_ds_stress)
 for ver in $releases; do one_scripts_require "$ver"; done
 [[ -n $releases ]] || one_scripts_require ""
-N=${STRESS_N:-1200}
+N=${STRESS_N:-1000}
+export ONE_DS_THREADS=${STRESS_THREADS:-15}  # bench/ds-replies: -t 1 for the time of one action
 
 ipfsd_start fe
 ds_env
@@ -28,7 +29,7 @@ for k in 1 2 3; do head -c $((k * 1048576)) /dev/urandom >"$T_ROOT/img$k"; cid[k
 
 for ver in $releases; do
   one_tree "$ver"
-  t_case "$ver: $N stat, cp and monitor requests at once through one_datastore.rb (-t 15)"
+  t_case "$ver: $N stat, cp and monitor requests at once through one_datastore.rb (-t $ONE_DS_THREADS)"
   # ids: stat 10000+i, cp 20000+i (image ids), monitor the datastore 100
   for ((i = 0; i < N; i++)); do
     k=$((i / 3 % 3 + 1))  # the image: stat 10000+i has (i / 3 % 3 + 1) MB
@@ -75,7 +76,7 @@ for line in open(out):
 total = sum(good.values())
 print(f"{ver}: {n} requests, {total} replies with their payload, {len(lost)} lost "
       f"({', '.join(lost[:10])}{' ...' if len(lost) > 10 else ''}), {len(bad)} wrong; "
-      f"{t1 - t0:.1f} s ({n / (t1 - t0):.0f} requests/s)")
+      f"loss rate {100 * len(lost) / n:.2f}%; {t1 - t0:.1f} s ({n / (t1 - t0):.1f} requests/s)")
 for b in bad[:5]:
     print("  wrong:", b)
 sys.exit(0 if total == n and not lost and not bad else 1)

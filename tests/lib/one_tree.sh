@@ -21,7 +21,8 @@
 #                                 XFR_RESULT (SUCCESS/FAILURE), XFR_INFO, XFR_LOG
 #   one_datastore FILE            oned's datastore requests (one a line, e.g.
 #                                 "STAT  7 <base64>") through the real
-#                                 one_datastore, all at once -> $T_ROOT/one_ds.out
+#                                 one_datastore (-t $ONE_DS_THREADS, default
+#                                 15, as oned.conf has it), all at once -> $T_ROOT/one_ds.out
 #                                 (every line it wrote; one_ds.log: of every
 #                                 session); one_ds_reply TYPE ID ->
 #                                 DS_RESULT, DS_INFO, DS_LOG (its LOG lines)
@@ -131,7 +132,7 @@ one_vmm_tm() { # ACTION TM ARGS...
 
 one_datastore() { # FILE: datastore requests, one a line -> $T_ROOT/one_ds.out
   python3 "$ONEIPFS_SOURCE_DIR/tests/lib/one_mad.py" "$ONE_LOCATION/lib/mads/one_datastore" \
-    "-t 15 -d ipfs -s shared,ssh" -f "$1" >"$T_ROOT/one_ds.out" 2>"$T_ROOT/one_ds.err" || {
+    "-t ${ONE_DS_THREADS:-15} -d ipfs -s shared,ssh" -f "$1" >"$T_ROOT/one_ds.out" 2>"$T_ROOT/one_ds.err" || {
     echo "one_datastore: the front end did not answer every request:" >&2; cat "$T_ROOT/one_ds.err" >&2; exit 1; }
   cat "$T_ROOT/one_ds.out" >>"$T_ROOT/one_ds.log"  # every session, for a look (KEEP=1)
 }
