@@ -54,13 +54,17 @@ std::chrono::microseconds FinishOutput(int needed, std::chrono::milliseconds max
   const int other = kept == STDOUT_FILENO ? STDERR_FILENO : STDOUT_FILENO;
   const bool kept_pipe = PipeUnread(kept) >= 0;
   const bool other_pipe = PipeUnread(other) >= 0;
+  // stdout and stderr on one pipe (2>&1): its reader would see the blank lines
+  struct stat a, b;
+  const bool one_pipe = kept_pipe && other_pipe && ::fstat(kept, &a) == 0 && ::fstat(other, &b) == 0 &&
+                        a.st_dev == b.st_dev && a.st_ino == b.st_ino;
   // 1. everything written has been read
   if (kept_pipe) WaitTaken(kept, deadline);
   if (other_pipe) WaitTaken(other, deadline);
   // 2. the reader that matters sees end-of-file while we still run
   if (kept_pipe) Close(kept);
   // 3. the front end serves the other reader three times after that
-  if (kept_pipe && other_pipe) {
+  if (kept_pipe && other_pipe && !one_pipe) {
     for (int i = 0; i < 3 && Clock::now() < deadline; ++i) {
       if (::write(other, "\n", 1) != 1) break;
       WaitTaken(other, deadline);

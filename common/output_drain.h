@@ -35,7 +35,8 @@
 //   4. closes the other pipe.
 // Everything is bounded by `max` in all (a reader that does not read until
 // the process exits costs at most that); terminals and files are not waited
-// for and get no blank lines. The cost: 0.14 ms (median) with a front end
+// for, and they and a pipe that is both stdout and stderr (2>&1) get no
+// blank lines. The cost: 0.14 ms (median) with a front end
 // running one action at a time, 20-95 ms (median; up to ~0.4 s) with 15 at
 // once and a thousand queued, while the front end's thread for the action
 // waits for it anyway.

@@ -107,6 +107,34 @@ TEST_CASE("output_drain: on failure stderr ends first, stdout gets the blank lin
   CHECK(s.needed_eof_first);
 }
 
+TEST_CASE("output_drain: stdout and stderr on one pipe (2>&1) get nothing added") {
+  int p[2];
+  REQUIRE(::pipe(p) == 0);
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(p[1], STDOUT_FILENO);
+    ::dup2(p[1], STDERR_FILENO);
+    ::close(p[0]);
+    ::close(p[1]);
+    std::fputs("5\n", stdout);
+    std::fflush(stdout);
+    std::fputs("INFO: stat: sized\n", stderr);
+    FinishOutput(STDOUT_FILENO);
+    ::_exit(0);
+  }
+  ::close(p[1]);
+  std::string all;
+  char buf[256];
+  ssize_t n;
+  while ((n = ::read(p[0], buf, sizeof buf)) > 0) all.append(buf, static_cast<std::size_t>(n));
+  ::close(p[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(all == "5\nINFO: stat: sized\n");
+}
+
 TEST_CASE("output_drain: nothing is added to a file, and a reader that never reads costs the bound") {
   // stdout to /dev/null (not a pipe), stderr a pipe nobody reads until the exit
   int pe[2];
