@@ -29,6 +29,7 @@ for k in 1 2 3; do head -c $((k * 1048576)) /dev/urandom >"$T_ROOT/img$k"; cid[k
 
 for ver in $releases; do
   one_tree "$ver"
+  [[ -z ${STRESS_PRIORITY:-} ]] || sed -i "s/^PRIORITY=.*/PRIORITY=$STRESS_PRIORITY/" "$ONE_LOCATION/etc/defaultrc"
   t_case "$ver: $N stat, cp and monitor requests at once through one_datastore.rb (-t $ONE_DS_THREADS)"
   # ids: stat 10000+i, cp 20000+i (image ids), monitor the datastore 100
   for ((i = 0; i < N; i++)); do
