@@ -220,11 +220,11 @@ Status RunAction(std::string_view name, TmContext& ctx) {
   const auto& a = ctx.args;
   if (name == "clone") return DeploySource(ctx, DeployMode::kClone);
   if (name == "ln") return DeploySource(ctx, DeployMode::kLn);
-  if (name == "mvds") return SaveDisk(ctx, a[0], a[1], -1, "", true);  // no VM document here
+  if (name == "mvds") return SaveDisk(ctx, "mvds", a[2], a[0], a[1], -1, "", true);  // no VM document here
   if (name == "cpds") {
     auto id = ParseCount(a[2], std::numeric_limits<long>::max());
     if (!id && a[2] != "-1") return Status::Invalid("SNAP_ID");
-    return SaveDisk(ctx, a[0], a[1], id ? static_cast<long>(*id) : -1, "");
+    return SaveDisk(ctx, "cpds", a[3], a[0], a[1], id ? static_cast<long>(*id) : -1, "");
   }
   if (name == "delete") {
     ASSIGN_OR_RETURN(HostPath p, SplitHostPath(a[0]));
