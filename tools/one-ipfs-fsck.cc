@@ -10,8 +10,11 @@
 // before that listing and a second listing, asked for just before the
 // removal, still has no image for it), stale names inside entries, temporary pins left by killed
 // actions, and with --prune-history N the versions beyond the last N of each
-// image (saved snapshots are kept). See common/fsck.h for each check and its
-// repair. Nothing is changed without --repair.
+// image (saved snapshots are kept), and deleted images past IPFS_DELETE_GRACE
+// (each purge a "purge" event in the catalog history). See
+// common/catalog/fsck.h for each check and its repair. Nothing is changed
+// without --repair. A daily cron line for the purge:
+//   17 3 * * *  oneadmin  one-ipfs-fsck --repair --no-oned >/dev/null
 // Exit 0: nothing found (or everything repaired); 1: problems remain;
 // 2: bad usage; 3: the catalog could not be read.
 // Settings (IPFS_API, IPFS_API_AUTH, IPFS_CATALOG) come from ipfs.conf
@@ -28,6 +31,8 @@
 #include "common/admin/doctor.h"
 #include "common/one/driver.h"
 #include "common/catalog/fsck.h"
+#include "common/catalog/history.h"
+#include "common/catalog/retention.h"
 #include "common/base/number.h"
 #include "common/base/remote.h"
 
@@ -38,7 +43,8 @@ const char* kUsage =
     "Usage: one-ipfs-fsck [--repair] [--prune-history N] [--timeout SECONDS] [--hold-age SECONDS]\n"
     "                     [--no-oned] [--remotes DIR]\n"
     "Checks the one-ipfs catalog: content not fully local, entries of images oned no longer has,\n"
-    "stale names, temporary pins of killed actions, and (--prune-history N) old versions.\n"
+    "stale names, temporary pins of killed actions, (--prune-history N) old versions, and\n"
+    "deleted images past IPFS_DELETE_GRACE.\n"
     "Changes nothing without --repair. Exit 1 when problems remain.\n";
 
 struct Options {
@@ -126,6 +132,9 @@ int Run(int argc, char** argv) {
     }
   }
   Log log("one-ipfs-fsck");
+  std::string problem;
+  opts->fsck.delete_grace = DeleteGrace(*config, &problem);
+  if (!problem.empty()) log.Warn(problem);
   auto report = RunFsck(**client, config->Get("IPFS_CATALOG"), opts->fsck, log);
   if (!report.ok()) {
     std::cerr << "one-ipfs-fsck: " << report.status().message() << "\n";
@@ -135,6 +144,18 @@ int Run(int argc, char** argv) {
     for (auto& n : report->notes)
       if (n.starts_with("orphaned entries not checked")) n += " (" + why + ")";
   std::cout << FormatFsckReport(*report, opts->fsck.repair);
+  std::cout.flush();
+  for (const auto& f : report->findings) {
+    if (f.kind != FsckFinding::Kind::kExpired || !f.repaired) continue;
+    auto d = ParseDeletedLabel(config->Get("IPFS_CATALOG"), f.subject);
+    if (!d) continue;
+    CatalogEvent ev = NewEvent("purge", 0, "", "", 0, f.detail);
+    ev.datastore = d->datastore;
+    ev.image = d->image;
+    ev.entry = d->name;
+    ev.user = OperatorLogin();
+    RecordCatalogEvent(*config, log, std::move(ev));
+  }
   return report->open() == 0 ? 0 : 1;
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cerrno>
 #include <limits>
 #include <map>
@@ -13,6 +14,7 @@
 
 #include "common/ipfs/content_hold.h"
 #include "common/base/number.h"
+#include "common/catalog/retention.h"
 #include "common/catalog/source.h"
 
 namespace oneipfs {
@@ -225,6 +227,29 @@ class Checker {
     }
   }
 
+  // The deleted area: entries past their grace (fsck.h, kExpired).
+  void Deleted(std::string_view root) {
+    if (!o_.delete_grace) return;
+    std::int64_t now = o_.now ? o_.now : static_cast<std::int64_t>(std::time(nullptr));
+    auto listed = ListDeleted(ipfs_, root);
+    if (!listed.ok()) {
+      r_.notes.push_back(fmt::format("the deleted area was not checked: {}", listed.status().message()));
+      return;
+    }
+    for (const auto& odd : listed->odd)
+      r_.notes.push_back(fmt::format("{}: not a deleted entry's name (<image>-<regtime>-<deleted at>); left alone", odd));
+    for (const auto& e : listed->entries) {
+      if (e.deleted_at + *o_.delete_grace > now) {
+        ++r_.deleted_kept;
+        continue;
+      }
+      auto& f = Add(Kind::kExpired, e.dir,
+                    fmt::format("image {} deleted {} s ago; IPFS_DELETE_GRACE is {} s", e.image, now - e.deleted_at,
+                                *o_.delete_grace));
+      if (o_.repair) Apply(f, ipfs_.FilesRm(e.dir, true));
+    }
+  }
+
  private:
   IpfsClient& ipfs_;
   const FsckOptions& o_;
@@ -244,6 +269,7 @@ std::string_view FsckKindName(FsckFinding::Kind k) {
     case Kind::kStaleHold: return "stale-pin";
     case Kind::kPrune: return "history";
     case Kind::kUnknownPin: return "odd-pin";
+    case Kind::kExpired: return "deleted";
   }
   return "?";
 }
@@ -293,6 +319,7 @@ Result<FsckReport> RunFsck(IpfsClient& ipfs, std::string_view catalog_root, cons
     }
   }
   c.RemoveOrphans();
+  c.Deleted(root);
   c.Holds();
   return report;
 }
@@ -326,10 +353,12 @@ std::string FormatFsckReport(const FsckReport& r, bool repair) {
     out += fmt::format("{:<10} {}: {}{}\n", FsckKindName(f.kind), f.subject, f.detail, state);
   }
   for (const auto& n : r.notes) out += "note: " + n + "\n";
-  out += fmt::format("{} entries, {} versions checked; {} problem(s){}{}\n", r.entries, r.versions, r.findings.size(),
-                     repair ? fmt::format(", {} left", r.open()) : std::string(),
+  out += fmt::format("{} entries, {} versions checked; {} problem(s){}{}{}\n", r.entries, r.versions,
+                     r.findings.size(), repair ? fmt::format(", {} left", r.open()) : std::string(),
                      r.holds_running ? fmt::format("; {} temporary pin(s) of running actions", r.holds_running)
-                                     : std::string());
+                                     : std::string(),
+                     r.deleted_kept ? fmt::format("; {} deleted image(s) within their grace", r.deleted_kept)
+                                    : std::string());
   return out;
 }
 

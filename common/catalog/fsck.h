@@ -42,6 +42,12 @@
 //    name (the operator's) are not looked at further.
 //  - kPrune: with `prune_history` = N, versions older than the last N of an
 //    entry (snapshots are never pruned). Repair: remove them.
+//  - kExpired: with `delete_grace`, an entry of the deleted area
+//    (retention.h: <root>/.deleted/<ds>/<image>-<regtime>-<deleted at>) whose
+//    grace has passed at `now`. Repair: remove it (its content stays where
+//    another entry or pin holds it, as for rm). Entries within their grace
+//    are counted (FsckReport::deleted_kept), not findings; a name there that
+//    does not parse is a note, never removed.
 // Nothing is changed without `repair`; with it, the run holds IPFS_MFS_LOCK
 // (catalog.h). Each finding says what it is and, with
 // `repair`, whether the repair worked.
@@ -88,10 +94,14 @@ struct FsckOptions {
   // Whether a process of this host runs (seam for tests).
   std::function<bool(long pid)> pid_alive;
   std::string this_host;  // empty: the machine's host name
+  // IPFS_DELETE_GRACE in seconds (retention.h); nullopt: the deleted area is
+  // not looked at. `now`: unix seconds (0: the clock).
+  std::optional<std::int64_t> delete_grace;
+  std::int64_t now = 0;
 };
 
 struct FsckFinding {
-  enum class Kind { kNotLocal, kOrphan, kStale, kStaleHold, kPrune, kUnknownPin };
+  enum class Kind { kNotLocal, kOrphan, kStale, kStaleHold, kPrune, kUnknownPin, kExpired };
   Kind kind = Kind::kStale;
   std::string subject;  // MFS path, or /ipfs/<cid> for pins
   std::string detail;
@@ -104,6 +114,7 @@ struct FsckReport {
   std::vector<FsckFinding> findings;
   std::vector<std::string> notes;  // what was skipped and why
   std::uint64_t entries = 0, versions = 0, holds_running = 0;
+  std::uint64_t deleted_kept = 0;  // deleted entries still within their grace
   // Findings not (successfully) repaired.
   std::size_t open() const;
 };

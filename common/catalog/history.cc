@@ -1,5 +1,6 @@
 #include "common/catalog/history.h"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -333,6 +334,15 @@ void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev) {
   (*client)->set_timeout(budget);
   (*client)->set_deadline_in(budget);
   HistoryRecorder(**client, config.Get("IPFS_CATALOG"), HistorySettingsFrom(config), log).Record(std::move(ev));
+}
+
+std::string OperatorLogin() {
+  uid_t uid = ::geteuid();
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[4096];
+  if (::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found && found->pw_name) return found->pw_name;
+  return fmt::format("uid {}", uid);
 }
 
 void RecordDsEvent(const DsContext& ctx, CatalogEvent ev) {

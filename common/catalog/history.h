@@ -133,6 +133,9 @@ class HistoryRecorder {
 void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev);
 // Datastore actions: datastore, image, uid and user from the action document.
 void RecordDsEvent(const DsContext& ctx, CatalogEvent ev);
+// Tools: who runs them ("<login>", from the effective uid; "uid <n>" when
+// the user has no name).
+std::string OperatorLogin();
 
 struct HistoryEntry {
   std::uint64_t seq = 0;

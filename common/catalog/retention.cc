@@ -55,9 +55,10 @@ Result<DeletedEntry> MoveToDeleted(IpfsClient& ipfs, const CatalogEntry& e, cons
   if (!target) return Status::Invalid(fmt::format("{} cannot be named in the deleted area", e.Source()));
   ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs.mfs_lock(), ipfs.timeout()));
   Status mv = ipfs.FilesMv(e.dir, target->dir);
-  if (!mv.ok() && mv.code() != Status::Code::kNotFound) {
+  if (!mv.ok()) {
     // The datastore's deleted directory may not exist yet (files/mv makes
-    // no parents on kubo): make it, then once more.
+    // no parents, and says "file does not exist" then, as for a missing
+    // source): make it, then once more.
     Status made = ipfs.FilesMkdir(DeletedDir(name.root, name.datastore));
     if (made.ok()) mv = ipfs.FilesMv(e.dir, target->dir);
   }

@@ -4,7 +4,9 @@
 // FakeMfsDaemon answers, from an in-memory MFS and block store, the calls
 // the event chain and the catalog make: files/stat, files/ls, files/read,
 // files/write, files/cp (from /ipfs/<cid>; refused when the destination
-// exists, as kubo and js-ipfs refuse it), files/rm, files/mkdir, dag/put
+// exists, as kubo and js-ipfs refuse it), files/mv (a file or a directory
+// tree; refused when the destination's parent is missing, as kubo does),
+// files/rm, files/mkdir, dag/put
 // (raw blocks get their real CIDv1: base32 of raw + sha2-256) and
 // block/get. It is thread-safe, so tests can append from many threads.
 // Errors come back as kubo writes them (HTTP 500 {"Message": ...}).
@@ -115,8 +117,43 @@ class FakeMfsDaemon : public HttpTransport {
         dirs_.erase(p);
         for (auto it = files_.begin(); it != files_.end();)
           it = it->first.rfind(p + "/", 0) == 0 ? files_.erase(it) : std::next(it);
+        for (auto it = dirs_.begin(); it != dirs_.end();)
+          it = it->rfind(p + "/", 0) == 0 ? dirs_.erase(it) : std::next(it);
       }
       return found ? Ok("") : missing();
+    }
+    if (cmd == "files/mv") {
+      std::string from = args.at(0), to = args.at(1);
+      if (!files_.count(from) && !IsDir(from)) return missing();
+      if (!IsDir(parent_of(to))) return missing();
+      if (files_.count(to) || IsDir(to))
+        return Reply(500, R"({"Message":"directory already has entry by that name","Code":0,"Type":"error"})");
+      if (auto it = files_.find(from); it != files_.end()) {
+        files_[to] = it->second;
+        files_.erase(it);
+        return Ok("");
+      }
+      std::map<std::string, std::string> moved_files;
+      for (auto it = files_.begin(); it != files_.end();) {
+        if (it->first.rfind(from + "/", 0) == 0) {
+          moved_files[to + it->first.substr(from.size())] = it->second;
+          it = files_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      std::set<std::string> moved_dirs;
+      for (auto it = dirs_.begin(); it != dirs_.end();) {
+        if (*it == from || it->rfind(from + "/", 0) == 0) {
+          moved_dirs.insert(to + it->substr(from.size()));
+          it = dirs_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      files_.insert(moved_files.begin(), moved_files.end());
+      dirs_.insert(moved_dirs.begin(), moved_dirs.end());
+      return Ok("");
     }
     if (cmd == "files/stat") {
       std::string p = args.at(0);
