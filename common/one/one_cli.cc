@@ -2,6 +2,12 @@
 
 #include <tinyxml2.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iterator>
 #include <regex>
 
 #include <fmt/format.h>
@@ -38,6 +44,43 @@ const VmDisk* VmInfo::Disk(std::string_view disk_id) const {
   for (const auto& d : disks)
     if (d.id == disk_id) return &d;
   return nullptr;
+}
+
+bool OnedImage::InUse() const {
+  return running_vms > 0 || state == 2 || state == 4 || state == 6 || state == 7 || state >= 8;
+}
+
+std::string OnedImage::StateName() const {
+  static const char* kNames[] = {"INIT",   "READY",     "USED",        "DISABLED",         "LOCKED", "ERROR",
+                                 "CLONE",  "DELETE",    "USED_PERS",   "LOCKED_USED",      "LOCKED_USED_PERS"};
+  if (state >= 0 && state < static_cast<int>(std::size(kNames))) return kNames[state];
+  return fmt::format("state {}", state);
+}
+
+Result<OnedImage> ParseImageXml(std::string_view xml) {
+  tinyxml2::XMLDocument doc;
+  ASSIGN_OR_RETURN(const tinyxml2::XMLElement* img, Root(doc, xml, "IMAGE", "oneimage show -x"));
+  OnedImage i;
+  i.id = Trim(Text(img, "ID"));
+  i.name = Text(img, "NAME");
+  i.uname = Text(img, "UNAME");
+  i.source = Trim(Text(img, "SOURCE"));
+  i.datastore_id = Trim(Text(img, "DATASTORE_ID"));
+  auto state = ParseCount(Trim(Text(img, "STATE")));
+  if (!state) return Status::Invalid("oneimage show -x printed an IMAGE without a STATE");
+  i.state = static_cast<int>(*state);
+  i.running_vms = ParseCount(Trim(Text(img, "RUNNING_VMS"))).value_or(0);
+  i.persistent = Trim(Text(img, "PERSISTENT")) == "1";
+  return i;
+}
+
+std::string TemplateQuote(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
+  }
+  return out + "\"";
 }
 
 Result<VmInfo> ParseVmXml(std::string_view xml) {
@@ -147,6 +190,44 @@ Result<std::string> OneCli::Outcome(const std::string& command, std::string_view
   std::lock_guard<std::mutex> lock(mu_);
   cache_[key] = r->out;
   return r->out;
+}
+
+Result<OnedImage> OneCli::Image(std::string_view image_id) {
+  ASSIGN_OR_RETURN(std::string xml, Show("oneimage", image_id));
+  return ParseImageXml(xml);
+}
+
+Result<std::string> OneCli::CreateImage(std::string_view ds_id, std::string_view template_text) {
+  if (!ParseCount(ds_id)) return Status::Invalid(fmt::format("'{}' is not a datastore id", ds_id));
+  const char* tmp = std::getenv("TMPDIR");
+  std::string path = fmt::format("{}/one-ipfs-image-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  int fd = ::mkstemp(path.data());
+  if (fd < 0) return Status::Io(fmt::format("cannot create a temporary template file: {}", std::strerror(errno)));
+  bool written = ::write(fd, template_text.data(), template_text.size()) ==
+                 static_cast<ssize_t>(template_text.size());
+  ::close(fd);
+  if (!written) {
+    ::unlink(path.c_str());
+    return Status::Io(fmt::format("cannot write {}", path));
+  }
+  RemoteCommand cmd;
+  cmd.argv = {"oneimage", "create", "-d", std::string(ds_id), path};
+  cmd.timeout = timeout_;
+  auto r = local_->Run("", cmd);
+  ::unlink(path.c_str());
+  if (!r.ok()) {
+    if (r.status().code() == Status::Code::kNotFound)
+      return Status::NotFound("oneimage is not installed on this machine");
+    return r.status().Prefixed("oneimage create");
+  }
+  if (r->exit_code != 0)
+    return Status::Failed(fmt::format("oneimage create failed (exit {}): {}", r->exit_code,
+                                      LastLine(r->err.empty() ? r->out : r->err)));
+  std::smatch m;
+  static const std::regex kId(R"(ID:\s*([0-9]+))");
+  if (!std::regex_search(r->out, m, kId))
+    return Status::Invalid(fmt::format("oneimage create printed no image id: {}", LastLine(r->out)));
+  return m[1].str();
 }
 
 Result<VmInfo> OneCli::Vm(std::string_view vm_id) {

@@ -10,7 +10,10 @@
 //    IMAGE_ID, DATASTORE_ID and the HOTPLUG_SAVE_AS image of a disk-saveas;
 //  - the image datastore's template (IPFS_API, IPFS_API_AUTH, ... set with
 //    `onedatastore update`), so transfer actions use the same daemon settings
-//    as datastore actions.
+//    as datastore actions;
+//  - for operator tools: an image (`oneimage show -x`: state, running VMs,
+//    SOURCE, datastore), and CreateImage (`oneimage create -d <ds> <file>`,
+//    the template written to a private temporary file) -> the new image id.
 // OneCli runs the commands from argv (no shell) through a RemoteRunner (the
 // local runner in production, a fake in unit tests) and caches each document
 // for the action's lifetime; PrefetchVm starts one in the background, so
@@ -74,6 +77,22 @@ struct VmInfo {
   std::string SystemTm(const VmDisk& d) const { return d.tm_mad_system.empty() ? last_tm_mad : d.tm_mad_system; }
 };
 
+// Image states (include/Image.h) and what an image is.
+struct OnedImage {
+  std::string id, name, source, datastore_id, uname;
+  int state = -1;        // STATE: 1 READY, 2 USED, 4 LOCKED, 8 USED_PERS, ...
+  std::uint64_t running_vms = 0;
+  bool persistent = false;
+  // In use: a VM has it (RUNNING_VMS > 0) or its state is USED, USED_PERS,
+  // LOCKED(_USED...), CLONE or DELETE: its content must not change now.
+  bool InUse() const;
+  std::string StateName() const;
+};
+Result<OnedImage> ParseImageXml(std::string_view xml);
+// A value for an OpenNebula template: "..." with \ and " escaped and
+// control characters replaced by spaces.
+std::string TemplateQuote(std::string_view value);
+
 // Parses `onevm show -x` output (a <VM> document).
 Result<VmInfo> ParseVmXml(std::string_view xml);
 // Parses `onedatastore show -x` output: the DATASTORE/TEMPLATE children.
@@ -90,6 +109,9 @@ class OneCli {
   OneCli& operator=(const OneCli&) = delete;
   Result<VmInfo> Vm(std::string_view vm_id);
   Result<std::map<std::string, std::string>> DatastoreTemplate(std::string_view ds_id);
+  Result<OnedImage> Image(std::string_view image_id);
+  // `oneimage create -d <ds_id> <file with template_text>`: the new image's id.
+  Result<std::string> CreateImage(std::string_view ds_id, std::string_view template_text);
   // Starts `onevm show -x <vm_id>` now, on a thread of its own; Vm(vm_id)
   // then takes its outcome. An id that is not a number starts nothing.
   void PrefetchVm(std::string_view vm_id);

@@ -181,5 +181,37 @@ TEST_CASE("one_cli: a prefetch of a missing CLI or a bad id reports as a direct 
   CHECK(f->calls.size() == 1);
 }
 
+TEST_CASE("one_cli: an image's state and use; oneimage create's id; template quoting") {
+  auto fake = std::make_unique<FakeLocal>();
+  FakeLocal* f = fake.get();
+  OneCli one(std::move(fake));
+  f->reply.out = "<IMAGE><ID>7</ID><NAME>data</NAME><STATE>8</STATE><RUNNING_VMS>1</RUNNING_VMS>"
+                 "<PERSISTENT>1</PERSISTENT><DATASTORE_ID>100</DATASTORE_ID>"
+                 "<SOURCE><![CDATA[mfs:/one-ipfs/100/7-1]]></SOURCE></IMAGE>";
+  auto img = one.Image("7");
+  REQUIRE(img.ok());
+  CHECK(img->InUse());
+  CHECK(img->StateName() == "USED_PERS");
+  CHECK(img->source == "mfs:/one-ipfs/100/7-1");
+  CHECK(img->persistent);
+  CHECK(f->calls.back() == std::vector<std::string>{"oneimage", "show", "-x", "7"});
+  auto ready = ParseImageXml("<IMAGE><ID>8</ID><STATE>1</STATE><RUNNING_VMS>0</RUNNING_VMS></IMAGE>");
+  REQUIRE(ready.ok());
+  CHECK(!ready->InUse());
+  CHECK(!ParseImageXml("<IMAGE><ID>8</ID></IMAGE>").ok());
+  f->reply.out = "ID: 31\n";
+  auto id = one.CreateImage("100", "NAME = \"x\"\n");
+  REQUIRE(id.ok());
+  CHECK(*id == "31");
+  REQUIRE(f->calls.back().size() == 5);
+  CHECK(f->calls.back()[1] == "create");
+  CHECK(f->calls.back()[3] == "100");
+  f->reply.exit_code = 255;
+  f->reply.err = "[one.image.allocate] NAME is already taken\n";
+  CHECK(one.CreateImage("100", "").status().message().find("already taken") != std::string::npos);
+  CHECK(!one.CreateImage("1; x", "").ok());
+  CHECK(TemplateQuote("a\"b\\c\nd") == "\"a\\\"b\\\\c d\"");
+}
+
 }  // namespace
 }  // namespace oneipfs
