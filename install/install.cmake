@@ -29,7 +29,7 @@ install(CODE "
 # ONE_LOCATION: /usr/bin and /usr/share/one-ipfs for a system install,
 # $ONE_LOCATION/bin and $ONE_LOCATION/share/one-ipfs for a self-contained one.
 # The demo, the benchmark and the tests install only the `drivers` component.
-set(ONEIPFS_BINDIR /usr/bin CACHE PATH "where one-ipfs-doctor, one-ipfs-register and one-ipfs-fsck are installed")
+set(ONEIPFS_BINDIR /usr/bin CACHE PATH "where one-ipfs-doctor, one-ipfs-register, one-ipfs-fsck and one-ipfs-image are installed")
 set(ONEIPFS_DATADIR /usr/share/one-ipfs CACHE PATH "where the oned.conf blocks and templates are installed")
 install(TARGETS ${TOOLS} RUNTIME DESTINATION ${ONEIPFS_BINDIR} COMPONENT tools)
 install(FILES ${CMAKE_SOURCE_DIR}/install/ipfs.conf DESTINATION ${ONEIPFS_DATADIR}

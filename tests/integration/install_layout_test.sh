@@ -15,7 +15,7 @@ for a in clone ln mvds cpds delete mv premigrate postmigrate failmigrate resize 
   assert_exists "$r/tm/ipfs/$a"
 done
 assert_exists "$r/etc/datastore/ipfs/ipfs.conf"
-for f in usr/bin/one-ipfs-register usr/bin/one-ipfs-doctor usr/bin/one-ipfs-fsck usr/share/one-ipfs/oned.conf.ipfs \
+for f in usr/bin/one-ipfs-register usr/bin/one-ipfs-doctor usr/bin/one-ipfs-fsck usr/bin/one-ipfs-image usr/share/one-ipfs/oned.conf.ipfs \
          usr/share/one-ipfs/ipfs.conf.default usr/share/one-ipfs/templates/image-ds-ipfs.tmpl \
          usr/share/one-ipfs/templates/system-ds-ssh.tmpl usr/share/one-ipfs/templates/system-ds-shared.tmpl; do
   assert_exists "$T_ROOT/root/$f"
