@@ -1,6 +1,9 @@
 #include "common/admin/image_history.h"
 
+#include <cctype>
 #include <ctime>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -264,6 +267,18 @@ std::optional<CatalogEvent> RmEventOf(const HistoryRead& h, const DeletedEntry& 
   return found;
 }
 
+// IMAGE/TYPE as oned hands it to ds actions (a number, include/Image.h) ->
+// the name `oneimage create` takes; names pass; anything else is OS.
+std::string TypeName(std::string_view t) {
+  static const char* kNames[] = {"OS", "CDROM", "DATABLOCK", "KERNEL", "RAMDISK", "CONTEXT"};
+  if (auto n = ParseCount(Trim(t)); n && *n < std::size(kNames)) return kNames[*n];
+  std::string upper;
+  for (char c : Trim(t)) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const char* k : kNames)
+    if (upper == k) return upper;
+  return "OS";
+}
+
 std::string InfoStr(const CatalogEvent& ev, const char* key) {
   if (!ev.image_info.is_object()) return "";
   auto it = ev.image_info.find(key);
@@ -320,7 +335,7 @@ Result<std::string> RestoreImage(ImageToolContext& ctx, std::string_view label) 
   ASSIGN_OR_RETURN(HistoryRead h, ReadChain(ctx, d->datastore));
   auto rm = RmEventOf(h, *d);
   std::string name = rm && !InfoStr(*rm, "name").empty() ? InfoStr(*rm, "name") : "image-" + d->image;
-  std::string type = rm && !InfoStr(*rm, "type").empty() ? InfoStr(*rm, "type") : "OS";
+  std::string type = TypeName(rm ? InfoStr(*rm, "type") : "");
   std::string persistent = rm ? InfoStr(*rm, "persistent") : "";
   bool pers = persistent == "1" || Lower(persistent) == "yes";
   std::string new_name = fmt::format("{}-restored-{}", name, d->deleted_at);

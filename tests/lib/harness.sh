@@ -362,6 +362,8 @@ ds_env() {
   # hosts run the helper from the installed tree: IPFS_REMOTE_DIR/tm/ipfs/one-ipfs-host
   export IPFS_REMOTE_DIR="${ONE_REMOTES}"
   export ONE_IPFS_CONF="$T_ROOT/ipfs.conf"
+  # the catalog history's signing key and spool (history.h): the test's own
+  export IPFS_SIGNING_KEY="$T_ROOT/keys/one-ipfs-signing.key"
   cat >"$ONE_IPFS_CONF" <<CFG
 # written by the test harness
 IPFS_TIMEOUT = "60"

@@ -6,7 +6,9 @@ HOST: the host of the VM's one history record, or "SRC,DST": the two records
 of a live migration (oned adds the destination's before the migrate hooks
 run; 7.4's ssh/postmigrate reads the source's DS_ID from HISTORY[last()-1])
 DISK: "ATTR=VALUE;ATTR=VALUE..." e.g. "DISK_ID=0;CLONE=YES;SIZE=16;TM_MAD=ipfs"
+The owner: VM_UID (0) and VM_UNAME (oneadmin) from the environment.
 """
+import os
 import sys
 from xml.sax.saxutils import escape
 
@@ -18,7 +20,8 @@ for spec in sys.argv[7:]:
 history = [f"<HISTORY><SEQ>{seq}</SEQ><HOSTNAME>{escape(h)}</HOSTNAME><DS_ID>{sysds}</DS_ID>"
            f"<TM_MAD>{systm}</TM_MAD><VM_MAD>kvm</VM_MAD><ACTION>0</ACTION></HISTORY>"
            for seq, h in enumerate(host.split(","))]
-doc = (f"<VM><ID>{vmid}</ID><UID>0</UID><GID>0</GID><NAME>vm-{vmid}</NAME><STATE>3</STATE>"
+uid, uname = os.environ.get("VM_UID", "0"), escape(os.environ.get("VM_UNAME", "oneadmin"))
+doc = (f"<VM><ID>{vmid}</ID><UID>{uid}</UID><GID>0</GID><UNAME>{uname}</UNAME><NAME>vm-{vmid}</NAME><STATE>3</STATE>"
        f"<LCM_STATE>{lcm}</LCM_STATE><DEPLOY_ID>one-{vmid}</DEPLOY_ID>"
        f"<TEMPLATE>{''.join(disks)}<CONTEXT><DISK_ID><![CDATA[{len(disks)}]]></DISK_ID></CONTEXT></TEMPLATE>"
        f"<HISTORY_RECORDS>{''.join(history)}</HISTORY_RECORDS></VM>")
