@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two images with the same content: rm one, run the daemon's GC, the other
 # still reads back byte for byte. And content the operator pinned is never
-# unpinned by rm.
+# unpinned by rm. A removed image's content stays in the deleted area until
+# one-ipfs-fsck --repair purges it past IPFS_DELETE_GRACE; then gc reclaims it.
 source "$(dirname "$0")/../lib/harness.sh"
 
 ipfsd_start fe
@@ -50,8 +51,13 @@ ipfs_gc fe
 assert_contains "$(ipfs_rpc fe pin/ls "arg=$pcid")" "recursive" "still pinned"
 ipfs_cat fe "$pcid" > "$T_ROOT/back"; assert_file_eq "$T_ROOT/back" "$T_ROOT/pinned"
 
-t_case "after removing the last image, gc reclaims the content"
+t_case "after removing the last image, its content stays for undelete (IPFS_DELETE_GRACE) until fsck purges it"
 remove 3 "$c"
+ipfs_gc fe
+curl -s -m 5 -X POST "$IPFSD_API_fe/api/v0/cat?arg=$cid&offline=true&timeout=2s" >"$T_ROOT/kept"
+assert_file_eq "$T_ROOT/kept" "$T_ROOT/img" "the deleted area keeps the content through gc"
+IPFS_DELETE_GRACE=0 run_raw "" "$ONEIPFS_BUILD_DIR/tools/one-ipfs-fsck" --repair --no-oned
+assert_contains "$OUT" "deleted" "fsck purges the deleted entries"
 ipfs_gc fe
 IPFS_TIMEOUT=2
 if curl -s -m 5 -X POST "$IPFSD_API_fe/api/v0/cat?arg=$cid&offline=true&timeout=2s" | cmp -s - "$T_ROOT/img"; then
