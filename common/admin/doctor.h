@@ -121,6 +121,19 @@ void CheckStorageMax(const RepoStat& repo, std::uint64_t catalog_bytes, Report& 
 // names one-ipfs-fsck and --repair.
 void CheckCatalogFsck(const Result<FsckReport>& fsck, Report& r);
 
+// Row "deleted images" (doctor_history.cc): how many deleted images the
+// deleted area (retention.h) holds, their bytes, and how many are past
+// IPFS_DELETE_GRACE `grace` at `now`. PASS with the figures; WARN when some
+// are past their grace (the fix: one-ipfs-fsck --repair, daily from cron)
+// or when the area cannot be listed.
+struct DeletedArea {
+  std::size_t images = 0, past_grace = 0;
+  std::uint64_t bytes = 0;
+};
+Result<DeletedArea> MeasureDeletedArea(IpfsClient& ipfs, std::string_view catalog_root, std::int64_t grace,
+                                       std::int64_t now);
+void CheckDeletedArea(const Result<DeletedArea>& area, std::int64_t grace, Report& r);
+
 // A small random block added to the front-end daemon for host round trips.
 struct ProbeBlock {
   std::string cid;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -25,6 +26,7 @@
 #include <tinyxml2.h>
 
 #include "common/catalog/catalog.h"
+#include "common/catalog/retention.h"
 #include "common/base/digest.h"
 #include "common/deploy/host_ops.h"
 #include "common/ipfs/http.h"
@@ -396,7 +398,12 @@ bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient&
   if (up) {
     FsckOptions options;  // read only; no orphan check
     options.local_timeout = std::chrono::seconds(10);
+    std::int64_t grace = DeleteGrace(config);
+    options.delete_grace = grace;
     CheckCatalogFsck(RunFsck(ipfs, config.Get("IPFS_CATALOG"), options, Log("one-ipfs-doctor")), report);
+    CheckDeletedArea(MeasureDeletedArea(ipfs, config.Get("IPFS_CATALOG"), grace,
+                                        static_cast<std::int64_t>(std::time(nullptr))),
+                     grace, report);
   }
   CheckApiExposure(config, ipfs, up, report);
   CheckActions(facts, report);

@@ -343,6 +343,25 @@ const CheckRow* RowOf(const Report& r, std::string_view check) {
 
 }  // namespace
 
+TEST_CASE("doctor: the deleted-area row: what undelete keeps, WARN when some are past their grace") {
+  DeletedArea a;
+  a.images = 2;
+  a.bytes = 3 * 1048576;
+  Report ok;
+  CheckDeletedArea(a, 604800, ok);
+  REQUIRE(ok.rows().size() == 1);
+  CHECK(ok.rows()[0].outcome == Outcome::kPass);
+  CHECK(ok.rows()[0].detail == "2 deleted image(s) kept for undelete hold 3.0 MiB (IPFS_DELETE_GRACE 604800 s)");
+  a.past_grace = 1;
+  Report past;
+  CheckDeletedArea(a, 604800, past);
+  CHECK(past.rows()[0].outcome == Outcome::kWarn);
+  CHECK(past.rows()[0].fix.find("one-ipfs-fsck --repair") != std::string::npos);
+  Report bad;
+  CheckDeletedArea(Result<DeletedArea>(Status::Unavailable("down")), 0, bad);
+  CHECK(bad.rows()[0].outcome == Outcome::kWarn);
+}
+
 TEST_CASE("doctor: malformed replies of the host helper are FAIL rows, never an exception") {
   const std::string good_status =
       R"({"daemon":"0.29.0","peer":"12D3KooWh","addresses":[],"connected":["/ip4/10.0.0.9/tcp/4001"],"connect_errors":[]})";
