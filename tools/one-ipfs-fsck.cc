@@ -145,14 +145,30 @@ int Run(int argc, char** argv) {
       if (n.starts_with("orphaned entries not checked")) n += " (" + why + ")";
   std::cout << FormatFsckReport(*report, opts->fsck.repair);
   std::cout.flush();
+  // Each repair that changed an image's entry is an event of its
+  // datastore's history: "purge" for a deleted entry, "fsck" otherwise.
+  const std::string root = config->Get("IPFS_CATALOG");
   for (const auto& f : report->findings) {
-    if (f.kind != FsckFinding::Kind::kExpired || !f.repaired) continue;
-    auto d = ParseDeletedLabel(config->Get("IPFS_CATALOG"), f.subject);
-    if (!d) continue;
-    CatalogEvent ev = NewEvent("purge", 0, "", "", 0, f.detail);
-    ev.datastore = d->datastore;
-    ev.image = d->image;
-    ev.entry = d->name;
+    if (!f.repaired || f.kind == FsckFinding::Kind::kStaleHold || f.kind == FsckFinding::Kind::kUnknownPin) continue;
+    CatalogEvent ev;
+    if (f.kind == FsckFinding::Kind::kExpired) {
+      auto d = ParseDeletedLabel(root, f.subject);
+      if (!d) continue;
+      ev = NewEvent("purge", 0, "", "", 0, f.detail);
+      ev.datastore = d->datastore;
+      ev.image = d->image;
+      ev.entry = d->name;
+    } else {
+      // <root>/<ds>/<image>-<regtime>[/<name>]
+      std::string path = f.subject;
+      auto shape = EntryShape(CatalogEntry{path}, root);
+      if (!shape) shape = EntryShape(CatalogEntry{path.substr(0, path.rfind('/'))}, root);
+      if (!shape) continue;
+      ev = NewEvent("fsck", 0, "", "", 0, fmt::format("{} {}: {}", FsckKindName(f.kind), f.subject, f.detail));
+      ev.datastore = shape->datastore;
+      ev.image = shape->image;
+      ev.entry = shape->image + "-" + shape->regtime;
+    }
     ev.user = OperatorLogin();
     RecordCatalogEvent(*config, log, std::move(ev));
   }

@@ -324,6 +324,17 @@ Result<std::size_t> HistoryRecorder::Flush(std::string_view ds_id) {
 }
 
 void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev) {
+  auto started = Clock::now();
+  std::string action = ev.action;
+  struct Timed {  // ONE_IPFS_DEBUG: what the event cost the action (bench/history-cost)
+    const Log& log;
+    const std::string& action;
+    Clock::time_point started;
+    ~Timed() {
+      log.Debug(fmt::format("catalog history: the {} event took {:.1f} ms", action,
+                            std::chrono::duration<double, std::milli>(Clock::now() - started).count()));
+    }
+  } timed{log, action, started};
   auto client = MakeIpfsClient(config);
   if (!client.ok()) {
     log.Warn(fmt::format("catalog history: the {} event of image {} is lost: {}", ev.action, ev.image,

@@ -130,6 +130,7 @@ class HistoryRecorder {
 // For actions and tools: Record on a client of its own (IPFS_API with
 // kHistoryBudget as its deadline and per-call timeout), so the caller's
 // client keeps its own timeouts. Events of catalog root IPFS_CATALOG.
+// With ONE_IPFS_DEBUG, a DEBUG line says how long it took.
 void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev);
 // Datastore actions: datastore, image, uid and user from the action document.
 void RecordDsEvent(const DsContext& ctx, CatalogEvent ev);

@@ -7,7 +7,7 @@
 # in the deleted area, `restore` asks oned to register its content again
 # (oneimage here is a stand-in that records the template; the test then runs
 # the real ds cp oned would run with it) and the bytes come back under the
-# new id; IPFS_DELETE_GRACE=0 removes at once; fsck --repair purges past the
+# new id; monitor's USED_MB no longer counts it; IPFS_DELETE_GRACE=0 removes at once; fsck --repair purges past the
 # grace; an event altered in IPFS (re-signed with another key, or unsigned)
 # makes `verify` fail naming it; 15 concurrent cp/rm/mvds leave one unbroken
 # chain holding every event (checked here by reading the chain from the
@@ -148,7 +148,11 @@ assert_contains "$(grep '^  v5 ' <<<"$OUT")" "[current]"
 
 t_case "rm keeps the entry in the deleted area; restore registers its content again under a new id"
 doc_from rm "" IMAGE/ID 5 IMAGE/SOURCE "$SRC" IMAGE/NAME data-five IMAGE/TYPE 2 IMAGE/PERSISTENT 1 IMAGE/UNAME alice
+used_mb() { run_ds monitor "$ONEIPFS_SOURCE_DIR/tests/fixtures/monitor.xml" 100; sed -n 's/^USED_MB=//p' <<<"$OUT"; }
+used_before=$(used_mb)
 run_ds rm "$T_ROOT/rm.xml" 5; assert_success "rm: $ERR"
+((used_before >= 3)) && _t_ok || _t_fail "USED_MB $used_before before rm"
+assert_eq "$(used_mb)" 0 "monitor's USED_MB counts live images only"
 assert_eq "$(ipfs_rpc fe files/stat "arg=${SRC#mfs:}" | grep -c '"Hash"')" 0 "the live entry is gone"
 run_raw "" "$IMG" deleted; assert_success
 label=$(awk '/ image 5 /{print $1}' <<<"$OUT")
