@@ -11,7 +11,7 @@
 # grace; an event altered in IPFS (re-signed with another key, or unsigned)
 # makes `verify` fail naming it; 15 concurrent cp/rm/mvds leave one unbroken
 # chain holding every event (checked here by reading the chain from the
-# daemon, not through our tool).
+# daemon, not through our tool); IPFS_HISTORY_KEEP prunes as an event.
 source "$(dirname "$0")/../lib/harness.sh"
 
 ipfsd_start fe
@@ -259,5 +259,19 @@ for i in 0 1 2 3 4; do
   assert_eq "$(grep -c " mvds $((30 + i))\$" "$T_ROOT/chain.txt")" 1 "mvds of image $((30 + i))"
 done
 run_raw "" "$IMG" verify; assert_success "verify: $OUT"
+
+t_case "IPFS_HISTORY_KEEP=2: a save-back drops the oldest version, as a prune event; the current one stays"
+S30=$(cat "$T_ROOT/mv-src.0")
+assert_eq "$(versions_of "$S30" | wc -l)" 2 "image 30: cp and one mvds"
+vm_doc 70 30
+vm_tm ln "$S30" "node1:$DS/0/70/disk.0" 70 100; assert_success
+printf 'third' | dd of="$(on $DS/0/70/disk.0)" bs=1 seek=200 conv=notrunc status=none
+cp "$(on $DS/0/70/disk.0)" "$T_ROOT/v30.3"
+IPFS_HISTORY_KEEP=2 vm_tm mvds "node1:$DS/0/70/disk.0" "$S30" 70 100; assert_success "mvds: $ERR"
+assert_eq "$(versions_of "$S30" | cut -d' ' -f1 | tr '\n' ' ')" "2 3 " "versions 2 and 3 kept"
+ipfs_cat fe "$(versions_of "$S30" | tail -1 | cut -d' ' -f2)" >"$T_ROOT/got"
+assert_file_eq "$T_ROOT/got" "$T_ROOT/v30.3" "the current version is the saved disk"
+chain_dump >"$T_ROOT/chain.txt" && RC=0 || RC=$?; assert_success "the chain"
+assert_eq "$(tail -1 "$T_ROOT/chain.txt" | cut -d' ' -f2-)" "prune 30" "the prune event"
 
 t_done
