@@ -107,15 +107,24 @@ Result<Found> FindImage(ImageToolContext& ctx, std::string_view image_id) {
   return Status::NotFound(fmt::format("the catalog has no entry for image {} (live or deleted)", image_id));
 }
 
-std::string Who(const CatalogEvent& e) {
+// Event fields were written by users (names, paths): no control characters
+// reach the operator's terminal.
+std::string Shown(std::string_view s) {
   std::string out;
-  if (!e.vm.empty()) out += fmt::format("vm {} ", e.vm);
-  out += fmt::format("user {}", e.user.empty() ? "-" : e.user);
-  if (!e.uid.empty()) out += fmt::format(" ({})", e.uid);
+  for (char c : s) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
   return out;
 }
 
-std::string Mark(const HistoryEntry& h) { return h.verified ? "signed ok" : "NOT VERIFIED: " + h.problem; }
+std::string Who(const CatalogEvent& e) {
+  std::string out;
+  if (!e.vm.empty()) out += fmt::format("vm {} ", Shown(e.vm));
+  out += fmt::format("user {}", e.user.empty() ? "-" : Shown(e.user));
+  if (!e.uid.empty()) out += fmt::format(" ({})", Shown(e.uid));
+  return out;
+}
+
+std::string Shown(std::string_view s);
+std::string Mark(const HistoryEntry& h) { return h.verified ? "signed ok" : "NOT VERIFIED: " + Shown(h.problem); }
 
 bool MakesVersion(const std::string& action) {
   return action == "cp" || action == "clone" || action == "mkfs" || action == "mvds" || action == "cpds" ||
@@ -153,7 +162,7 @@ Status ImageHistory(ImageToolContext& ctx, std::string_view image_id) {
     const HistoryEntry* made = nullptr;
     for (const auto* e : events)
       if (e->event.version == v.number && MakesVersion(e->event.action) && CidEqual(e->event.cid, v.cid)) made = e;
-    std::string what = made ? fmt::format("{}  {}  {}  {}", When(made->event.time), made->event.action,
+    std::string what = made ? fmt::format("{}  {}  {}  {}", When(made->event.time), Shown(made->event.action),
                                           Who(made->event), Mark(*made))
                             : "(no event)";
     ctx.out << fmt::format("  v{}  /ipfs/{}  {}  {}{}\n", v.number, v.cid, HumanBytes(v.size), what,
@@ -167,11 +176,11 @@ Status ImageHistory(ImageToolContext& ctx, std::string_view image_id) {
   ctx.out << fmt::format("events ({}):\n", h.dir);
   for (const auto* e : events) {
     const CatalogEvent& ev = e->event;
-    ctx.out << fmt::format("  #{}  {}  {}{}  {}{}  {}  {}{}\n", e->seq, When(ev.time), ev.action,
+    ctx.out << fmt::format("  #{}  {}  {}{}  {}{}  {}  {}{}\n", e->seq, When(ev.time), Shown(ev.action),
                            ev.version ? fmt::format(" v{}", ev.version) : "",
-                           ev.cid.empty() ? (ev.old_cid.empty() ? "-" : "was /ipfs/" + ev.old_cid) : "/ipfs/" + ev.cid,
+                           Shown(ev.cid.empty() ? (ev.old_cid.empty() ? "-" : "was /ipfs/" + ev.old_cid) : "/ipfs/" + ev.cid),
                            ev.size ? "  " + HumanBytes(ev.size) : "", Who(ev), Mark(*e),
-                           ev.detail.empty() ? "" : "  (" + ev.detail + ")");
+                           ev.detail.empty() ? "" : "  (" + Shown(ev.detail) + ")");
   }
   if (!h.breaks.empty())
     ctx.out << fmt::format("the chain of datastore {} has {} break(s): run one-ipfs-image verify\n", f.ds,
@@ -194,8 +203,8 @@ Result<std::size_t> VerifyHistory(ImageToolContext& ctx, std::string_view ds_id)
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     events += h.entries.size();
     for (const auto& b : h.breaks)
-      ctx.out << fmt::format("BROKEN  {} event {} ({}): {}\n", h.dir, b.seq, b.cid.empty() ? "-" : "/ipfs/" + b.cid,
-                             b.why);
+      ctx.out << fmt::format("BROKEN  {} event {} ({}): {}\n", h.dir, b.seq,
+                             b.cid.empty() ? "-" : "/ipfs/" + Shown(b.cid), Shown(b.why));
     breaks += h.breaks.size();
     ctx.out << fmt::format("{}  datastore {}: {} event(s), {} in {} ms\n", h.breaks.empty() ? "OK     " : "FAILED ",
                            ds, h.entries.size(), h.breaks.empty() ? "chain and signatures intact" :
@@ -306,7 +315,7 @@ Status ListDeletedImages(ImageToolContext& ctx) {
     std::int64_t purge = d.deleted_at + grace;
     ctx.out << fmt::format("{}  image {}  {}  deleted {}{}  {}  {}\n", d.Label(), d.image,
                            rm ? QuoteForMessage(InfoStr(*rm, "name"), 80) : "(name unknown)", When(d.deleted_at),
-                           rm ? " by " + (rm->user.empty() ? std::string("-") : rm->user) : "",
+                           rm ? " by " + (rm->user.empty() ? std::string("-") : Shown(rm->user)) : "",
                            purge <= Now(ctx) ? "past its grace (one-ipfs-fsck --repair purges it)"
                                              : "restorable until " + When(purge),
                            HumanBytes(bytes));
