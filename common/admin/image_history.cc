@@ -341,8 +341,15 @@ Result<std::string> RestoreImage(ImageToolContext& ctx, std::string_view label) 
   }
   if (versions->empty()) return Status::Invalid(fmt::format("{} holds no version: nothing to restore", d->Label()));
   const CatalogVersion& current = versions->back();
-  ASSIGN_OR_RETURN(HistoryRead h, ReadChain(ctx, d->datastore));
-  auto rm = RmEventOf(h, *d);
+  // The rm event tells the image's name, type and persistence; without a
+  // readable history the image is restored with defaults (said so).
+  std::optional<CatalogEvent> rm;
+  auto h = ReadChain(ctx, d->datastore);
+  if (h.ok()) rm = RmEventOf(*h, *d);
+  else ctx.log.Warn(fmt::format("the history of datastore {} cannot be read ({}): restoring with a default name, "
+                                "TYPE OS, not persistent", d->datastore, h.status().message()));
+  if (h.ok() && !rm) ctx.log.Warn(fmt::format("no rm event names {}: restoring with a default name, TYPE OS, not persistent",
+                                    d->Label()));
   std::string name = rm && !InfoStr(*rm, "name").empty() ? InfoStr(*rm, "name") : "image-" + d->image;
   std::string type = TypeName(rm ? InfoStr(*rm, "type") : "");
   std::string persistent = rm ? InfoStr(*rm, "persistent") : "";
