@@ -227,6 +227,21 @@ done
 swap_event "$T_ROOT/event.json" >/dev/null
 run_raw "" "$IMG" verify; assert_success "the original event back: $OUT"
 
+t_case "an event that cannot be appended: the action succeeds with one WARN line; the next event appends it first"
+mv "$IPFS_SIGNING_KEY" "$T_ROOT/key.good"
+echo "not a key" >"$IPFS_SIGNING_KEY"; chmod 600 "$IPFS_SIGNING_KEY"
+register_file 8 "$T_ROOT/data.v1"; S8=$SRC
+assert_eq "$(grep -c '^WARN:' <<<"$ERR")" 1 "one WARN line: $ERR"
+assert_contains "$ERR" "spooled in"
+chain_dump >"$T_ROOT/chain.txt" && RC=0 || RC=$?; assert_success "the chain"
+assert_not_contains "$(cat "$T_ROOT/chain.txt")" "cp 8" "not appended yet"
+mv "$T_ROOT/key.good" "$IPFS_SIGNING_KEY"
+doc_from rm "" IMAGE/ID 8 IMAGE/SOURCE "$S8"
+run_ds rm "$T_ROOT/rm.xml" 8; assert_success "rm: $ERR"
+assert_not_contains "$ERR" "WARN"
+chain_dump >"$T_ROOT/chain.txt" && RC=0 || RC=$?; assert_success "the chain"
+assert_eq "$(tail -2 "$T_ROOT/chain.txt" | cut -d' ' -f2- | paste -sd,)" "cp 8,rm 8" "the spooled event first, then the new one"
+
 t_case "15 concurrent cp, rm and mvds: one unbroken chain with every event"
 for i in 0 1 2 3 4; do
   register_file $((20 + i)) "$T_ROOT/data.v1"; echo "$SRC" >"$T_ROOT/rm-src.$i"
