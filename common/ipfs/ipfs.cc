@@ -660,4 +660,17 @@ Result<std::string> IpfsClient::Call(std::string_view command, std::vector<std::
   return std::move(r.body);
 }
 
+Result<std::string> IpfsClient::Call(std::string_view command, std::vector<std::pair<std::string, std::string>> args,
+                                     const CallOptions& how) {
+  Caller c(*transport_, options_);
+  std::string subject;
+  for (const auto& [k, v] : args)
+    if (k == "arg") subject += (subject.empty() ? "" : " ") + v;
+  Spec s = Small(std::string(command), subject, std::move(args));
+  s.limit = how.limit;
+  s.idempotent = how.repeatable;
+  ASSIGN_OR_RETURN(HttpResponse r, c.Send(s));
+  return std::move(r.body);
+}
+
 }  // namespace oneipfs
