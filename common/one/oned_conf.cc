@@ -7,6 +7,7 @@
 // newline). Nothing here throws on bad input; std::string may still throw
 // std::bad_alloc like everywhere else.
 #include "common/one/oned_conf.h"
+#include "common/one/oned_conf_parse.h"
 
 #include <algorithm>
 #include <cctype>
@@ -707,6 +708,20 @@ std::string UnifiedDiff(std::string_view a, std::string_view b, std::string_view
     size_t to = std::min(ops.size(), last_change + 1 + kContext);
     PrintHunk(out, ops, from, to, at_a[from], at_b[from], la, lb);
     k = to;
+  }
+  return out;
+}
+
+Result<OnedConfText> ParseOnedConfText(std::string_view text) {
+  ASSIGN_OR_RETURN(Parsed parsed, Parse(text));
+  OnedConfText out;
+  out.comments = std::move(parsed.comments);
+  for (const Entry& e : parsed.entries) {
+    OnedConfSection s{e.key, e.line, e.begin, e.end, e.vector, {}};
+    for (const Pair& p : e.pairs)
+      s.pairs.push_back({p.key, p.value.line, p.value.value_begin(), p.value.value_end(),
+                         p.value.kind == Token::kString});
+    out.sections.push_back(std::move(s));
   }
   return out;
 }
