@@ -3,6 +3,7 @@
 # Makefile chooses it), so:
 #   <prefix>/datastore/ipfs/<action>      datastore driver actions
 #   <prefix>/tm/ipfs/<action>             transfer driver actions (+ host helper)
+#   <prefix>/market/ipfs/<action>         marketplace driver actions (import, delete, monitor)
 #   <prefix>/etc/datastore/ipfs/ipfs.conf default configuration (never overwritten
 #                                          by a later install if the operator edited it)
 foreach(action ${datastore_ACTIONS})
@@ -10,6 +11,9 @@ foreach(action ${datastore_ACTIONS})
 endforeach()
 foreach(action ${tm_ACTIONS})
   install(TARGETS tm_${action} RUNTIME DESTINATION tm/ipfs COMPONENT drivers)
+endforeach()
+foreach(action ${market_ACTIONS})
+  install(TARGETS market_${action} RUNTIME DESTINATION market/ipfs COMPONENT drivers)
 endforeach()
 install(TARGETS one-ipfs-host RUNTIME DESTINATION tm/ipfs COMPONENT drivers)
 install(CODE "
@@ -36,4 +40,6 @@ install(FILES ${CMAKE_SOURCE_DIR}/install/ipfs.conf DESTINATION ${ONEIPFS_DATADI
         RENAME ipfs.conf.default COMPONENT tools)
 install(FILES ${CMAKE_SOURCE_DIR}/install/oned.conf.d/ipfs.conf DESTINATION ${ONEIPFS_DATADIR}
         RENAME oned.conf.ipfs COMPONENT tools)
+install(FILES ${CMAKE_SOURCE_DIR}/install/oned.conf.d/ipfs-market.conf DESTINATION ${ONEIPFS_DATADIR}
+        RENAME oned.conf.ipfs-market COMPONENT tools)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/install/templates DESTINATION ${ONEIPFS_DATADIR} COMPONENT tools)
