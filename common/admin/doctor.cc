@@ -26,6 +26,7 @@
 #include "common/ipfs/http.h"
 #include "common/base/log.h"
 #include "common/one/oned_conf.h"
+#include "common/admin/doctor_market.h"
 #include "common/base/text.h"
 
 namespace oneipfs {
@@ -455,6 +456,7 @@ bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient&
   CheckApiExposure(config, ipfs, up, report);
   CheckActions(facts, report);
   CheckOnedConf(facts, report);
+  CheckMarketplaces(facts, config, ipfs, up, up ? ListOnedMarketplaces() : Status::NotFound("no daemon"), report);
   return up;
 }
 
