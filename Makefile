@@ -13,7 +13,7 @@ BINDIR    ?= /usr/bin
 DATADIR   ?= /usr/share/one-ipfs
 endif
 
-.PHONY: all deps configure build test unit demo install uninstall deb clean bench
+.PHONY: all deps configure build test unit demo install uninstall deb clean bench fuzz
 
 all: build
 
@@ -40,6 +40,12 @@ bench: deps build
 	@bash bench/ds-latency $(BUILD)
 	@bash bench/p2p-egress $(BUILD)
 
+# libFuzzer harnesses (fuzz/) built with clang in build-fuzz, each run for
+# FUZZ_SECONDS (default 60); FUZZ_TARGETS="action tm_args" picks some,
+# FUZZ_MERGE=1 merges what they found into fuzz/corpus/ (see fuzz/run).
+fuzz: deps
+	@bash fuzz/run
+
 # Installs into $(DESTDIR)$(REMOTES): datastore/ipfs, tm/ipfs, market/ipfs, etc/datastore/ipfs;
 # the tools into $(DESTDIR)$(BINDIR), reference files into $(DESTDIR)$(DATADIR).
 install: build
@@ -65,4 +71,4 @@ deb: build
 	@ls "$(abspath $(BUILD))"/deb/*.deb
 
 clean:
-	@rm -rf $(BUILD)
+	@rm -rf $(BUILD) build-fuzz

@@ -1,86 +1,173 @@
-#include "common/base/output_drain.h"
-
-#include <doctest/doctest.h>
-
+// Unit tests for output_drain.h: the pipe oned needs reaches end-of-file
+// before anything more is written to the other one, the other gets only
+// blank lines, nothing is added to files, and a reader that never reads
+// costs at most the bound.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 #include <string>
-#include <thread>
 
-namespace oneipfs {
+#include <doctest/doctest.h>
+
+#include "common/base/output_drain.h"
+
+using namespace oneipfs;
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// A child whose stdout is a pipe writes `text`, calls FinishOutput, then
-// lives on for 300 ms. Returns what the parent read, and whether the child
-// was still alive when the parent saw end-of-file.
 struct Seen {
-  std::string text;
-  bool eof_before_exit = false;
-  double child_waited_ms = 0;
+  std::string out, err;
+  // whether the needed pipe was already at end-of-file each time the other
+  // one had something new (read with the needed pipe checked first)
+  bool needed_eof_first = true;
+  int status = 0;
 };
-Seen RunChild(const std::string& text, int reader_delay_ms) {
-  int p[2], t[2];
-  REQUIRE(::pipe(p) == 0);
-  REQUIRE(::pipe(t) == 0);
-  std::cout.flush();  // the child must not flush the parent's buffered output
-  std::fflush(stdout);
+
+// A child writes `out` and `err` to pipes on fd 1 and 2 and calls
+// FinishOutput(needed); the parent reads both as CommandManager.rb does.
+Seen RunChild(const std::string& out, const std::string& err, int needed) {
+  int po[2], pe[2];
+  REQUIRE(::pipe(po) == 0);
+  REQUIRE(::pipe(pe) == 0);
+  std::fflush(nullptr);  // the child must not inherit the test runner's buffered output
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    ::dup2(p[1], STDOUT_FILENO);
-    ::close(p[0]);
-    ::close(p[1]);
-    ::close(t[0]);
-    (void)::write(STDOUT_FILENO, text.data(), text.size());
-    auto waited = FinishOutput(std::chrono::milliseconds(2000));
-    long ms = static_cast<long>(waited.count() / 1000);
-    (void)::write(t[1], &ms, sizeof ms);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::dup2(po[1], STDOUT_FILENO);
+    ::dup2(pe[1], STDERR_FILENO);
+    for (int fd : {po[0], po[1], pe[0], pe[1]}) ::close(fd);
+    std::fputs(out.c_str(), stdout);
+    std::fputs(err.c_str(), stderr);
+    FinishOutput(needed);
     ::_exit(0);
   }
-  ::close(p[1]);
-  ::close(t[1]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(reader_delay_ms));
-  Seen seen;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(p[0], buf, sizeof buf);
-    if (n <= 0) break;
-    seen.text.append(buf, static_cast<size_t>(n));
+  ::close(po[1]);
+  ::close(pe[1]);
+  Seen s;
+  int fds[2] = {po[0], pe[0]};
+  std::string* text[2] = {&s.out, &s.err};
+  bool open[2] = {true, true};
+  const int n_idx = needed == STDOUT_FILENO ? 0 : 1;
+  const int o_idx = 1 - n_idx;
+  std::size_t other_seen = 0;
+  while (open[0] || open[1]) {
+    pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+    if (!open[0]) p[0].fd = -1;
+    if (!open[1]) p[1].fd = -1;
+    REQUIRE(::poll(p, 2, 5000) > 0);
+    for (int i : {n_idx, o_idx}) {
+      if (!open[i] || !(p[i].revents & (POLLIN | POLLHUP))) continue;
+      char buf[256];
+      ssize_t n = ::read(fds[i], buf, sizeof buf);
+      if (n <= 0) {
+        open[i] = false;
+        continue;
+      }
+      text[i]->append(buf, static_cast<std::size_t>(n));
+    }
+    // the other pipe got bytes beyond what the action printed: by then the
+    // needed pipe must have been closed (a read now returns 0 at once)
+    if (text[o_idx]->size() > (o_idx == 0 ? out.size() : err.size()) && text[o_idx]->size() > other_seen) {
+      other_seen = text[o_idx]->size();
+      if (open[n_idx]) {
+        int fl = ::fcntl(fds[n_idx], F_GETFL);
+        ::fcntl(fds[n_idx], F_SETFL, fl | O_NONBLOCK);
+        char c;
+        ssize_t r = ::read(fds[n_idx], &c, 1);
+        if (r == 0) open[n_idx] = false;
+        else s.needed_eof_first = false;
+        ::fcntl(fds[n_idx], F_SETFL, fl);
+      }
+    }
   }
-  int status = 0;
-  seen.eof_before_exit = ::waitpid(pid, &status, WNOHANG) == 0;
-  long ms = -1;
-  (void)::read(t[0], &ms, sizeof ms);
-  seen.child_waited_ms = static_cast<double>(ms);
-  ::waitpid(pid, &status, 0);
-  ::close(p[0]);
-  ::close(t[0]);
-  return seen;
+  ::close(po[0]);
+  ::close(pe[0]);
+  ::waitpid(pid, &s.status, 0);
+  return s;
 }
 
 }  // namespace
 
-TEST_CASE("output drain: the reader has everything and end-of-file before the writer exits") {
-  Seen fast = RunChild("mfs:/one-ipfs/100/5-1 raw\n", 0);
-  CHECK(fast.text == "mfs:/one-ipfs/100/5-1 raw\n");
-  CHECK(fast.eof_before_exit);
-  // A reader that comes late: the writer waits for it (bounded), then closes.
-  Seen late = RunChild("300\n", 150);
-  CHECK(late.text == "300\n");
-  CHECK(late.eof_before_exit);
-  CHECK(late.child_waited_ms >= 100);
-  CHECK(late.child_waited_ms < 1900);
+TEST_CASE("output_drain: on success stdout ends first, stderr then gets three blank lines") {
+  Seen s = RunChild("mfs:/one-ipfs/100/5-1 raw\n", "INFO: cp: imported\n", STDOUT_FILENO);
+  CHECK(s.out == "mfs:/one-ipfs/100/5-1 raw\n");
+  CHECK(s.err == "INFO: cp: imported\n\n\n\n");
+  CHECK(s.needed_eof_first);
+  CHECK(WIFEXITED(s.status));
 }
 
-TEST_CASE("output drain: PipeUnread") {
+TEST_CASE("output_drain: on failure stderr ends first, stdout gets the blank lines") {
+  Seen s = RunChild("", "WARN: x\nstat: no such image\n", STDERR_FILENO);
+  CHECK(s.err == "WARN: x\nstat: no such image\n");
+  CHECK(s.out == "\n\n\n");
+  CHECK(s.needed_eof_first);
+}
+
+TEST_CASE("output_drain: stdout and stderr on one pipe (2>&1) get nothing added") {
+  int p[2];
+  REQUIRE(::pipe(p) == 0);
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(p[1], STDOUT_FILENO);
+    ::dup2(p[1], STDERR_FILENO);
+    ::close(p[0]);
+    ::close(p[1]);
+    std::fputs("5\n", stdout);
+    std::fflush(stdout);
+    std::fputs("INFO: stat: sized\n", stderr);
+    FinishOutput(STDOUT_FILENO);
+    ::_exit(0);
+  }
+  ::close(p[1]);
+  std::string all;
+  char buf[256];
+  ssize_t n;
+  while ((n = ::read(p[0], buf, sizeof buf)) > 0) all.append(buf, static_cast<std::size_t>(n));
+  ::close(p[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(all == "5\nINFO: stat: sized\n");
+}
+
+TEST_CASE("output_drain: nothing is added to a file, and a reader that never reads costs the bound") {
+  // stdout to /dev/null (not a pipe), stderr a pipe nobody reads until the exit
+  int pe[2];
+  REQUIRE(::pipe(pe) == 0);
+  auto start = std::chrono::steady_clock::now();
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(pe[1], STDERR_FILENO);
+    ::close(pe[0]);
+    ::close(pe[1]);
+    std::fputs("payload\n", stdout);
+    std::fputs("stat: failed\n", stderr);
+    FinishOutput(STDOUT_FILENO, std::chrono::milliseconds(200));
+    ::_exit(0);
+  }
+  ::close(pe[1]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);  // the pipe is read only after the exit
+  auto took = std::chrono::steady_clock::now() - start;
+  std::string err;
+  char buf[256];
+  ssize_t n;
+  while ((n = ::read(pe[0], buf, sizeof buf)) > 0) err.append(buf, static_cast<std::size_t>(n));
+  ::close(pe[0]);
+  CHECK(err == "stat: failed\n");  // stdout is no pipe: no blank lines anywhere
+  CHECK(took < std::chrono::milliseconds(900));
+}
+
+TEST_CASE("output_drain: PipeUnread") {
   int p[2];
   REQUIRE(::pipe(p) == 0);
   CHECK(PipeUnread(p[1]) == 0);
@@ -99,4 +186,3 @@ TEST_CASE("output drain: PipeUnread") {
   ::unlink(name);
 }
 
-}  // namespace oneipfs

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -31,7 +32,10 @@ Result<ProviderRecord> ParseProviderRecord(std::string_view text) {
   r.peer = str("peer");
   if (r.host.empty() || r.peer.empty()) return Status::Invalid("a provider record needs a host and a peer id");
   auto t = j.find("time");
-  if (t == j.end() || !t->is_number_integer()) return Status::Invalid("a provider record needs an integer time");
+  // Negative or beyond int64 (read as negative): `now - time` would overflow.
+  if (t == j.end() || !t->is_number_integer() ||
+      (t->is_number_unsigned() ? t->get<std::uint64_t>() > std::uint64_t{INT64_MAX} : t->get<std::int64_t>() < 0))
+    return Status::Invalid("a provider record needs an integer time from 0 to 2^63 - 1");
   r.time = t->get<std::int64_t>();
   auto a = j.find("addresses");
   if (a == j.end() || !a->is_array()) return Status::Invalid("a provider record needs a list of addresses");

@@ -51,8 +51,9 @@ struct ProviderRecord {
 };
 
 // JSON text of a record and back. Parse fails (Invalid) on anything that is
-// not an object with a non-empty host and peer, a numeric time and a list of
-// string addresses; an unknown "state" counts as "held".
+// not an object with a non-empty host and peer, an integer time from 0 to
+// 2^63 - 1 (so that `now - time` cannot overflow) and a list of string
+// addresses; an unknown "state" counts as "held".
 std::string ProviderRecordJson(const ProviderRecord& r);
 Result<ProviderRecord> ParseProviderRecord(std::string_view json);
 

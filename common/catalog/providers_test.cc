@@ -57,6 +57,19 @@ TEST_CASE("providers: record JSON round trip and refusals") {
     CHECK_MESSAGE(!ParseProviderRecord(bad).ok(), bad);
 }
 
+TEST_CASE("providers: a record's time is 0 to 2^63 - 1, so freshness cannot overflow (fuzz/ipfs_json finding)") {
+  // -2^63 (or 2^63, read as int64) made `now - r.time` overflow: UB, and in
+  // practice a record that never expires.
+  for (const char* bad : {R"({"host":"h","peer":"p","addresses":["/ip4/10.0.0.1/tcp/4001"],"time":-9223372036854775808})",
+                          R"({"host":"h","peer":"p","addresses":["/ip4/10.0.0.1/tcp/4001"],"time":9223372036854775808})",
+                          R"({"host":"h","peer":"p","addresses":["/ip4/10.0.0.1/tcp/4001"],"time":-1})"})
+    CHECK_MESSAGE(!ParseProviderRecord(bad).ok(), bad);
+  auto edge = ParseProviderRecord(R"({"host":"h","peer":"p","addresses":[],"time":9223372036854775807})");
+  REQUIRE(edge.ok());
+  CHECK(edge->time == INT64_MAX);
+  CHECK(ParseProviderRecord(R"({"host":"h","peer":"p","addresses":[],"time":0})").ok());
+}
+
 TEST_CASE("providers: the lead's deputy is its oldest follower, by name within a second, and comes next for the others") {
   const std::int64_t now = 10000, ttl = 600;
   std::vector<ProviderRecord> records = {

@@ -57,7 +57,9 @@ TEST_CASE("tm_disk: rm -rf reaches the host only for a VM directory and its disk
                           "/var/lib/one/datastores/0/7/disk.0/..", "/var/lib/one/datastores/0/7/disk.x",
                           "/var/lib/one/datastores/0/7/disk.0.other", "/var/lib/one/datastores/0/7/deployment.0",
                           "/var/lib/one/datastores/0/7/disk.0/sub", "/home/oneadmin/.ssh", "relative/0/7",
-                          "/var/lib/one/datastores/0/7/disk.0;touch x", ""}) {
+                          "/var/lib/one/datastores/0/7/disk.0;touch x", "",
+                          // what counting slashes let through (fuzz/tm_args finding)
+                          "/./var", "/var/.", "/var//", "//var", "/var/lib/./../.."}) {
     CAPTURE(bad);
     Removal r;
     Status st = r.Remove(bad);

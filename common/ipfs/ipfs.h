@@ -221,16 +221,6 @@ class IpfsClient {
   // For tests and the doctor: a raw call returning the body.
   Result<std::string> Call(std::string_view command,
                            std::vector<std::pair<std::string, std::string>> args);
-  // A raw call with its own bound (`limit` > 0 replaces the client's
-  // timeout) and retry rule (`repeatable`: safe to send twice), for the
-  // client's other files (ipfs_names.cc): the body of a 2xx reply; errors as
-  // for every call.
-  struct CallOptions {
-    std::chrono::seconds limit{0};
-    bool repeatable = false;
-  };
-  Result<std::string> Call(std::string_view command, std::vector<std::pair<std::string, std::string>> args,
-                           const CallOptions& how);
 
   // --- IPNS keys and names (ipfs_names.cc) ---------------------------------
   // Keys live in the daemon's keystore. Ids come back as the daemon prints

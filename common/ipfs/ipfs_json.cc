@@ -1,6 +1,8 @@
 // ipfs_json.cc: reading the daemon's replies (see ipfs_json.h).
 #include "common/ipfs/ipfs_json.h"
 
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "common/base/text.h"
@@ -46,9 +48,11 @@ std::uint64_t Num(const Json& j, std::string_view key) {
     auto n = v->get<std::int64_t>();
     return n < 0 ? 0 : static_cast<std::uint64_t>(n);
   }
-  if (v->is_number_float()) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  if (v->is_number_float()) {  // also integers too big for 64 bits
     double d = v->get<double>();
-    return d < 0 ? 0 : static_cast<std::uint64_t>(d);
+    if (!(d > 0)) return 0;
+    return d >= 18446744073709551616.0 ? kMax : static_cast<std::uint64_t>(d);  // 2^64: saturate, no UB
   }
   if (v->is_string()) {
     const std::string& s = v->get_ref<const std::string&>();
@@ -56,7 +60,9 @@ std::uint64_t Num(const Json& j, std::string_view key) {
     bool any = false;
     for (char c : Trim(s)) {
       if (c < '0' || c > '9') return any ? n : 0;  // "123" or "123.0"-style: the integer part
-      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      const auto digit = static_cast<std::uint64_t>(c - '0');
+      if (n > (kMax - digit) / 10) return kMax;  // saturate, never wrap
+      n = n * 10 + digit;
       any = true;
     }
     return n;

@@ -24,6 +24,8 @@ const Json* Find(const Json& j, std::string_view key);
 // A string member; a {"/": "..."} link gives its target; else "".
 std::string Str(const Json& j, std::string_view key);
 // An unsigned number given as a JSON number or a decimal string; else 0.
+// Negative numbers read as 0; numbers beyond 2^64 - 1 (a JSON number, a
+// float, a long string) as 2^64 - 1: never wrapped, never UB.
 std::uint64_t Num(const Json& j, std::string_view key);
 
 // A decimal unsigned number (surrounding blanks allowed), or nullopt.

@@ -1,27 +1,20 @@
 // ipfs_names.cc: the IPNS calls of IpfsClient (contract in ipfs.h): keys,
-// publishing, resolving with a bound. Kept apart from ipfs.cc; the calls go
-// through IpfsClient::Call, so transport errors, timeouts and the daemon's
-// error bodies are handled as for every other call.
+// publishing, resolving with a bound. The calls go through ipfs_call.h's
+// Caller, so transport errors, timeouts, retries and the daemon's error
+// bodies are handled as for every other call.
 #include <algorithm>
-
-#include <fmt/format.h>
+#include <optional>
 
 #include "common/ipfs/cid.h"
-#include "common/ipfs/ipfs.h"
-#include "common/ipfs/ipfs_json.h"
-#include "common/base/text.h"
+#include "common/ipfs/ipfs_call.h"
 
 namespace oneipfs {
-namespace {
 
+using namespace ipfs_call;  // Spec, Caller, Small, NotRepeatable
 using ipfs_json::Json;
 using ipfs_json::Str;
 
-Result<Json> ParseReply(std::string_view body, std::string_view what) {
-  auto j = ipfs_json::Parse(body);
-  if (!j.ok()) return j.status().Prefixed(std::string(what));
-  return j;
-}
+namespace {
 
 bool LooksUnresolved(std::string_view message) {
   std::string m = Lower(message);
@@ -32,9 +25,10 @@ bool LooksUnresolved(std::string_view message) {
 }  // namespace
 
 Result<std::vector<IpfsClient::IpnsKey>> IpfsClient::KeyList() {
-  ASSIGN_OR_RETURN(std::string body, Call("key/list", {}, CallOptions{std::chrono::seconds(0), true}));
-  std::string what = fmt::format("IPFS daemon at {}: key/list", Address());
-  ASSIGN_OR_RETURN(Json j, ParseReply(body, what));
+  Caller c(*transport_, options_);
+  Spec s = Small("key/list", "", {});
+  std::string what = c.Prefix(s);
+  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
   std::vector<IpnsKey> out;
   const Json* keys = ipfs_json::Find(j, "Keys");
   if (!keys || keys->is_null()) return out;
@@ -50,9 +44,10 @@ Result<std::vector<IpfsClient::IpnsKey>> IpfsClient::KeyList() {
 }
 
 Result<IpfsClient::IpnsKey> IpfsClient::KeyGen(std::string_view name) {
-  ASSIGN_OR_RETURN(std::string body, Call("key/gen", {{"arg", std::string(name)}, {"type", "ed25519"}}, CallOptions{}));
-  std::string what = fmt::format("IPFS daemon at {}: key/gen {}", Address(), name);
-  ASSIGN_OR_RETURN(Json j, ParseReply(body, what));
+  Caller c(*transport_, options_);
+  Spec s = NotRepeatable(Small("key/gen", name, {{"arg", std::string(name)}, {"type", "ed25519"}}));
+  std::string what = c.Prefix(s);
+  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
   IpnsKey key{Str(j, "Name"), Str(j, "Id")};
   if (key.id.empty()) return Status::Failed(what + ": the reply has no Id");
   if (key.name.empty()) key.name = std::string(name);
@@ -84,9 +79,10 @@ Result<std::string> IpfsClient::NamePublish(std::string_view ipfs_path, std::str
                                                            {"allow-offline", "true"}};
   if (!how.lifetime.empty()) args.emplace_back("lifetime", how.lifetime);
   if (!how.ttl.empty()) args.emplace_back("ttl", how.ttl);
-  ASSIGN_OR_RETURN(std::string body, Call("name/publish", std::move(args), CallOptions{}));
-  std::string what = fmt::format("IPFS daemon at {}: name/publish {} (key {})", Address(), ipfs_path, key);
-  ASSIGN_OR_RETURN(Json j, ParseReply(body, what));
+  Caller c(*transport_, options_);
+  Spec s = NotRepeatable(Small("name/publish", fmt::format("{} (key {})", ipfs_path, key), std::move(args)));
+  std::string what = c.Prefix(s);
+  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
   std::string name = Str(j, "Name");
   if (name.empty()) return Status::Failed(what + ": the reply has no Name");
   return name;
@@ -106,17 +102,19 @@ Result<std::string> IpfsClient::ResolveNameWithin(std::string_view ipns_path, st
   std::vector<std::pair<std::string, std::string>> args = {
       {"arg", path}, {"recursive", "true"}, {"dht-timeout", fmt::format("{}s", limit.count())}};
   if (fresh) args.emplace_back("nocache", "true");
-  auto body = Call("name/resolve", std::move(args), CallOptions{limit, true});
-  if (!body.ok()) {
-    const Status& st = body.status();
+  Caller c(*transport_, options_);
+  Spec s = Small("name/resolve", path, std::move(args));
+  s.limit = limit;
+  std::string what = c.Prefix(s);
+  auto j = c.SendJson(s);
+  if (!j.ok()) {
+    const Status& st = j.status();
     if (st.code() != Status::Code::kTimeout && st.code() != Status::Code::kUnavailable &&
         LooksUnresolved(st.message()))
       return Status::NotFound(st.message());
     return st;
   }
-  std::string what = fmt::format("IPFS daemon at {}: name/resolve {}", Address(), path);
-  ASSIGN_OR_RETURN(Json j, ParseReply(*body, what));
-  std::string p = Str(j, "Path");
+  std::string p = Str(*j, "Path");
   if (p.empty()) return Status::Failed(what + ": the reply has no Path");
   return p;
 }

@@ -6,6 +6,7 @@
 #include "common/ipfs/ipfs.h"
 
 #include <deque>
+#include <limits>
 
 #include <doctest/doctest.h>
 
@@ -739,6 +740,25 @@ namespace {
 const char* kRefused = "Failed to connect to fake port 5001: Connection refused";
 const char* kReset = "Recv failure: Connection reset by peer";
 const char* kVersionOk = R"({"Version":"0.29.0"})";
+
+TEST_CASE("ipfs_test: numbers beyond 64 bits saturate instead of wrapping (fuzz/ipfs_json finding)") {
+  using namespace ipfs_json;
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  // nlohmann reads an integer beyond 2^64 - 1 as a double: its cast was UB.
+  Json j = Json::parse(R"({"f":511111111111111111111,"e":1e300,"n":-1e30,"s":"99999999999999999999999",
+                           "m":"18446744073709551615","x":"18446744073709551616.5"})");
+  CHECK(Num(j, "f") == kMax);
+  CHECK(Num(j, "e") == kMax);
+  CHECK(Num(j, "n") == 0);
+  CHECK(Num(j, "s") == kMax);  // wrapped before
+  CHECK(Num(j, "m") == kMax);
+  CHECK(Num(j, "x") == kMax);
+  Fixture f({Json200(R"({"Hash":"bafyx","Size":511111111111111111111,"CumulativeSize":"99999999999999999999","Type":"file"})")});
+  auto st = f.client->Stat("/ipfs/bafyx");
+  REQUIRE(st.ok());
+  CHECK(st->size == kMax);
+  CHECK(st->cumulative_size == kMax);
+}
 
 }  // namespace
 

@@ -180,6 +180,27 @@ TEST_CASE("zero_dag: IsZeroFile recognises exactly the zero DAG of that size") {
   CHECK_FALSE(IsZeroFile(*nonzero, 3 * kMiB, dag->blocks.back().bytes));
 }
 
+TEST_CASE("zero_dag: sizes up to 2^64 - 1 neither wrap nor hang (fuzz/zero_dag finding)") {
+  // On a host the size is the image's claim (files/stat of a crafted root):
+  // (size + chunk - 1) wrapped to a 1-byte DAG, and 174^d wrapped so that
+  // the depth loop never ended.
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  for (std::uint64_t chunk : {std::uint64_t{2}, std::uint64_t{4096}, std::uint64_t{1}}) {
+    CAPTURE(chunk);
+    auto dag = BuildZeroDag(kMax, chunk);
+    REQUIRE(dag.ok());
+    CHECK(dag->blocks.size() < 40);
+    auto sizes = UnixfsBlocksizes(dag->blocks.back().bytes);
+    REQUIRE(sizes.has_value());
+    std::uint64_t total = 0;
+    for (auto s : *sizes) total += s;
+    CHECK(total == kMax);
+  }
+  auto small = BuildZeroDag(3 * 4096, 4096);
+  REQUIRE(small.ok());
+  CHECK_FALSE(IsZeroFile(small->root, kMax, small->blocks.back().bytes));
+}
+
 TEST_CASE("zero_dag: PutZeroFile stores children first with dag/put and checks files/stat") {
   auto dag = BuildZeroDag(kMiB + 1, kMiB);
   REQUIRE(dag.ok());

@@ -72,7 +72,7 @@ int RunOnce(std::string_view name, std::string_view summary, int argc, char** ar
 
 int RunMarketAction(std::string_view name, std::string_view summary, int argc, char** argv, MarketActionFn fn) {
   int rc = RunOnce(name, summary, argc, argv, fn);
-  FinishOutput();
+  FinishOutput(rc == 0 ? STDOUT_FILENO : STDERR_FILENO);  // one_market.rb reads stdout on success, stderr on failure
   return rc;
 }
 

@@ -175,7 +175,9 @@ int RunDsActionOnce(std::string_view name, std::string_view summary, int argc, c
 
 int RunDsAction(std::string_view name, std::string_view summary, int argc, char** argv, DsActionFn fn) {
   int rc = RunDsActionOnce(name, summary, argc, argv, fn);
-  FinishOutput();  // oned's front end has read everything before we exit
+  // oned's front end has kept the reply before we exit: the payload on
+  // success, the message on failure
+  FinishOutput(rc == 0 ? STDOUT_FILENO : STDERR_FILENO);
   return rc;
 }
 

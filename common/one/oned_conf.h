@@ -36,6 +36,7 @@
 #include <string_view>
 
 #include "common/base/status.h"
+#include "common/base/unified_diff.h"  // UnifiedDiff, for callers showing an edit
 
 namespace oneipfs {
 
@@ -57,10 +58,5 @@ Result<OnedConfRegistration> InspectOnedConf(std::string_view text);
 Result<std::string> RegisterIpfs(std::string_view text);
 Result<std::string> UnregisterIpfs(std::string_view text);
 
-// A unified diff (---/+++ headers, @@ hunks, 3 lines of context) from a to b,
-// as GNU diff -u prints it (including "\ No newline at end of file"); ""
-// when they are equal.
-std::string UnifiedDiff(std::string_view a, std::string_view b, std::string_view a_name,
-                        std::string_view b_name);
 
 }  // namespace oneipfs

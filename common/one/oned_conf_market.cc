@@ -14,6 +14,13 @@
 namespace oneipfs {
 namespace {
 
+using oned_conf::Entry;
+using oned_conf::Pair;
+using oned_conf::Parsed;
+using oned_conf::Token;
+
+bool Quoted(const Pair& p) { return p.value.kind == Token::kString; }
+
 constexpr std::string_view kMarker = "# one-ipfs: IPFS marketplace driver (added by one-ipfs-register)";
 
 bool SameKey(std::string_view a, std::string_view b) {
@@ -22,8 +29,8 @@ bool SameKey(std::string_view a, std::string_view b) {
          });
 }
 
-std::string_view ValueOf(std::string_view text, const OnedConfPair& p) {
-  return text.substr(p.value_begin, p.value_end - p.value_begin);
+std::string_view ValueOf(std::string_view text, const Pair& p) {
+  return text.substr(p.value.value_begin(), p.value.value_end() - p.value.value_begin());
 }
 
 std::size_t LineAt(std::string_view text, std::size_t offset) {
@@ -36,9 +43,9 @@ struct MarketList {
   bool Has(std::string_view d) const { return std::find(drivers.begin(), drivers.end(), d) != drivers.end(); }
 };
 
-Result<MarketList> FindMarketList(std::string_view text, const OnedConfText& parsed) {
-  const OnedConfSection* section = nullptr;
-  for (const auto& s : parsed.sections) {
+Result<MarketList> FindMarketList(std::string_view text, const Parsed& parsed) {
+  const Entry* section = nullptr;
+  for (const auto& s : parsed.entries) {
     if (!SameKey(s.key, "MARKET_MAD")) continue;
     if (section)
       return Status::Invalid(fmt::format("line {}: a second MARKET_MAD section (the first is at line {})", s.line,
@@ -47,29 +54,29 @@ Result<MarketList> FindMarketList(std::string_view text, const OnedConfText& par
   }
   if (!section) return Status::Invalid("no MARKET_MAD = [ ... ] section");
   if (!section->vector) return Status::Invalid(fmt::format("line {}: MARKET_MAD is not a [ ... ] section", section->line));
-  const OnedConfPair* args = nullptr;
+  const Pair* args = nullptr;
   for (const auto& p : section->pairs)
     if (SameKey(p.key, "ARGUMENTS")) {
-      if (args) return Status::Invalid(fmt::format("line {}: MARKET_MAD has a second ARGUMENTS", p.line));
+      if (args) return Status::Invalid(fmt::format("line {}: MARKET_MAD has a second ARGUMENTS", p.value.line));
       args = &p;
     }
   if (!args) return Status::Invalid(fmt::format("line {}: MARKET_MAD has no ARGUMENTS", section->line));
   // Whitespace-separated words of the value, as offsets.
   std::vector<std::pair<std::size_t, std::size_t>> words;
-  for (std::size_t i = args->value_begin; i < args->value_end;) {
-    while (i < args->value_end && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  for (std::size_t i = args->value.value_begin(); i < args->value.value_end();) {
+    while (i < args->value.value_end() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
     std::size_t start = i;
-    while (i < args->value_end && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < args->value.value_end() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
     if (i > start) words.emplace_back(start, i);
   }
   std::optional<std::size_t> m;
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (text.substr(words[i].first, words[i].second - words[i].first) != "-m") continue;
-    if (m) return Status::Invalid(fmt::format("line {}: MARKET_MAD ARGUMENTS has two -m lists", args->line));
+    if (m) return Status::Invalid(fmt::format("line {}: MARKET_MAD ARGUMENTS has two -m lists", args->value.line));
     m = i;
   }
   if (!m || *m + 1 >= words.size())
-    return Status::Invalid(fmt::format("line {}: MARKET_MAD ARGUMENTS has no -m driver list", args->line));
+    return Status::Invalid(fmt::format("line {}: MARKET_MAD ARGUMENTS has no -m driver list", args->value.line));
   MarketList list;
   list.begin = words[*m + 1].first;
   list.end = words[*m + 1].second;
@@ -78,10 +85,10 @@ Result<MarketList> FindMarketList(std::string_view text, const OnedConfText& par
   return list;
 }
 
-std::vector<const OnedConfSection*> IpfsBlocks(std::string_view text, const OnedConfText& parsed,
+std::vector<const Entry*> IpfsBlocks(std::string_view text, const Parsed& parsed,
                                                std::string_view key) {
-  std::vector<const OnedConfSection*> out;
-  for (const auto& s : parsed.sections) {
+  std::vector<const Entry*> out;
+  for (const auto& s : parsed.entries) {
     if (!s.vector || !SameKey(s.key, key)) continue;
     for (const auto& p : s.pairs)
       if (SameKey(p.key, "NAME") && ValueOf(text, p) == "ipfs") {
@@ -93,14 +100,14 @@ std::vector<const OnedConfSection*> IpfsBlocks(std::string_view text, const Oned
 }
 
 // The MARKETPLACE_ACTIONS pair of a DS_MAD_CONF block, or null.
-const OnedConfPair* ActionsOf(const OnedConfSection& s) {
+const Pair* ActionsOf(const Entry& s) {
   for (const auto& p : s.pairs)
     if (SameKey(p.key, "MARKETPLACE_ACTIONS")) return &p;
   return nullptr;
 }
 
-bool ListsExport(std::string_view text, const OnedConfSection& s) {
-  const OnedConfPair* p = ActionsOf(s);
+bool ListsExport(std::string_view text, const Entry& s) {
+  const Pair* p = ActionsOf(s);
   if (!p) return false;
   for (const auto& a : Split(ValueOf(text, *p), ','))
     if (Trim(a) == "export") return true;
@@ -137,14 +144,14 @@ std::string Apply(std::string_view text, std::vector<Splice> edits) {
   return out;
 }
 
-bool IsComment(const OnedConfText& parsed, std::size_t offset) {
+bool IsComment(const Parsed& parsed, std::size_t offset) {
   return std::binary_search(parsed.comments.begin(), parsed.comments.end(), offset);
 }
 
 }  // namespace
 
 Result<OnedConfMarketRegistration> InspectOnedConfMarket(std::string_view text) {
-  ASSIGN_OR_RETURN(OnedConfText parsed, ParseOnedConfText(text));
+  ASSIGN_OR_RETURN(Parsed parsed, oned_conf::Parse(text));
   ASSIGN_OR_RETURN(MarketList list, FindMarketList(text, parsed));
   OnedConfMarketRegistration r;
   r.market_mad_listed = list.Has("ipfs");
@@ -155,24 +162,24 @@ Result<OnedConfMarketRegistration> InspectOnedConfMarket(std::string_view text) 
 }
 
 Result<std::string> RegisterIpfsMarket(std::string_view text) {
-  ASSIGN_OR_RETURN(OnedConfText parsed, ParseOnedConfText(text));
+  ASSIGN_OR_RETURN(Parsed parsed, oned_conf::Parse(text));
   ASSIGN_OR_RETURN(MarketList list, FindMarketList(text, parsed));
   std::vector<Splice> edits;
   if (!list.Has("ipfs")) edits.push_back({list.end, list.end, ",ipfs"});
   for (const auto* ds : IpfsBlocks(text, parsed, "DS_MAD_CONF")) {
     if (ListsExport(text, *ds)) continue;
-    if (const OnedConfPair* p = ActionsOf(*ds); p && p->quoted) {
+    if (const Pair* p = ActionsOf(*ds); p && Quoted(*p)) {
       bool empty = Trim(ValueOf(text, *p)).empty();
-      edits.push_back({p->value_begin, p->value_end,
+      edits.push_back({p->value.value_begin(), p->value.value_end(),
                        empty ? std::string("export") : std::string(ValueOf(text, *p)) + ", export"});
     } else if (!p) {
       std::size_t close = ds->end - 1;  // the ']'
-      std::size_t last = ds->pairs.empty() ? close : ds->pairs.back().value_end + (ds->pairs.back().quoted ? 1 : 0);
+      std::size_t last = ds->pairs.empty() ? close : ds->pairs.back().value.end;
       edits.push_back({last, last, std::string(ds->pairs.empty() ? "" : ",") + "\n    MARKETPLACE_ACTIONS = \"export\""});
     } else {
       return Status::Invalid(fmt::format("line {}: the ipfs DS_MAD_CONF has MARKETPLACE_ACTIONS without quotes; "
                                          "set it to \"export\" by hand",
-                                         p->line));
+                                         p->value.line));
     }
   }
   if (IpfsBlocks(text, parsed, "MARKET_MAD_CONF").empty()) {
@@ -184,7 +191,7 @@ Result<std::string> RegisterIpfsMarket(std::string_view text) {
 }
 
 Result<std::string> UnregisterIpfsMarket(std::string_view text) {
-  ASSIGN_OR_RETURN(OnedConfText parsed, ParseOnedConfText(text));
+  ASSIGN_OR_RETURN(Parsed parsed, oned_conf::Parse(text));
   ASSIGN_OR_RETURN(MarketList list, FindMarketList(text, parsed));
   ASSIGN_OR_RETURN(std::string block, TheBlock());
   std::vector<Splice> edits;

@@ -112,7 +112,7 @@ int RunTmActionOnce(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
 
 int RunTmAction(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
   int rc = RunTmActionOnce(spec, argc, argv, fn);
-  FinishOutput();  // oned's front end has read everything before we exit
+  FinishOutput(STDERR_FILENO);  // one_tm has kept our stderr before we exit (stdout: unused)
   return rc;
 }
 

@@ -290,7 +290,10 @@ StrictModes no
 AuthorizedKeysFile $T_ROOT/client_key.pub
 SetEnv IPFS_HOST_API=$api XDG_RUNTIME_DIR=$dir/run ${HOST_ENV:-}
 PrintMotd no
+Subsystem sftp internal-sftp
 CFG
+  # sftp as a distribution's sshd has it: scp uses it (OpenSSH >= 9), and
+  # OpenNebula 5.12's ssh/context copies the context ISO with scp.
   # Each host sees its own directory at /var/lib/one/datastores (a private
   # mount namespace), so transfer arguments use the real OpenNebula paths and
   # two hosts never share a disk file, as on separate machines. The login

@@ -201,16 +201,20 @@ oned_start() {
   echo "$ONED_PID" >"$L/var/oned.pid"  # the dummy monitor's shepherd looks for it
   T_PIDS+=("$ONED_PID")
   ONED_STARTED=1
-  local req i out
+  local req out
   req="<?xml version=\"1.0\"?><methodCall><methodName>one.system.version</methodName><params><param><value><string>$(cat "$ONE_AUTH")</string></value></param></params></methodCall>"
-  for ((i = 0; i < 600; i++)); do
+  # oned creates its database on the first start: on a loaded machine that
+  # takes minutes, so the wait is a deadline (ONED_START_WAIT seconds).
+  local deadline=$((SECONDS + ${ONED_START_WAIT:-300})) up=0
+  while ((SECONDS < deadline)); do
     kill -0 "$ONED_PID" 2>/dev/null || { echo "oned_start: oned exited:" >&2; tail -20 "$L/var/oned.log" "$L/var/oned.stdout" >&2; exit 1; }
     if out=$(curl -sf -m 2 -H 'Content-Type: text/xml' -d "$req" "$ONE_XMLRPC" 2>/dev/null) && [[ $out == *'<boolean>1</boolean>'* ]]; then
-      break
+      up=1; break
     fi
-    sleep 0.1
+    sleep 0.2
   done
-  ((i < 600)) || { echo "oned_start: oned's API did not answer within 60 s; see $L/var/oned.log" >&2; exit 1; }
+  ((up)) || { echo "oned_start: oned's API did not answer within ${ONED_START_WAIT:-300} s; the end of $L/var/oned.log:" >&2
+              tail -15 "$L/var/oned.log" >&2; exit 1; }
   # the bootstrap enables market 0 (OpenNebula Public): no internet here
   one_ok onemarket disable 0
 }
