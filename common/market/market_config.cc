@@ -48,9 +48,11 @@ Result<MarketSettings> MarketSettingsFrom(const Config& config, const char* one_
     return Status::Invalid(fmt::format(
         "IPFS_MARKET_KEY {} is not a key name (1-64 letters, digits, '.', '_', '-'; not 'self')",
         QuoteForMessage(s.key, 80)));
-  for (const auto& name : SplitWords(config.Get("IPFS_MARKET_FOLLOW"))) {
+  for (const auto& written : SplitWords(config.Get("IPFS_MARKET_FOLLOW"))) {
+    // "/ipns/<name>" as `ipfs name publish` prints it, or the bare name.
+    std::string name = written.starts_with("/ipns/") ? written.substr(6) : written;
     if (Status st = ValidateIpnsName(name); !st.ok())
-      return Status::Invalid(fmt::format("IPFS_MARKET_FOLLOW: {} is not an IPNS name: {}", QuoteForMessage(name, 80),
+      return Status::Invalid(fmt::format("IPFS_MARKET_FOLLOW: {} is not an IPNS name: {}", QuoteForMessage(written, 80),
                                          st.message()));
     s.follow.push_back(name);
   }

@@ -10,8 +10,9 @@
 //                        1-64 of [A-Za-z0-9._-], not "self" (the daemon's own
 //                        identity, whose name is its peer id).
 //   IPFS_MARKET_FOLLOW   IPNS names (cid.h ValidateIpnsName: k51..., 12D3Koo...,
-//                        a DNSLink domain), in order: the first that resolves
-//                        is listed, the next are mirrors of it.
+//                        a DNSLink domain; "/ipns/<name>" is taken as <name>),
+//                        in order: the first that resolves is listed, the
+//                        next are mirrors of it.
 //   IPFS_MARKET_TRUST    publisher ids (did:key:z6Mk..., signing.h).
 //   IPFS_MARKET_GATEWAY  http(s)://host[:port] (a gateway's root): app SOURCEs
 //                        become <gateway>/ipfs/<cid>, a path-style gateway URL
@@ -35,7 +36,7 @@ namespace oneipfs {
 
 struct MarketSettings {
   std::string key;                  // "" = read only
-  std::vector<std::string> follow;  // as written
+  std::vector<std::string> follow;  // names, without "/ipns/"
   std::vector<std::string> trust;   // did:key ids
   std::string gateway;              // without a trailing '/'; "" = none
   std::chrono::seconds resolve_timeout{15};

@@ -46,7 +46,7 @@ TEST_CASE("market settings: the template's keys checked, operator-only keys and 
     return Config::Load(src);
   };
   auto ok = load({{"IPFS_MARKET_KEY", "market-a"},
-                  {"IPFS_MARKET_FOLLOW", "12D3KooWS9xtspXNnXB3xi6e3Hw1gTy5ZAunqbo7FRFhj5Y2jBgS k51qzi5uqu5dm8ef2rb4n5veqkow8c5gnptx0cmuhxpmqf5nh8ynjwkzvt4aqf"},
+                  {"IPFS_MARKET_FOLLOW", "12D3KooWS9xtspXNnXB3xi6e3Hw1gTy5ZAunqbo7FRFhj5Y2jBgS /ipns/k51qzi5uqu5dm8ef2rb4n5veqkow8c5gnptx0cmuhxpmqf5nh8ynjwkzvt4aqf"},
                   {"IPFS_MARKET_GATEWAY", "http://gw.example:8080/"},
                   {"IPFS_SIGNING_KEY", "/tmp/evil.key"},
                   {"IPFS_API", "http://10.0.0.9:5001"}});
@@ -64,7 +64,8 @@ TEST_CASE("market settings: the template's keys checked, operator-only keys and 
   auto s = MarketSettingsFrom(*ok, nullptr);
   REQUIRE(s.ok());
   CHECK(s->writable());
-  CHECK(s->follow.size() == 2);
+  REQUIRE(s->follow.size() == 2);
+  CHECK(s->follow[1] == "k51qzi5uqu5dm8ef2rb4n5veqkow8c5gnptx0cmuhxpmqf5nh8ynjwkzvt4aqf");
   CHECK(s->gateway == "http://gw.example:8080");
   CHECK(s->signing_key_path == "/var/lib/one/.one/one-ipfs-signing.key");
   CHECK(AppSource(*s, "bafyx") == "http://gw.example:8080/ipfs/bafyx");
@@ -75,6 +76,13 @@ TEST_CASE("market settings: the template's keys checked, operator-only keys and 
            {"IPFS_MARKET_KEY", "self"},
            {"IPFS_MARKET_KEY", "../x"},
            {"IPFS_MARKET_FOLLOW", "not a name!"},
+           {"IPFS_MARKET_FOLLOW", "/ipns/"},
+           {"IPFS_MARKET_FOLLOW", "/ipfs/bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am"},
+           {"IPFS_MARKET_FOLLOW", "12D3KooWS9xtspXNnXB3xi6e3Hw1gTy5ZAunqbo7FRFhj5Y2jBgS;rm"},
+           {"IPFS_MARKET_KEY", "a b"},
+           {"IPFS_MARKET_KEY", "key$(id)"},
+           {"IPFS_MARKET_KEY", std::string(65, 'k')},
+           {"IPFS_MARKET_TRUST", "12D3KooWS9xtspXNnXB3xi6e3Hw1gTy5ZAunqbo7FRFhj5Y2jBgS"},
            {"IPFS_MARKET_TRUST", "did:key:zBogus"},
            {"IPFS_MARKET_GATEWAY", "file:///etc/passwd"},
            {"IPFS_MARKET_GATEWAY", "http://gw/x\"y"},
