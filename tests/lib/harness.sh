@@ -451,7 +451,9 @@ register_file() { # ID FILE -> SOURCE in $SRC
 t_case() { printf '== %s\n' "$*"; }
 T_FAILED=0
 _t_fail() {
-  printf 'FAIL %s:%s: %s\n' "${BASH_SOURCE[2]##*/}" "${BASH_LINENO[1]}" "$*" >&2
+  # Called from an assert_* (the caller two frames up) or from the test itself.
+  local src=${BASH_SOURCE[2]:-${BASH_SOURCE[1]:-?}} line=${BASH_LINENO[1]:-${BASH_LINENO[0]:-?}}
+  printf 'FAIL %s:%s: %s\n' "${src##*/}" "$line" "$*" >&2
   [[ -n ${ERR:-} ]] && printf '  last stderr: %s\n' "$ERR" >&2
   # T_KEEP_GOING=1: report every failing check of a run (e.g. to see which
   # attacks an old build falls for), then fail at t_done.
@@ -460,6 +462,8 @@ _t_fail() {
 }
 _t_ok() { T_CHECKS=$((T_CHECKS + 1)); }
 assert_eq() { [[ $1 == "$2" ]] && _t_ok || _t_fail "${3:-} expected '$2', got '$1'"; }
+assert_ge() { (($1 >= $2)) && _t_ok || _t_fail "${3:-} expected at least $2, got $1"; }
+assert_lt() { (($1 < $2)) && _t_ok || _t_fail "${3:-} expected less than $2, got $1"; }
 assert_ne() { [[ $1 != "$2" ]] && _t_ok || _t_fail "${3:-} expected something else than '$2'"; }
 assert_contains() { [[ $1 == *"$2"* ]] && _t_ok || _t_fail "${3:-} expected '$1' to contain '$2'"; }
 assert_not_contains() { [[ $1 != *"$2"* ]] && _t_ok || _t_fail "${3:-} expected '$1' not to contain '$2'"; }

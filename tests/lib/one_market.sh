@@ -2,16 +2,19 @@
 # datastore drivers (one_market.rb, one_datastore.rb), each beside its own
 # IPFS daemon, for the marketplace tests. Sourced after harness.sh.
 #
-# The scripts are OpenNebula's, unmodified, from the reference tree
-# ($ONE_REFERENCE_DIR/<release>, default <repo>/../shared/opennebula). The
-# marketplace front end also needs OpenNebula's Ruby API (OCA: require
-# 'opennebula', for OpenNebula::XMLElement), which the reference tree does
-# not carry: it comes from an installed OpenNebula (/usr/lib/one/ruby), else
-# from OpenNebula's source (ONE_SOURCE, or ../shared/opennebula-src, as the
-# real-oned tier finds it: tests/lib/oned.sh), only its src/oca/ruby.
+# The scripts are OpenNebula's, unmodified, found as the composition tests
+# find them (tests/lib/one_scripts.sh: ONE_REFERENCE_DIR, an installed
+# OpenNebula, ONE_SHARED). The marketplace front end also needs OpenNebula's
+# Ruby API (OCA: require 'opennebula', for OpenNebula::XMLElement), which the
+# reference tree does not carry: it comes from an installed OpenNebula
+# (/usr/lib/one/ruby), else from OpenNebula's source (ONE_SOURCE, or
+# ../shared/opennebula-src, as the real-oned tier finds it: tests/lib/oned.sh),
+# only its src/oca/ruby.
 #
-#   market_require RELEASE      the scripts and the OCA, else exit 77 (CTest's
-#                               SKIP) with one line saying how to provide them
+#   market_require RELEASE      the scripts (RELEASE when found, else the newest
+#                               >= 6.0 found) and the OCA, else exit 77 (CTest's
+#                               SKIP) with one line saying how to provide them;
+#                               MARKET_REL is the release used
 #   market_cloud NAME DAEMON    a ONE_LOCATION tree $T_ROOT/one-NAME: lib/mads
 #                               (one_market, one_datastore), lib/ruby (the
 #                               drivers' libraries + OCA), var/remotes with our
@@ -27,22 +30,24 @@
 #   datastore_call NAME "ACTION ID DOC64"   the same through one_datastore
 #   market_doc ...              python3 tests/lib/market_doc.py (the documents
 #                               oned's MarketPlaceManager sends)
-: "${ONE_REFERENCE_DIR:=$ONEIPFS_SOURCE_DIR/../shared/opennebula}"
+source "$(dirname "${BASH_SOURCE[0]}")/one_scripts.sh"
 
 market_require() {
-  local ver=$1 ref="$ONE_REFERENCE_DIR/$1" f
-  for f in src/market_mad/one_market.rb src/datastore_mad/one_datastore.rb src/datastore_mad/remotes/fs/export; do
-    if [[ ! -f $ref/$f ]]; then
-      echo "SKIP $T_NAME: needs OpenNebula $ver's driver scripts: ONE_REFERENCE_DIR=/path/to/opennebula-scripts (with $ver/$f)"
-      exit 77
-    fi
+  local ver=$1 f r
+  one_scripts_require ""
+  if [[ -z ${_ONE_ROOT[$ver]:-} ]]; then
+    ver=
+    for r in "${_ONE_RELS[@]}"; do one_release_at_least "$r" 6.0 && ver=$r; done
+    [[ -n $ver ]] || { echo "SKIP $T_NAME: needs OpenNebula >= 6.0's driver scripts (found: ${_ONE_RELS[*]})"; exit 77; }
+  fi
+  MARKET_REL=$ver
+  for f in "$(one_scripts_path "$ver" one_market)/one_market.rb" "$(one_scripts_path "$ver" one_datastore)/one_datastore.rb" \
+           "$(one_scripts_path "$ver" ds_remotes)/fs/export"; do
+    [[ -f $f ]] || { echo "SKIP $T_NAME: OpenNebula $ver's scripts ($(one_scripts_where "$ver")) have no $f"; exit 77; }
   done
   command -v ruby >/dev/null || { echo "SKIP $T_NAME: needs ruby (scripts/install-deps)"; exit 77; }
-  MARKET_REF=$ref
   MARKET_OCA=
-  if [[ -f $ref/src/oca/ruby/opennebula.rb ]]; then
-    MARKET_OCA=$ref/src/oca/ruby
-  elif [[ -f /usr/lib/one/ruby/opennebula.rb ]]; then
+  if [[ -f /usr/lib/one/ruby/opennebula.rb ]]; then
     MARKET_OCA=/usr/lib/one/ruby
   else
     local src=
@@ -66,24 +71,28 @@ market_require() {
 }
 
 market_cloud() { # NAME DAEMON
-  local name=$1 daemon=$2 one="$T_ROOT/one-$1" ref=$MARKET_REF
+  local name=$1 daemon=$2 one="$T_ROOT/one-$1" rel=$MARKET_REL
+  local ruby mkt dsm dsr
+  ruby=$(one_scripts_path "$rel" ruby); mkt=$(one_scripts_path "$rel" one_market)
+  dsm=$(one_scripts_path "$rel" one_datastore); dsr=$(one_scripts_path "$rel" ds_remotes)
   rm -rf "$one"
   mkdir -p "$one"/{lib/ruby,lib/mads,lib/sh,etc,var/remotes/market,var/remotes/datastore/fs,var/remotes/etc/datastore/fs,var/remotes/etc/market/http,var/datastores}
-  cp "$ref"/src/mad/ruby/*.rb "$one/lib/ruby/"
+  cp -r "$ruby"/. "$one/lib/ruby/"
   cp -r "$MARKET_OCA"/opennebula.rb "$MARKET_OCA"/opennebula "$one/lib/ruby/"
-  printf '%s\n' "# test stand-in for the installed helper: OpenNebula's ruby libraries" \
-    "\$LOAD_PATH << File.join(ENV['ONE_LOCATION'], 'lib/ruby')" >"$one/lib/ruby/load_opennebula_paths.rb"
-  cp "$ref"/src/mad/sh/madcommon.sh "$one/lib/mads/"
-  cp "$ref"/src/market_mad/one_market "$ref"/src/market_mad/one_market.rb "$one/lib/mads/"
-  cp "$ref"/src/datastore_mad/one_datastore "$ref"/src/datastore_mad/one_datastore.rb "$one/lib/mads/"
-  [[ -f $ref/src/datastore_mad/one_datastore_exec.rb ]] && cp "$ref"/src/datastore_mad/one_datastore_exec.rb "$one/lib/mads/"
-  cp "$ref"/src/mad/sh/scripts_common.sh "$one/lib/sh/"
-  cp "$ref"/share/etc/defaultrc "$one/etc/"
+  [[ -f $one/lib/ruby/load_opennebula_paths.rb ]] ||
+    printf '%s\n' "# test stand-in for the installed helper: OpenNebula's ruby libraries" \
+      "\$LOAD_PATH << File.join(ENV['ONE_LOCATION'], 'lib/ruby')" >"$one/lib/ruby/load_opennebula_paths.rb"
+  cp "$(one_scripts_path "$rel" madcommon)" "$one/lib/mads/"
+  cp "$mkt"/one_market "$mkt"/one_market.rb "$one/lib/mads/"
+  cp "$dsm"/one_datastore "$dsm"/one_datastore.rb "$one/lib/mads/"
+  [[ -f $dsm/one_datastore_exec.rb ]] && cp "$dsm"/one_datastore_exec.rb "$one/lib/mads/"
+  cp "$(one_scripts_path "$rel" scripts_common)" "$one/lib/sh/"
+  cp "$(one_scripts_path "$rel" defaultrc)" "$one/etc/"
   local r="$one/var/remotes"
-  for f in libfs.sh xpath.rb downloader.sh; do cp "$ref/src/datastore_mad/remotes/$f" "$r/datastore/"; done
-  for f in "$ref"/src/datastore_mad/remotes/fs/*; do [[ -f $f && -x $f ]] && cp "$f" "$r/datastore/fs/"; done
-  cp "$ref"/src/datastore_mad/remotes/datastore.conf "$r/etc/datastore/" 2>/dev/null || true
-  cp "$ref"/src/datastore_mad/remotes/fs/fs.conf "$r/etc/datastore/fs/" 2>/dev/null || true
+  for f in libfs.sh xpath.rb downloader.sh; do cp "$dsr/$f" "$r/datastore/"; done
+  for f in "$dsr"/fs/*; do [[ -f $f && -x $f ]] && cp "$f" "$r/datastore/fs/"; done
+  cp "$(one_scripts_path "$rel" datastore_conf)" "$r/etc/datastore/" 2>/dev/null || true
+  cp "$dsr"/fs/fs.conf "$r/etc/datastore/fs/" 2>/dev/null || true
   cp -r "$ONE_REMOTES/datastore/ipfs" "$r/datastore/ipfs"
   cp -r "$ONE_REMOTES/market/ipfs" "$r/market/ipfs"
   chmod -R u+w "$one"
