@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 
 #include "common/base/base64.h"
+#include "common/ipfs/ipfs_path.h"
 #include "common/market/market_config.h"
 #include "common/market/market_reply.h"
+#include "common/one/reply.h"
 
 namespace oneipfs {
 
@@ -69,6 +71,15 @@ TEST_CASE("market settings: the template's keys checked, operator-only keys and 
   CHECK(s->gateway == "http://gw.example:8080");
   CHECK(s->signing_key_path == "/var/lib/one/.one/one-ipfs-signing.key");
   CHECK(AppSource(*s, "bafyx") == "http://gw.example:8080/ipfs/bafyx");
+  // The gateway SOURCE an fs datastore downloads is, for our cp, the CID
+  // itself (fetched over bitswap, never through the gateway).
+  const std::string cid = "bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am";
+  auto ref = ClassifyPath(AppSource(*s, cid));
+  REQUIRE(ref.ok());
+  CHECK(ref->kind == PathRef::Kind::kIpfs);
+  CHECK(ref->root == cid);
+  CHECK(ref->subpath.empty());
+  CHECK(IsSourceToken(AppSource(*s, cid)));
   CHECK(MarketSettingsFrom(*load({}), "/opt/one")->signing_key_path == "/opt/one/var/.one/one-ipfs-signing.key");
   CHECK(AppSource(*MarketSettingsFrom(*load({}), nullptr), "bafyx") == "/ipfs/bafyx");
 
