@@ -13,6 +13,8 @@ BINDIR    ?= /usr/bin
 DATADIR   ?= /usr/share/one-ipfs
 endif
 
+MAKEFLAGS += --no-print-directory
+
 .PHONY: all deps configure build test unit demo install uninstall deb clean bench fuzz
 
 all: build
@@ -23,8 +25,9 @@ deps:
 configure:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONEIPFS_BINDIR=$(BINDIR) -DONEIPFS_DATADIR=$(DATADIR) >/dev/null
 
+# (the "Built target" lines of targets already up to date are left out)
 build: configure
-	@cmake --build $(BUILD) -j $(JOBS)
+	@bash -o pipefail -c 'cmake --build $(BUILD) -j $(JOBS) | sed -u "/^\[ *[0-9]*%\] Built target /d"'
 
 test: deps build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) $(CTEST_ARGS)

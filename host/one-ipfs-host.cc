@@ -91,6 +91,7 @@
 #include "common/deploy/host_ops.h"
 #include "common/catalog/importer.h"
 #include "common/ipfs/ipfs.h"
+#include "common/ipfs/p2p_settings.h"
 #include "common/base/log.h"
 #include "common/base/number.h"
 #include "common/deploy/peer_sources.h"
@@ -309,6 +310,16 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
     });
   auto id = ipfs->Id();
   if (!id.ok() && id.status().code() == Status::Code::kUnavailable) return Fail(id.status());
+  // This daemon's peer-to-peer settings, read beside the rest (p2p_settings.h):
+  // settings that defeat the one-source policy are said once, below.
+  std::future<Result<P2pSettings>> p2p;
+  if (id.ok())
+    p2p = std::async(std::launch::async, [&]() -> Result<P2pSettings> {
+      ASSIGN_OR_RETURN(auto c, HostClient());
+      c->set_timeout(std::chrono::seconds(5));
+      ASSIGN_OR_RETURN(std::string body, c->Call("config/show", {}));
+      return ParseP2pSettings(body, id->agent_version);
+    });
   // --rest-on-stdin: the front end started this helper before it knew the
   // peers (one JSON array of further arguments; null or nothing: stop, the
   // deploy did not pass the front end's checks; nothing is written).
@@ -347,6 +358,23 @@ int Fetch(const std::vector<std::string>& a, const Log& log) {
     sources.DisconnectSpares(*ipfs);
     log.Info(fmt::format("fetching /ipfs/{} from host peer {} first ({} other host(s) to ask next, then the front end)",
                          cid, *first, sources.untried()));
+  }
+  if (p2p.valid() && !cached_at) {
+    auto settings = p2p.get();
+    if (settings.ok()) {
+      auto problems = P2pProblems(*settings);
+      if (!problems.empty()) {
+        std::string what, fix;
+        for (const auto& p : problems) {
+          what += (what.empty() ? "" : "; ") + p.what;
+          fix += (fix.empty() ? "" : " and ") + ("`" + p.fix + "`");
+        }
+        log.Info(fmt::format("this host's IPFS daemon may fetch /ipfs/{} from more sources than the one chosen, "
+                             "the front end included: {}; run {} on this host and restart its daemon "
+                             "(one-ipfs-doctor checks every host)",
+                             cid, what, fix));
+      }
+    }
   }
   // The cache's stamp of a held CID is refreshed while the content streams
   // (its own client: one files/mv beside the cat).
@@ -532,6 +560,14 @@ int Probe(const std::vector<std::string>& a) {
                         {"addresses", id->addresses},
                         {"connected", host->connected}, {"connect_errors", nlohmann::json::array()}};
   for (const auto& failed : host->failed) out["connect_errors"].push_back(failed.second);
+  // The daemon's peer-to-peer settings, for the doctor's "p2p settings" row.
+  auto config = ipfs->Call("config/show", {});
+  auto p2p = config.ok() ? ParseP2pSettings(*config, id->agent_version) : Result<P2pSettings>(config.status());
+  if (p2p.ok())
+    out["p2p"] = {{"js", p2p->js}, {"routing", p2p->routing}, {"routing_set", p2p->routing_set},
+                  {"low_water", p2p->low_water ? nlohmann::json(*p2p->low_water) : nlohmann::json(nullptr)}};
+  else
+    out["p2p_error"] = p2p.status().message();
   if (a[2] != "-") {
     constexpr std::uint64_t kMax = 16 << 20;
     Digests digests;

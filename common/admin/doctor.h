@@ -21,10 +21,14 @@
 #include "common/one/config.h"
 #include "common/catalog/fsck.h"
 #include "common/ipfs/ipfs.h"
+#include "common/ipfs/p2p_settings.h"
 #include "common/base/remote.h"
 #include "common/one/tm.h"
 
 namespace oneipfs {
+
+// The subject of the front end's rows.
+inline constexpr const char* kFrontEnd = "front end";
 
 enum class Outcome { kPass, kWarn, kFail };
 
@@ -140,15 +144,27 @@ struct HelperProbe {
   std::vector<std::string> addresses, connected, connect_errors;
   std::uint64_t bytes = 0;
   std::string sha1;
+  // kStatus, optional: the host daemon's peer-to-peer settings ("p2p":
+  // {js, routing, routing_set, low_water: integer or null}) or why they
+  // could not be read ("p2p_error").
+  std::optional<P2pSettings> p2p;
+  std::string p2p_error;
 };
 enum class ProbeReply { kStatus, kRead };
 Result<HelperProbe> ParseHelperProbe(std::string_view reply, ProbeReply kind);
 
 // ssh reachable (a WARN when one command takes longer than kSlowSshSeconds),
-// helper present with our version, host daemon running, peering to the front
-// end, and (with a probe block) the round trip.
+// helper present with our version, host daemon running, its peer-to-peer
+// settings (CheckP2pSettings), peering to the front end, and (with a probe
+// block) the round trip.
 inline constexpr double kSlowSshSeconds = 2.0;
 void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe, Report& report);
+
+// Row "p2p settings" of `subject` (the front end or a host): FAIL with the
+// exact `ipfs config` commands when the daemon's settings defeat the
+// one-source policy of deploys (p2p_settings.h), WARN when they could not
+// be read, PASS with what was read.
+void CheckP2pSettings(const std::string& subject, const Result<P2pSettings>& settings, Report& r);
 
 // Row "host peering" (peer-to-peer distribution, README): each host's
 // daemon connects to the next host's daemon (the last to the first) at the

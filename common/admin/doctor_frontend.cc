@@ -36,8 +36,6 @@
 namespace oneipfs {
 namespace {
 
-const char* kFrontEnd = "front end";
-
 void CheckConfiguration(const FrontEndFacts& facts, const Config& config, Report& r) {
   struct stat sb {};
   if (facts.conf_path.empty() || ::stat(facts.conf_path.c_str(), &sb) != 0) {
@@ -183,6 +181,7 @@ void CheckDaemonDetails(const Config& config, IpfsClient& ipfs, Report& r) {
   auto id = ipfs.Id();
   CheckDaemonKind(ClassifyDaemon(version.ok() ? *version : "", id.ok() ? id->agent_version : ""),
                   DetectAutoGc(ProcessCommandLines()), r);
+  CheckP2pSettings(kFrontEnd, ReadP2pSettings(ipfs), r);
 
   auto repo = ipfs.GetRepoStat(/*size_only=*/true);
   auto bytes = CatalogBytes(ipfs, config.Get("IPFS_CATALOG"));

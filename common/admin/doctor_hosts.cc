@@ -139,6 +139,8 @@ void CheckHost(TmContext& ctx, const std::string& host, const ProbeBlock* probe,
     return;
   }
   r.Pass(host, "IPFS daemon", fmt::format("version {}, peer {}", j->daemon, j->peer));
+  if (j->p2p) CheckP2pSettings(host, *j->p2p, r);
+  else CheckP2pSettings(host, Status::Failed(j->p2p_error.empty() ? "the helper did not say" : j->p2p_error), r);
   if (!peers.ok()) {
     r.Fail(host, "peering", peers.status().message(), "the front-end daemon must answer `id`");
   } else if (j->connected.empty()) {
@@ -229,6 +231,29 @@ void CheckHostPeering(TmContext& ctx, const std::vector<std::string>& hosts, Rep
   }
 }
 
+void CheckP2pSettings(const std::string& subject, const Result<P2pSettings>& settings, Report& r) {
+  const char* kRow = "p2p settings";
+  if (!settings.ok()) {
+    r.Warn(subject, kRow, fmt::format("cannot read the daemon's settings: {}", settings.status().message()),
+           "`ipfs config show` must answer; then run the doctor again");
+    return;
+  }
+  auto problems = P2pProblems(*settings);
+  if (problems.empty()) {
+    r.Pass(subject, kRow, P2pSummary(*settings) + ": deploys fetch from the one source the helper chooses");
+    return;
+  }
+  std::string what, fix;
+  for (const auto& p : problems) {
+    what += (what.empty() ? "" : "; ") + p.what;
+    fix += (fix.empty() ? "run `" : " and `") + p.fix + "`";
+  }
+  r.Fail(subject, kRow, what,
+         fix + (subject == kFrontEnd ? " on the front end" : " on " + subject) +
+             ", then restart its daemon: otherwise the front end serves an image again to every host that deploys "
+             "it (3-4x the image measured with 4 hosts; docs/operations.md \"Daemon settings\")");
+}
+
 Result<HelperProbe> ParseHelperProbe(std::string_view reply, ProbeReply kind) {
   auto bad = [](std::string_view why) { return Status::Invalid(fmt::format("unreadable probe reply: {}", why)); };
   try {
@@ -259,6 +284,20 @@ Result<HelperProbe> ParseHelperProbe(std::string_view reply, ProbeReply kind) {
     RETURN_IF_ERROR(texts("addresses", out.addresses));
     RETURN_IF_ERROR(texts("connected", out.connected));
     RETURN_IF_ERROR(texts("connect_errors", out.connect_errors));
+    if (auto p = j.find("p2p"); status && p != j.end()) {
+      if (!p->is_object()) return bad("\"p2p\" is not an object");
+      P2pSettings s;
+      auto js = p->find("js"), routing = p->find("routing"), set = p->find("routing_set"), low = p->find("low_water");
+      if (js == p->end() || !js->is_boolean() || routing == p->end() || !routing->is_string() || set == p->end() ||
+          !set->is_boolean() || low == p->end() || !(low->is_null() || low->is_number_integer()))
+        return bad("\"p2p\" lacks js, routing, routing_set or low_water");
+      s.js = js->get<bool>();
+      s.routing = routing->get<std::string>();
+      s.routing_set = set->get<bool>();
+      if (!low->is_null()) s.low_water = low->get<long long>();
+      out.p2p = s;
+    }
+    if (status) RETURN_IF_ERROR(text("p2p_error", out.p2p_error, false));
     if (kind == ProbeReply::kRead) {
       auto it = j.find("bytes");
       if (it == j.end() || !it->is_number_unsigned()) return bad("\"bytes\" is not a byte count");

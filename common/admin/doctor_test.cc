@@ -417,3 +417,41 @@ TEST_CASE("doctor: malformed replies of the host helper are FAIL rows, never an 
     CHECK_NOTHROW(CheckHostPeering(ctx, {"node1", "node2"}, r));
   }
 }
+
+TEST_CASE("doctor: a host daemon's peer-to-peer settings, from the helper's probe") {
+  auto row_for = [](const std::string& status) {
+    HostCheck h;
+    h.host.status = status;
+    TmContext ctx = h.Ctx();
+    Report r;
+    CheckHost(ctx, "node1", nullptr, r);
+    const CheckRow* row = RowOf(r, "p2p settings");
+    return row ? std::optional<CheckRow>(*row) : std::nullopt;
+  };
+  const std::string head = R"({"daemon":"0.66.1","peer":"p","connected":["/ip4/10.0.0.9/tcp/4001"],)";
+  auto on = row_for(head + R"("p2p":{"js":true,"routing":"dhtclient","routing_set":false,"low_water":null}})");
+  REQUIRE(on);
+  CHECK(on->outcome == Outcome::kFail);
+  CHECK(on->detail.find("Routing.Type dhtclient, the default") != std::string::npos);
+  CHECK(on->fix.find("`ipfs config Routing.Type none` and `ipfs config --json Swarm.ConnMgr.LowWater 0` on node1") !=
+        std::string::npos);
+  auto off = row_for(head + R"("p2p":{"js":true,"routing":"none","routing_set":true,"low_water":0}})");
+  REQUIRE(off);
+  CHECK(off->outcome == Outcome::kPass);
+  CHECK(off->detail.find("Routing.Type none, Swarm.ConnMgr.LowWater 0") == 0);
+  auto unread = row_for(head + R"("p2p_error":"config/show: 500"})");
+  REQUIRE(unread);
+  CHECK(unread->outcome == Outcome::kWarn);
+  CHECK(unread->detail.find("config/show: 500") != std::string::npos);
+  for (const char* bad : {R"("p2p":5})", R"("p2p":{"js":true}})",
+                          R"("p2p":{"js":true,"routing":"none","routing_set":true,"low_water":"0"}})"}) {
+    CAPTURE(bad);
+    HostCheck h;
+    h.host.status = head + bad;
+    TmContext ctx = h.Ctx();
+    Report r;
+    CHECK_NOTHROW(CheckHost(ctx, "node1", nullptr, r));
+    REQUIRE(RowOf(r, "IPFS daemon"));
+    CHECK(RowOf(r, "IPFS daemon")->outcome == Outcome::kFail);
+  }
+}

@@ -7,6 +7,9 @@ source "$(dirname "$0")/../lib/harness.sh"
 DOCTOR="$ONEIPFS_BUILD_DIR/tools/one-ipfs-doctor"
 REGISTER="$ONEIPFS_BUILD_DIR/tools/one-ipfs-register"
 
+# the daemon settings README recommends (no content routing, LowWater 0);
+# the p2p settings case below changes them
+export IPFSD_QUIET=1
 ipfsd_start fe
 host_start node1
 host_start node2
@@ -45,6 +48,33 @@ assert_contains "$(row PASS "front end" StorageMax)" "no StorageMax; the catalog
 assert_contains "$(row PASS "front end" "catalog \\(fsck\\)")" "1 entries, 1 versions: nothing found"
 # PASS, or WARN when this loaded machine takes over 2 s for one ssh command
 assert_contains "$(row '(PASS|WARN)' node1 ssh)" "reachable, a command takes"
+
+t_case "daemons whose settings defeat the one-source policy: FAIL rows with the exact fix, and a deploy says so"
+assert_contains "$(row PASS "front end" "p2p settings")" "Routing.Type none, Swarm.ConnMgr.LowWater 0"
+assert_contains "$(row PASS node1 "p2p settings")" "Routing.Type none, Swarm.ConnMgr.LowWater 0"
+# what a new user's daemon has: routing on (js-ipfs: dhtclient), LowWater 50
+# (read by config/show; the running daemons keep their settings)
+for d in fe host-node1; do
+  ipfs_rpc $d config "arg=Routing.Type&arg=dhtclient" >/dev/null
+  ipfs_rpc $d config "arg=Swarm.ConnMgr.LowWater&arg=50&json=true" >/dev/null
+done
+doctor --oned-conf "$T_ROOT/oned-registered.conf" node1
+assert_rc 1
+assert_contains "$(row FAIL "front end" "p2p settings")" "content routing is on (Routing.Type dhtclient)"
+assert_contains "$(row FAIL node1 "p2p settings")" "Swarm.ConnMgr.LowWater is 50"
+assert_contains "$OUT" "fix: run \`ipfs config Routing.Type none\` and \`ipfs config --json Swarm.ConnMgr.LowWater 0\` on node1"
+assert_contains "$OUT" "2 failed"
+run_tm clone "$IMG" "node1:/var/lib/one/datastores/0/41/disk.0" 41 100; assert_success "$ERR"
+assert_eq "$(grep -c "this host's IPFS daemon may fetch" <<<"$ERR")" 1 "one INFO line: $ERR"
+assert_contains "$ERR" "run \`ipfs config Routing.Type none\` and \`ipfs config --json Swarm.ConnMgr.LowWater 0\` on this host"
+for d in fe host-node1; do
+  ipfs_rpc $d config "arg=Routing.Type&arg=none" >/dev/null
+  ipfs_rpc $d config "arg=Swarm.ConnMgr.LowWater&arg=0&json=true" >/dev/null
+done
+run_tm clone "$IMG" "node1:/var/lib/one/datastores/0/42/disk.0" 42 100; assert_success "$ERR"
+assert_not_contains "$ERR" "this host's IPFS daemon may fetch"
+doctor --oned-conf "$T_ROOT/oned-registered.conf" node1
+assert_success "settings restored: $OUT"
 
 t_case "a stale name inside a catalog entry (a writer killed mid-way) is a warning naming one-ipfs-fsck"
 ipfs_rpc fe files/mkdir "arg=${IMG#mfs:}/.staging-123" >/dev/null
