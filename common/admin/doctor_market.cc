@@ -21,8 +21,6 @@
 namespace oneipfs {
 namespace {
 
-const char* kFrontEnd = "front end";
-
 void CheckActions(const FrontEndFacts& facts, Report& r) {
   std::vector<std::string> missing;
   for (const char* a : {"import", "delete", "monitor"}) {
