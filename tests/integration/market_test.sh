@@ -158,7 +158,7 @@ monitor b 200 "${B_TMPL[@]}"   # B subscribes (js-ipfs may already answer A's cu
 publish_small 15 tiny
 until_listed b 200 "NAME=\"tiny ($TAG)\"" "${B_TMPL[@]}"
 T_LISTED=$(date +%s.%N)
-printf 'MEASURE: B listed a new app %.2f s after A published it (IPNS over js-ipfs pubsub, B subscribed)\n' "$(bc <<<"$T_LISTED - $T_PUBLISHED")"
+printf 'MEASURE: B listed a new app %.2f s after A published it (IPNS over js-ipfs pubsub, B subscribed)\n' "$(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$T_PUBLISHED" "$T_LISTED")"
 assert_contains "$APPS" "NAME=\"tiny ($TAG)\""
 assert_contains "$APPS" "NAME=\"alpine ($TAG)\""
 assert_contains "$APPS" "NAME=\"debian ($TAG)\""
