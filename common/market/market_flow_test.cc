@@ -155,6 +155,39 @@ TEST_CASE("marketplace: A publishes a signed app, B follows A's name and lists i
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("marketplace: an IMPORT_SOURCE outside the exported datastore is refused before anything is read") {
+  testing::FakeMfsDaemon daemon;
+  auto dir = testing::MakeTempDir("market-src");
+  Cloud a(daemon, dir, "a", "market-a");
+  // (source, what the refusal says): each refused before ssh or the daemon is used
+  for (const auto& [src, why] : std::vector<std::pair<std::string, std::string>>{
+           {"ssh://node1:/var/lib/one/datastores/1/../../../../etc/shadow", "'..' component"},
+           {"ssh://node1:/var/lib/one/datastores/1/./x", "'.' component"},
+           {"ssh://node1:/var/lib/one/datastores/10/x", "not a file of datastore 1"},
+           {"ssh://node1:/etc/passwd", "not a file of datastore 1"},
+           {(dir / "elsewhere").string(), "does not exist"}}) {
+    INFO(src);
+    MarketAction act;
+    act.market.id = "100";
+    act.app.present = true;
+    act.app.id = "9";
+    act.app.regtime = "1700000000";
+    act.app.name = "evil";
+    act.app.type = "1";
+    act.datastore.id = "1";
+    act.datastore.base_path = "/var/lib/one/datastores/1";
+    act.import.import_source = src;
+    auto ctx = a.Ctx(act);
+    auto r = ImportApp(ctx);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find(why) != std::string::npos);
+    CHECK(r.status().message().find('\n') == std::string::npos);
+  }
+  CHECK(daemon.publishes() == 0);
+  CHECK(daemon.calls("add") == 0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("marketplace: a record changed in A's tree is not listed; a read-only marketplace refuses create and delete") {
   testing::FakeMfsDaemon daemon;
   auto dir = testing::MakeTempDir("market-tamper");

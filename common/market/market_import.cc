@@ -113,6 +113,11 @@ Result<Content> FromLocal(MarketContext& ctx, const std::string& given) {
 Result<Content> FromSsh(MarketContext& ctx, const std::string& given) {
   // ssh://<host>:<path>, as OpenNebula's fs export prints it with BRIDGE_LIST.
   ASSIGN_OR_RETURN(HostPath hp, SplitHostPath(std::string_view(given).substr(6)));
+  // The path is checked as text (it is on another machine): no "." or ".."
+  // component may lead it out of BASE_PATH.
+  for (const auto& part : Split(hp.path, '/'))
+    if (part == "." || part == "..")
+      return Status::Invalid(fmt::format("IMPORT_SOURCE {} has a '{}' component", QuoteForMessage(given, 120), part));
   RETURN_IF_ERROR(CheckUnderBase(ctx, hp.path, given));
   ASSIGN_OR_RETURN(ImportLimit limit, Limit(ctx));
   auto runner = MakeSshRunner(SshOptionsFrom(ctx.config, &ctx.log));

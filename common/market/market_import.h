@@ -15,8 +15,8 @@
 //       BASE_PATH, opened without following a symlink (one/local_path.h
 //       OpenNoSymlinks), streamed into `add`;
 //     - ssh://<host>:<path> (fs export with BRIDGE_LIST): `cat -- <path>` on
-//       the host (argv, quoted by remote.h), <path> under BASE_PATH, streamed
-//       into `add`;
+//       the host (argv, quoted by remote.h), <path> under BASE_PATH as text
+//       and without "." or ".." components, streamed into `add`;
 //     - http(s):// (other drivers): downloaded into `add` (one/download.h);
 //     streamed content gets its MD5 on the way and must match IMPORT_INFO's
 //     MD5 when that is given; at most IPFS_IMPORT_MAX_MB when set.
