@@ -49,20 +49,20 @@ bench: deps build
 fuzz: deps
 	@bash fuzz/run
 
-# Installs into $(DESTDIR)$(REMOTES): datastore/ipfs, tm/ipfs, etc/datastore/ipfs;
+# Installs into $(DESTDIR)$(REMOTES): datastore/ipfs, tm/ipfs, market/ipfs, etc/datastore/ipfs;
 # the tools into $(DESTDIR)$(BINDIR), reference files into $(DESTDIR)$(DATADIR).
 install: build
 	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(REMOTES) --strip
 	@echo "one-ipfs installed:"
-	@echo "  $(DESTDIR)$(REMOTES)/datastore/ipfs, $(DESTDIR)$(REMOTES)/tm/ipfs   the drivers"
+	@echo "  $(DESTDIR)$(REMOTES)/datastore/ipfs, $(DESTDIR)$(REMOTES)/tm/ipfs, $(DESTDIR)$(REMOTES)/market/ipfs   the drivers"
 	@echo "  $(DESTDIR)$(REMOTES)/etc/datastore/ipfs/ipfs.conf   settings (an edited one is kept)"
-	@echo "  $(DESTDIR)$(BINDIR)/one-ipfs-register, one-ipfs-doctor, one-ipfs-fsck;  $(DESTDIR)$(DATADIR)   templates, oned.conf blocks"
+	@echo "  $(DESTDIR)$(BINDIR)/one-ipfs-register, one-ipfs-doctor, one-ipfs-fsck, one-ipfs-image, one-ipfs-market;  $(DESTDIR)$(DATADIR)   templates, oned.conf blocks"
 	@echo "oned.conf was not changed: run one-ipfs-register, restart oned, onehost sync --force, one-ipfs-doctor"
 
 # Removes the driver directories (ours alone); keeps the operator's ipfs.conf.
 uninstall:
-	@rm -rf "$(DESTDIR)$(REMOTES)/datastore/ipfs" "$(DESTDIR)$(REMOTES)/tm/ipfs" "$(DESTDIR)$(DATADIR)"
-	@rm -f "$(DESTDIR)$(BINDIR)/one-ipfs-register" "$(DESTDIR)$(BINDIR)/one-ipfs-doctor" "$(DESTDIR)$(BINDIR)/one-ipfs-fsck"
+	@rm -rf "$(DESTDIR)$(REMOTES)/datastore/ipfs" "$(DESTDIR)$(REMOTES)/tm/ipfs" "$(DESTDIR)$(REMOTES)/market/ipfs" "$(DESTDIR)$(DATADIR)"
+	@rm -f "$(DESTDIR)$(BINDIR)/one-ipfs-register" "$(DESTDIR)$(BINDIR)/one-ipfs-doctor" "$(DESTDIR)$(BINDIR)/one-ipfs-fsck" "$(DESTDIR)$(BINDIR)/one-ipfs-image" "$(DESTDIR)$(BINDIR)/one-ipfs-market"
 	@rm -f "$(DESTDIR)$(REMOTES)/etc/datastore/ipfs/ipfs.conf.new"
 	@echo "one-ipfs removed from $(DESTDIR)$(REMOTES) (kept $(REMOTES)/etc/datastore/ipfs/ipfs.conf)"
 

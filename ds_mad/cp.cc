@@ -19,11 +19,14 @@
 // resolved once and the result frozen, unless IPFS_IPNS_FOLLOW=yes: then
 // SOURCE is ipns://<name> and every deployment resolves it again (such an
 // image is not kept by the catalog and cannot be made persistent).
+// The MD5 computed while content comes in is kept with the catalog for ds
+// export (digest_memo.h).
 // On any failure nothing stays registered and one stderr line says why.
 // A registered image is a "cp" event in the catalog history (history.h).
 #include <fmt/format.h>
 
 #include "common/catalog/catalog.h"
+#include "common/catalog/digest_memo.h"
 #include "common/catalog/history.h"
 #include "common/one/driver.h"
 #include "common/base/image_format.h"
@@ -46,6 +49,12 @@ struct Registered {
 std::string Tmpl(const ImageDoc& img, const char* key) {
   auto it = img.tmpl.find(key);
   return it == img.tmpl.end() ? "" : it->second;
+}
+
+// The MD5 computed on the way in, kept for ds export (digest_memo.h).
+void KeepMd5(DsContext& ctx, Catalog& catalog, std::string_view cid, std::string_view md5) {
+  if (Status st = RememberMd5(ctx.ipfs, catalog.root(), cid, md5); !st.ok())
+    ctx.log.Warn(fmt::format("the MD5 of /ipfs/{} was not kept (export computes it again): {}", cid, st.message()));
 }
 
 Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
@@ -76,6 +85,7 @@ Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog
     if (!digest.ok()) return undo(digest.status());
     Status ok = VerifyChecksums(*digest, md5, sha1, ref.original);
     if (!ok.ok()) return undo(ok);
+    KeepMd5(ctx, catalog, r.cid, digest->md5);
   }
   return Registered{entry.Source(), format, r.cid, r.size};
 }
@@ -91,6 +101,7 @@ Result<Registered> FromImport(DsContext& ctx, const Result<Imported>& imported, 
   RETURN_IF_ERROR(CheckRegisteredSize(ctx.action, imported->header, imported->bytes, what));
   ASSIGN_OR_RETURN(std::string format, ChooseFormat(img, imported->header));
   RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, imported->cid, ctx.log, imported->hold.get()));
+  KeepMd5(ctx, catalog, imported->cid, imported->md5);
   return Registered{entry.Source(), format, imported->cid, imported->bytes};
 }
 

@@ -3,6 +3,7 @@
 # Makefile chooses it), so:
 #   <prefix>/datastore/ipfs/<action>      datastore driver actions
 #   <prefix>/tm/ipfs/<action>             transfer driver actions (+ host helper)
+#   <prefix>/market/ipfs/<action>         marketplace driver actions (import, delete, monitor)
 #   <prefix>/etc/datastore/ipfs/ipfs.conf default configuration (never overwritten
 #                                          by a later install if the operator edited it)
 foreach(action ${datastore_ACTIONS})
@@ -10,6 +11,9 @@ foreach(action ${datastore_ACTIONS})
 endforeach()
 foreach(action ${tm_ACTIONS})
   install(TARGETS tm_${action} RUNTIME DESTINATION tm/ipfs COMPONENT drivers)
+endforeach()
+foreach(action ${market_ACTIONS})
+  install(TARGETS market_${action} RUNTIME DESTINATION market/ipfs COMPONENT drivers)
 endforeach()
 install(TARGETS one-ipfs-host RUNTIME DESTINATION tm/ipfs COMPONENT drivers)
 install(CODE "
@@ -29,11 +33,13 @@ install(CODE "
 # ONE_LOCATION: /usr/bin and /usr/share/one-ipfs for a system install,
 # $ONE_LOCATION/bin and $ONE_LOCATION/share/one-ipfs for a self-contained one.
 # The demo, the benchmark and the tests install only the `drivers` component.
-set(ONEIPFS_BINDIR /usr/bin CACHE PATH "where one-ipfs-doctor, one-ipfs-register, one-ipfs-fsck and one-ipfs-image are installed")
+set(ONEIPFS_BINDIR /usr/bin CACHE PATH "where the operator tools (one-ipfs-doctor, -register, -fsck, -image, -market) are installed")
 set(ONEIPFS_DATADIR /usr/share/one-ipfs CACHE PATH "where the oned.conf blocks and templates are installed")
 install(TARGETS ${TOOLS} RUNTIME DESTINATION ${ONEIPFS_BINDIR} COMPONENT tools)
 install(FILES ${CMAKE_SOURCE_DIR}/install/ipfs.conf DESTINATION ${ONEIPFS_DATADIR}
         RENAME ipfs.conf.default COMPONENT tools)
 install(FILES ${CMAKE_SOURCE_DIR}/install/oned.conf.d/ipfs.conf DESTINATION ${ONEIPFS_DATADIR}
         RENAME oned.conf.ipfs COMPONENT tools)
+install(FILES ${CMAKE_SOURCE_DIR}/install/oned.conf.d/ipfs-market.conf DESTINATION ${ONEIPFS_DATADIR}
+        RENAME oned.conf.ipfs-market COMPONENT tools)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/install/templates DESTINATION ${ONEIPFS_DATADIR} COMPONENT tools)

@@ -4,9 +4,10 @@
 //
 // PATH defaults to $ONE_LOCATION/etc/oned.conf when ONE_LOCATION is set, else
 // /etc/one/oned.conf (a symlink is followed: the file it names is edited).
-// What registration means and how the text is edited: common/oned_conf.h.
+// What registration means and how the text is edited: common/one/oned_conf.h
+// (the drivers) and common/one/oned_conf_market.h (the marketplace).
 //
-//   --check       prints which of the four parts are present; exit 0 when all
+//   --check       prints which of the seven parts are present; exit 0 when all
 //                 are, 1 otherwise. Writes nothing.
 //   --dry-run     prints the unified diff of the edit on stdout; writes nothing.
 //   (default)     when there is nothing to change, says so and writes nothing
@@ -40,6 +41,7 @@
 
 #include "common/one/driver.h"
 #include "common/one/oned_conf.h"
+#include "common/one/oned_conf_market.h"
 #include "common/base/status.h"
 
 namespace oneipfs {
@@ -49,8 +51,9 @@ constexpr std::string_view kName = "one-ipfs-register";
 
 const char* kUsage =
     "Usage: one-ipfs-register [--oned-conf PATH] [--dry-run] [--check] [--unregister] [--no-backup]\n"
-    "Registers the one-ipfs datastore and transfer drivers in oned.conf: ipfs in the -d lists of\n"
-    "DATASTORE_MAD and TM_MAD, and the DS_MAD_CONF / TM_MAD_CONF blocks for ipfs.\n"
+    "Registers the one-ipfs datastore, transfer and marketplace drivers in oned.conf: ipfs in the -d\n"
+    "lists of DATASTORE_MAD and TM_MAD and the -m list of MARKET_MAD, the DS_MAD_CONF (with\n"
+    "MARKETPLACE_ACTIONS = \"export\"), TM_MAD_CONF and MARKET_MAD_CONF blocks for ipfs.\n"
     "  --oned-conf PATH  default $ONE_LOCATION/etc/oned.conf, or /etc/one/oned.conf\n"
     "  --check           report which parts are present; exit 1 unless all are\n"
     "  --dry-run         print the diff, change nothing\n"
@@ -218,12 +221,17 @@ int Fail(const std::string& message) {
 int Check(const Options& o, const FileState& f) {
   auto r = InspectOnedConf(f.text);
   if (!r.ok()) return Fail(fmt::format("cannot check {}: {}", o.path, r.status().message()));
+  auto m = InspectOnedConfMarket(f.text);
+  if (!m.ok()) return Fail(fmt::format("cannot check {}: {}", o.path, m.status().message()));
   auto yes = [](bool b) { return b ? "yes" : "no"; };
   std::cout << "ipfs in the DATASTORE_MAD -d list:  " << yes(r->datastore_mad_listed) << "\n"
             << "ipfs in the TM_MAD -d list:         " << yes(r->tm_mad_listed) << "\n"
             << "DS_MAD_CONF with NAME = \"ipfs\":     " << yes(r->ds_mad_conf) << "\n"
-            << "TM_MAD_CONF with NAME = \"ipfs\":     " << yes(r->tm_mad_conf) << "\n";
-  if (r->complete()) {
+            << "TM_MAD_CONF with NAME = \"ipfs\":     " << yes(r->tm_mad_conf) << "\n"
+            << "ipfs in the MARKET_MAD -m list:     " << yes(m->market_mad_listed) << "\n"
+            << "MARKET_MAD_CONF with NAME = \"ipfs\": " << yes(m->market_mad_conf) << "\n"
+            << "export in ipfs MARKETPLACE_ACTIONS: " << yes(m->ds_exports) << "\n";
+  if (r->complete() && m->complete()) {
     std::cout << o.path << " registers ipfs\n";
     return 0;
   }
@@ -232,7 +240,16 @@ int Check(const Options& o, const FileState& f) {
 }
 
 int Edit(const Options& o, const FileState& f) {
-  auto edited = o.unregister ? UnregisterIpfs(f.text) : RegisterIpfs(f.text);
+  // The marketplace part (oned_conf_market.h) after the drivers' on
+  // registration, before them on unregistration: each undoes the other.
+  Result<std::string> edited = Status::Failed("unreachable");
+  if (o.unregister) {
+    auto market = UnregisterIpfsMarket(f.text);
+    edited = market.ok() ? UnregisterIpfs(*market) : market;
+  } else {
+    auto drivers = RegisterIpfs(f.text);
+    edited = drivers.ok() ? RegisterIpfsMarket(*drivers) : drivers;
+  }
   if (!edited.ok()) return Fail(fmt::format("refusing to edit {}: {}", o.path, edited.status().message()));
   if (*edited == f.text) {
     std::cout << (o.unregister ? "oned.conf does not register ipfs: nothing changed\n"

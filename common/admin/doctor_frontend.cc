@@ -32,6 +32,7 @@
 #include "common/ipfs/http.h"
 #include "common/base/log.h"
 #include "common/one/oned_conf.h"
+#include "common/admin/doctor_market.h"
 #include "common/base/text.h"
 
 namespace oneipfs {
@@ -407,6 +408,7 @@ bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient&
   CheckApiExposure(config, ipfs, up, report);
   CheckActions(facts, report);
   CheckOnedConf(facts, report);
+  CheckMarketplaces(facts, config, ipfs, up, up ? ListOnedMarketplaces() : Status::NotFound("no daemon"), report);
   return up;
 }
 

@@ -222,6 +222,44 @@ class IpfsClient {
   Result<std::string> Call(std::string_view command,
                            std::vector<std::pair<std::string, std::string>> args);
 
+  // --- IPNS keys and names (ipfs_names.cc) ---------------------------------
+  // Keys live in the daemon's keystore. Ids come back as the daemon prints
+  // them: kubo "k51..." (base36 CIDv1 libp2p-key), js-ipfs "12D3KooW..."
+  // (base58btc peer id); cid.h compares both forms.
+  struct IpnsKey {
+    std::string name;
+    std::string id;
+  };
+  // key/list (js-ipfs 0.66 lists each key twice: returned once).
+  Result<std::vector<IpnsKey>> KeyList();
+  // key/gen of an ed25519 key (type=ed25519: js-ipfs 0.66 defaults to RSA,
+  // kubo to ed25519). Failed when the name exists (kubo: "key with name
+  // '<n>' already exists", js-ipfs: "Key name already exists").
+  Result<IpnsKey> KeyGen(std::string_view name);
+  // The key `name`, made by KeyGen when key/list does not have it; a key
+  // another process made meanwhile is found by listing again.
+  Result<IpnsKey> EnsureKey(std::string_view name);
+  // name/publish of `ipfs_path` under the key named `key`: resolve=false
+  // (the daemon does not fetch the path first), allow-offline=true (kubo
+  // publishes without peers; js-ipfs 0.66 accepts it but cannot publish
+  // offline), lifetime (validity of the record) and ttl (how long resolvers
+  // may cache it; "" = the daemon's default). Returns the published name.
+  struct PublishOptions {
+    std::string lifetime = "48h";
+    std::string ttl = "1m";
+  };
+  Result<std::string> NamePublish(std::string_view ipfs_path, std::string_view key, const PublishOptions& how);
+  // name/resolve of "/ipns/<name>[/sub]" within `limit` (the daemon-side
+  // timeout= and dht-timeout=, the client-side bound a little above),
+  // recursive; `fresh` sends nocache=true (the daemon asks the network
+  // instead of answering from its cache; js-ipfs with pubsub then answers
+  // from the records it received). A key is sent in the base58btc form
+  // js-ipfs requires. Returns "/ipfs/<cid>[/sub]"; NotFound when the
+  // network has no record (js-ipfs: "record requested for <k51...> was not
+  // found in the network"; kubo: "could not resolve name"), Timeout when
+  // `limit` passes.
+  Result<std::string> ResolveNameWithin(std::string_view ipns_path, std::chrono::seconds limit, bool fresh);
+
  private:
   std::unique_ptr<HttpTransport> transport_;
   IpfsOptions options_;

@@ -43,7 +43,8 @@ const std::vector<Config::KeySpec>& Config::Keys() {
       {"IPFS_ALLOW_BACKING_FILE", "no", kOperator},
       {"IPFS_IMPORT_MAX_MB", "", kOperator},
       {"IPFS_MFS_LOCK", "", kOperator},
-      // history and undelete (history.h, retention.h); the signing key is the marketplace's too
+      // history and undelete (history.h, retention.h); the signing key
+      // (trust/signing.h, "" = DefaultSigningKeyPath) signs the marketplace's records too
       {"IPFS_DELETE_GRACE", "604800", kOperator},
       {"IPFS_HISTORY_KEEP", "all", kOperator},
       {"IPFS_SIGNING_KEY", "", kOperator},
@@ -70,6 +71,13 @@ const std::vector<Config::KeySpec>& Config::Keys() {
       {"IPFS_HOST_MFS_LOCK", "", kOperator},
       {"IPFS_TM_DATASTORE", "auto", kOperator},
       {"IPFS_LIBVIRT_URI", "qemu:///system", kOperator},
+      // marketplace (MARKET_MAD=ipfs; the marketplace template is the
+      // template layer, market/market_config.h)
+      {"IPFS_MARKET_KEY", "", kDatastore},
+      {"IPFS_MARKET_FOLLOW", "", kDatastore},
+      {"IPFS_MARKET_TRUST", "", kDatastore},
+      {"IPFS_MARKET_GATEWAY", "", kDatastore},
+      {"IPFS_MARKET_RESOLVE_TIMEOUT", "15", kDatastore},
   };
   return kKeys;
 }
@@ -104,7 +112,7 @@ const std::string& Config::Origin(std::string_view key) const {
 
 void Config::Set(std::string_view key, std::string value, std::string origin) {
   Entry e{std::move(value), std::move(origin)};
-  if (e.origin != "datastore template") operator_values_[std::string(key)] = e;
+  if (!e.origin.ends_with(" template")) operator_values_[std::string(key)] = e;
   values_[std::string(key)] = std::move(e);
 }
 
@@ -233,18 +241,18 @@ Result<Config> Config::Load(const Sources& src) {
         if (NormalizeApiAddress(a) == NormalizeApiAddress(v)) allowed = true;
       if (!allowed) {
         cfg.warnings_.push_back(fmt::format(
-            "the datastore template's IPFS_API {} is not in IPFS_API_ALLOW (ipfs.conf): ignored, using {}",
+            "the {}'s IPFS_API {} is not in IPFS_API_ALLOW (ipfs.conf): ignored, using {}", src.template_name,
             QuoteForMessage(v, 120), cfg.OperatorValue("IPFS_API")));
         continue;
       }
     }
-    cfg.Set(k, v, "datastore template");
+    cfg.Set(k, v, src.template_name);
   }
   if (!refused.empty())
     cfg.warnings_.push_back(fmt::format(
-        "the datastore template sets {}: ignored; these settings choose commands, files or secrets and are "
+        "the {} sets {}: ignored; these settings choose commands, files or secrets and are "
         "read only from ipfs.conf and the environment",
-        fmt::join(refused, ", ")));
+        src.template_name, fmt::join(refused, ", ")));
   for (const auto& [k, v] : env) cfg.Set(k, v, "environment");
   return cfg;
 }

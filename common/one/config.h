@@ -44,6 +44,10 @@ class Config {
     std::string conf_path;                         // "" = no file
     std::map<std::string, std::string> ds_template;  // DATASTORE/TEMPLATE children
     Getenv getenv;                                  // nullptr = no environment
+    // What the template layer is, in origins and warnings (the marketplace
+    // actions pass MARKETPLACE/TEMPLATE as "marketplace template"); it must
+    // end with " template".
+    std::string template_name = "datastore template";
   };
 
   // Defaults only.
@@ -66,7 +70,7 @@ class Config {
   bool GetBool(std::string_view key) const;            // yes/true/1/on
   long GetInt(std::string_view key, long fallback) const;
   std::chrono::seconds GetSeconds(std::string_view key) const;
-  // "default", "ipfs.conf", "datastore template" or "environment".
+  // "default", "ipfs.conf", "datastore template" (Sources::template_name) or "environment".
   const std::string& Origin(std::string_view key) const;
   void Set(std::string_view key, std::string value, std::string origin);
 

@@ -28,6 +28,33 @@ ONE_VERSION=6.4 run_ds clone "$T_ROOT/doc.xml" 8; assert_success; assert_not_con
 doc clone.xml 9 IMAGE/PATH "ipfs://$cid"; run_ds clone "$T_ROOT/doc.xml" 9; assert_success "clone of a --source image"
 doc clone.xml 10 IMAGE/PATH "mfs:$IPFS_CATALOG/100/404-1"; run_ds clone "$T_ROOT/doc.xml" 10; assert_fail_one_line; assert_contains "$ERR" "not in the IPFS catalog"
 
+t_case "export: <IMPORT_INFO> of the image's current content (/ipfs/<cid>, MD5 kept by cp), both protocol forms"
+export_info() { python3 -c 'import re,sys; m=re.search(r"<%s><!\[CDATA\[(.*?)\]\]></%s>" % (sys.argv[1], sys.argv[1]), sys.stdin.read()); print(m.group(1) if m else "")' "$1" <<<"$OUT"; }
+head -c $((2 * 1048576 + 5)) /dev/urandom >"$T_ROOT/exp.img"
+exp_md5=$(md5sum <"$T_ROOT/exp.img" | cut -d' ' -f1)
+register_file 60 "$T_ROOT/exp.img"; exp_src=$SRC
+exp_cid=$(mfs_hash "${exp_src#mfs:}/1")
+doc rm.xml 60 IMAGE/SOURCE "$exp_src" IMAGE/SIZE 3 IMAGE/FORMAT raw
+run_ds export "$T_ROOT/doc.xml" 60; assert_success "export (stdin form): $ERR"
+assert_eq "$(wc -l <<<"$OUT")" 1 "one line"
+assert_contains "$OUT" "<IMPORT_INFO>"; assert_contains "$OUT" "<DISPOSE>NO</DISPOSE></IMPORT_INFO>"
+assert_eq "$(export_info IMPORT_SOURCE)" "/ipfs/$exp_cid"
+assert_eq "$(export_info MD5)" "$exp_md5"
+assert_eq "$(export_info SIZE)" 3; assert_eq "$(export_info FORMAT)" raw
+assert_not_contains "$ERR" "computing the MD5" "cp kept the MD5 while the file came in"
+ONE_VERSION=6.6 run_ds export "$T_ROOT/doc.xml" 60 --argv; assert_success "export (argv form): $ERR"
+assert_eq "$(export_info IMPORT_SOURCE)" "/ipfs/$exp_cid" "argv form"
+# Referenced content (cp of /ipfs/<cid> reads nothing): the MD5 is computed once, then kept.
+doc rm.xml 61 IMAGE/SOURCE "$src5" IMAGE/SIZE "" IMAGE/FORMAT ""
+run_ds export "$T_ROOT/doc.xml" 61; assert_success "export of referenced content: $ERR"
+assert_eq "$(export_info MD5)" "$(md5sum <"$T_ROOT/img" | cut -d' ' -f1)"
+assert_eq "$(export_info SIZE)" 3 "the content's size rounded up to MB"
+assert_eq "$(export_info FORMAT)" raw "detected"
+assert_contains "$ERR" "computing the MD5"
+run_ds export "$T_ROOT/doc.xml" 61; assert_success; assert_not_contains "$ERR" "computing the MD5" "the second export"
+doc rm.xml 62 IMAGE/SOURCE "mfs:$IPFS_CATALOG/100/404-1"; run_ds export "$T_ROOT/doc.xml" 62
+assert_fail_one_line; assert_eq "$OUT" "" "nothing on stdout"
+
 t_case "mkfs: raw, qcow2, formatted, and save_as reservations"
 doc mkfs.xml 20 IMAGE/SIZE 8; run_ds mkfs "$T_ROOT/doc.xml" 20; assert_success
 assert_not_contains "$OUT" " " "mkfs prints SOURCE only"

@@ -10,12 +10,14 @@ mk() { make -s -C "$ONEIPFS_SOURCE_DIR" BUILD="$build" "$@" >"$T_ROOT/make.log" 
 t_case "system layout (/var/lib/one/remotes) under DESTDIR"
 mk install DESTDIR="$T_ROOT/root"
 r="$T_ROOT/root/var/lib/one/remotes"
-for a in cp stat rm monitor clone mkfs snap_delete snap_revert snap_flatten; do assert_exists "$r/datastore/ipfs/$a"; done
+for a in cp stat rm monitor clone mkfs snap_delete snap_revert snap_flatten export; do assert_exists "$r/datastore/ipfs/$a"; done
+for a in import delete monitor; do assert_exists "$r/market/ipfs/$a"; done
 for a in clone ln mvds cpds delete mv premigrate postmigrate failmigrate resize snap_create snap_delete snap_revert context one-ipfs-host; do
   assert_exists "$r/tm/ipfs/$a"
 done
 assert_exists "$r/etc/datastore/ipfs/ipfs.conf"
-for f in usr/bin/one-ipfs-register usr/bin/one-ipfs-doctor usr/bin/one-ipfs-fsck usr/bin/one-ipfs-image usr/share/one-ipfs/oned.conf.ipfs \
+for f in usr/bin/one-ipfs-register usr/bin/one-ipfs-doctor usr/bin/one-ipfs-fsck usr/bin/one-ipfs-image usr/bin/one-ipfs-market \
+         usr/share/one-ipfs/oned.conf.ipfs usr/share/one-ipfs/oned.conf.ipfs-market \
          usr/share/one-ipfs/ipfs.conf.default usr/share/one-ipfs/templates/image-ds-ipfs.tmpl \
          usr/share/one-ipfs/templates/system-ds-ssh.tmpl usr/share/one-ipfs/templates/system-ds-shared.tmpl; do
   assert_exists "$T_ROOT/root/$f"
@@ -47,7 +49,7 @@ assert_missing "$T_ROOT/root2/usr"
 
 t_case "--help and --version work without a daemon"
 export IPFS_API=/ip4/127.0.0.1/tcp/1
-for exe in "$r"/datastore/ipfs/* "$r"/tm/ipfs/* "$T_ROOT"/root/usr/bin/*; do
+for exe in "$r"/datastore/ipfs/* "$r"/tm/ipfs/* "$r"/market/ipfs/* "$T_ROOT"/root/usr/bin/*; do
   out=$("$exe" --version </dev/null) || { echo "FAIL: $exe --version" >&2; exit 1; }
   assert_contains "$out" "one-ipfs"
   out=$("$exe" --help </dev/null) || { echo "FAIL: $exe --help" >&2; exit 1; }
@@ -56,9 +58,9 @@ done
 
 t_case "uninstall removes the drivers and keeps the configuration"
 mk uninstall DESTDIR="$T_ROOT/root"
-assert_missing "$r/datastore/ipfs"; assert_missing "$r/tm/ipfs"
+assert_missing "$r/datastore/ipfs"; assert_missing "$r/tm/ipfs"; assert_missing "$r/market/ipfs"
 assert_exists "$r/etc/datastore/ipfs/ipfs.conf"
-assert_missing "$T_ROOT/root/usr/bin/one-ipfs-doctor"; assert_missing "$T_ROOT/root/usr/bin/one-ipfs-fsck"; assert_missing "$T_ROOT/root/usr/share/one-ipfs"
+assert_missing "$T_ROOT/root/usr/bin/one-ipfs-doctor"; assert_missing "$T_ROOT/root/usr/bin/one-ipfs-fsck"; assert_missing "$T_ROOT/root/usr/bin/one-ipfs-image"; assert_missing "$T_ROOT/root/usr/bin/one-ipfs-market"; assert_missing "$T_ROOT/root/usr/share/one-ipfs"
 
 t_case "make deb: the same files as make install, dependencies declared, ipfs.conf a conffile"
 mk deb

@@ -43,12 +43,13 @@ for fixture in "${fixtures[@]}"; do
   assert_success
   dry="$OUT"
   assert_contains "$dry" "--- $conf"$'\n'"+++ $conf (registered)"$'\n'"@@ -"
-  assert_eq "$(grep -cE '^\+.*,ipfs([ "]|$)' <<<"$dry")" 2 "the two -d lists in the diff"
+  assert_eq "$(grep -cE '^\+.*,ipfs([ "]|$)' <<<"$dry")" 3 "the two -d lists and the MARKET_MAD -m list in the diff"
   marker='# one-ipfs: IPFS datastore and transfer drivers (added by one-ipfs-register)'
   assert_contains "$dry" $'\n'"+$marker"$'\n''+DS_MAD_CONF = ['
   assert_contains "$dry" $'\n''+    NAME = "ipfs",'
-  removed=2
-  [[ -n $(tail -c 1 "$fixture") ]] && removed=3  # the last line gains its newline
+  assert_contains "$dry" $'\n''+MARKET_MAD_CONF = ['
+  removed=3
+  [[ -n $(tail -c 1 "$fixture") ]] && removed=4  # the last line gains its newline
   assert_eq "$(grep -c '^-[^-]' <<<"$dry")" "$removed" "lines the diff removes"
   assert_file_eq "$conf" "$fixture" "after --dry-run"
   assert_eq "$(backups "$conf")" 0 "backups after --dry-run"
@@ -80,6 +81,9 @@ for fixture in "${fixtures[@]}"; do
   assert_success
   assert_contains "$OUT" "ipfs in the TM_MAD -d list:         yes"
   assert_contains "$OUT" "DS_MAD_CONF with NAME = \"ipfs\":     yes"
+  assert_contains "$OUT" "ipfs in the MARKET_MAD -m list:     yes"
+  assert_contains "$OUT" "MARKET_MAD_CONF with NAME = \"ipfs\": yes"
+  assert_contains "$OUT" "export in ipfs MARKETPLACE_ACTIONS: yes"
   assert_contains "$OUT" "$conf registers ipfs"
 
   t_case "$name: a second run changes nothing and makes no backup"

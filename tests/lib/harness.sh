@@ -13,7 +13,11 @@
 #   ipfsd_start NAME            daemon -> IPFSD_API_<NAME> (URL), IPFSD_MADDR_<NAME>,
 #                               IPFSD_SWARM_<NAME>, IPFSD_PID_<NAME>, IPFSD_REPO_<NAME>, IPFSD_ID_<NAME>
 #                               (IPFSD_QUIET=1: a new daemon without content routing
-#                               or auto-dialling, as README's p2p setup advises)
+#                               or auto-dialling, as README's p2p setup advises;
+#                               IPFSD_FLAGS="...": more daemon flags, e.g.
+#                               --enable-namesys-pubsub for IPNS between daemons,
+#                               kept for its restarts)
+#   ipfs_connect NAME OTHER     swarm-connects daemon NAME to daemon OTHER
 #   ipfsd_stop|ipfsd_kill|ipfsd_restart NAME
 #   ipfs_rpc NAME CMD [QUERY]   POST /api/v0/CMD?QUERY, prints the body
 #   ipfs_add NAME FILE [BASE]   prints the CIDv1 (raw leaves, 1 MiB chunks, unpinned; base32 by default)
@@ -182,7 +186,10 @@ _ipfsd_launch() {
   local name=$1 v; v=$(_var "$1")
   local repo="$T_ROOT/ipfs-$name"
   rm -rf "$repo/repo.lock" "$repo/api"
-  IPFS_PATH=$repo node "$IPFS_CLI" daemon --enable-preload=false >>"$T_ROOT/ipfs-$name.log" 2>&1 &
+  local flags_var="IPFSD_FLAGS_$v"
+  [[ -n ${!flags_var+x} ]] || printf -v "$flags_var" '%s' "${IPFSD_FLAGS:-}"
+  # shellcheck disable=SC2086 # flags are words
+  IPFS_PATH=$repo node "$IPFS_CLI" daemon --enable-preload=false ${!flags_var} >>"$T_ROOT/ipfs-$name.log" 2>&1 &
   local pid=$!
   T_PIDS+=("$pid")
   printf -v "IPFSD_PID_$v" '%s' "$pid"; export "IPFSD_PID_$v"
@@ -234,6 +241,11 @@ ipfs_add() { # NAME FILE [BASE]: CIDv1 in base32 (or BASE, e.g. base58btc)
     python3 -c 'import json,sys; print([json.loads(l) for l in sys.stdin if l.strip()][-1]["Hash"])'
 }
 ipfs_cat() { curl -sS -f -X POST "$(_api "$1")/api/v0/cat?arg=$2"; }
+ipfs_connect() { # NAME OTHER
+  local sw="IPFSD_SWARM_$(_var "$2")" id="IPFSD_ID_$(_var "$2")"
+  ipfs_rpc "$1" swarm/connect "arg=${!sw}/p2p/${!id}" | grep -q success ||
+    { echo "harness: daemon $1 cannot connect to $2" >&2; exit 1; }
+}
 ipfs_gc() { ipfs_rpc "$1" repo/gc >/dev/null; }
 ipfs_publish() {
   local key="k$RANDOM$RANDOM"
@@ -441,7 +453,9 @@ register_file() { # ID FILE -> SOURCE in $SRC
 t_case() { printf '== %s\n' "$*"; }
 T_FAILED=0
 _t_fail() {
-  printf 'FAIL %s:%s: %s\n' "${BASH_SOURCE[2]##*/}" "${BASH_LINENO[1]}" "$*" >&2
+  # Called from an assert_* (the caller two frames up) or from the test itself.
+  local src=${BASH_SOURCE[2]:-${BASH_SOURCE[1]:-?}} line=${BASH_LINENO[1]:-${BASH_LINENO[0]:-?}}
+  printf 'FAIL %s:%s: %s\n' "${src##*/}" "$line" "$*" >&2
   [[ -n ${ERR:-} ]] && printf '  last stderr: %s\n' "$ERR" >&2
   # T_KEEP_GOING=1: report every failing check of a run (e.g. to see which
   # attacks an old build falls for), then fail at t_done.
@@ -450,6 +464,8 @@ _t_fail() {
 }
 _t_ok() { T_CHECKS=$((T_CHECKS + 1)); }
 assert_eq() { [[ $1 == "$2" ]] && _t_ok || _t_fail "${3:-} expected '$2', got '$1'"; }
+assert_ge() { (($1 >= $2)) && _t_ok || _t_fail "${3:-} expected at least $2, got $1"; }
+assert_lt() { (($1 < $2)) && _t_ok || _t_fail "${3:-} expected less than $2, got $1"; }
 assert_ne() { [[ $1 != "$2" ]] && _t_ok || _t_fail "${3:-} expected something else than '$2'"; }
 assert_contains() { [[ $1 == *"$2"* ]] && _t_ok || _t_fail "${3:-} expected '$1' to contain '$2'"; }
 assert_not_contains() { [[ $1 != *"$2"* ]] && _t_ok || _t_fail "${3:-} expected '$1' not to contain '$2'"; }

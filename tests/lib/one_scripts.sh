@@ -32,8 +32,8 @@
 #   one_scripts_matrix TEST       the releases TEST runs, one a line
 #   one_scripts_require REL       REL is available, or the skip line + exit 77
 #   one_scripts_path REL WHAT     a file or directory of release REL, by role:
-#     ruby one_tm one_datastore madcommon scripts_common tmrc defaultrc tm xpath
-#     datastore_conf version
+#     ruby one_tm one_datastore one_market madcommon scripts_common tmrc defaultrc
+#     tm xpath datastore_conf ds_remotes version
 #   one_release_at_least REL MIN  REL >= MIN (versions: 6.8.2 >= 6.8)
 #   one_scripts_layout REL        source | installed
 #   one_scripts_where REL         where it comes from, for messages
@@ -168,6 +168,8 @@ one_scripts_path() { # REL WHAT
         tm) echo "$root/src/tm_mad";;
         xpath) echo "$root/src/datastore_mad/remotes/xpath.rb";;
         datastore_conf) echo "$root/src/datastore_mad/remotes/datastore.conf";;
+        one_market) echo "$root/src/market_mad";;           # one_market, one_market.rb
+        ds_remotes) echo "$root/src/datastore_mad/remotes";;  # libfs.sh, downloader.sh, fs/
         version) echo "";;
         *) return 1;;
       esac
@@ -178,7 +180,8 @@ one_scripts_path() { # REL WHAT
   esac
   case $2 in
     ruby) echo "$lib/ruby";;
-    one_tm|one_datastore) echo "$lib/mads";;
+    one_tm|one_datastore|one_market) echo "$lib/mads";;
+    ds_remotes) echo "$remotes/datastore";;
     madcommon) echo "$lib/mads/madcommon.sh";;
     scripts_common) echo "$lib/sh/scripts_common.sh";;
     tmrc) echo "$etc/tmrc";;

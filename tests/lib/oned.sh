@@ -257,6 +257,7 @@ _oned_conf() { # FILE PORT HM_PUB HM_LISTEN [kvm]
     -e 's|^LISTEN_ADDRESS *=.*|LISTEN_ADDRESS = "127.0.0.1"|' \
     -e "s|^SCRIPTS_REMOTE_DIR *=.*|SCRIPTS_REMOTE_DIR=$T_ROOT/remotes-on-hosts|" \
     -e 's|^MONITORING_INTERVAL_DATASTORE *=.*|MONITORING_INTERVAL_DATASTORE = 15|' \
+    -e 's|^MONITORING_INTERVAL_MARKET *=.*|MONITORING_INTERVAL_MARKET = 15|' \
     -e '/^MARKET_MAD *= *\[/,/\]/ s|(ARGUMENTS *= *"-t [0-9]+ -m )[^"]*"|\1http,s3"|' \
     -e "s|-p 2101 -l 2102 -b 127.0.0.1|-p $3 -l $4 -b 127.0.0.1|" \
     "$f.dist" >"$f"

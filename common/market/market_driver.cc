@@ -1,0 +1,79 @@
+#include "common/market/market_driver.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/base/output_drain.h"
+#include "common/market/market_reply.h"
+#include "common/one/driver.h"
+
+namespace oneipfs {
+namespace {
+
+std::string ReadStdinIfPiped() {
+  if (::isatty(STDIN_FILENO)) return "";
+  std::ostringstream ss;
+  ss << std::cin.rdbuf();
+  return ss.str();
+}
+
+int RunOnce(std::string_view name, std::string_view summary, int argc, char** argv, MarketActionFn fn) {
+  std::string usage = fmt::format(
+      "Usage: {0} <base64 MARKET_DRIVER_ACTION_DATA> <id>   (as one_market.rb runs it)\n\n"
+      "one-ipfs marketplace action '{0}': {1}\n"
+      "Settings: ipfs.conf (ONE_IPFS_CONF), the marketplace template, the environment; see "
+      "docs/configuration.md.\n",
+      name, summary);
+  if (HandleHelpVersion(name, usage, argc, argv)) return 0;
+  std::signal(SIGPIPE, SIG_IGN);
+  Log log{std::string(name)};
+  std::vector<std::string> args(argv, argv + argc);
+  // one_market.rb gives the document in argv; stdin only when it is not there.
+  std::string input = args.size() >= 3 ? "" : ReadStdinIfPiped();
+
+  Config::Sources sources{DefaultConfPath(std::getenv), {}, std::getenv, "marketplace template"};
+  auto decoded = DecodeMarketInput(args, input);
+  if (decoded.ok()) sources.ds_template = decoded->market.tmpl;
+  auto config = Config::Load(sources);
+  OneVersion version = config.ok() ? ResolveOneVersion(*config) : OneVersion{};
+  bool legacy = !version.AtLeast(6, 2);
+  auto fail = [&](const Status& st) {
+    PrintFailure(fmt::format("{}: {}", name, st.message()), legacy);
+    return 1;
+  };
+  if (!config.ok()) return fail(config.status());
+  for (const auto& w : config->warnings()) log.Warn(w);
+  if (!decoded.ok()) return fail(decoded.status());
+  auto settings = MarketSettingsFrom(*config, std::getenv("ONE_LOCATION"));
+  if (!settings.ok()) return fail(settings.status().Prefixed(fmt::format("marketplace {}", decoded->market.id)));
+  auto client = MakeIpfsClient(*config);
+  if (!client.ok()) return fail(client.status());
+
+  MarketContext ctx{*decoded, *config, *settings, **client, log};
+  Result<std::string> out = fn(ctx);
+  if (!out.ok()) return fail(out.status());
+  if (Status ok = CheckMarketReply(name, *out); !ok.ok()) return fail(ok);
+  if (!out->empty()) {
+    std::fwrite(out->data(), 1, out->size(), stdout);
+    std::fputc('\n', stdout);
+  }
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int RunMarketAction(std::string_view name, std::string_view summary, int argc, char** argv, MarketActionFn fn) {
+  int rc = RunOnce(name, summary, argc, argv, fn);
+  FinishOutput(rc == 0 ? STDOUT_FILENO : STDERR_FILENO);  // one_market.rb reads stdout on success, stderr on failure
+  return rc;
+}
+
+}  // namespace oneipfs
