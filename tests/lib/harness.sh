@@ -451,7 +451,9 @@ register_file() { # ID FILE -> SOURCE in $SRC
 t_case() { printf '== %s\n' "$*"; }
 T_FAILED=0
 _t_fail() {
-  printf 'FAIL %s:%s: %s\n' "${BASH_SOURCE[2]##*/}" "${BASH_LINENO[1]}" "$*" >&2
+  # the caller of the assert (depth 2), or the script itself when it called _t_fail
+  local src=${BASH_SOURCE[2]:-${BASH_SOURCE[1]:-?}} line=${BASH_LINENO[1]:-${BASH_LINENO[0]}}
+  printf 'FAIL %s:%s: %s\n' "${src##*/}" "$line" "$*" >&2
   [[ -n ${ERR:-} ]] && printf '  last stderr: %s\n' "$ERR" >&2
   # T_KEEP_GOING=1: report every failing check of a run (e.g. to see which
   # attacks an old build falls for), then fail at t_done.
