@@ -19,7 +19,11 @@
 #   oned_start [VMM...]           ipfs.conf, oned.conf (dummy IM and VMM, plus the
 #                                 VMMs named: kvm), starts oned -> ONE_LOCATION,
 #                                 ONE_XMLRPC, ONE_AUTH, PATH, RUBYLIB; stopped by PID
-#                                 at exit
+#                                 at exit. A second cloud in the same test:
+#                                 ONED_NAME (its directory, default "one"), ONED_IPFSD
+#                                 (its front-end daemon, default "fe"), ONED_FRONTEND
+#                                 (its front end as hosts reach it, default "frontend")
+#   oned_use NAME                 the CLI talks to that cloud's oned from now on
 #   one CMD ARGS...               the CLI as the operator runs it -> OUT ERR RC
 #   one_ok CMD ARGS...            same, and the test fails unless it exits 0
 #   one_xpath KIND ID XPATH       one value of `one<KIND> show -x ID`
@@ -156,16 +160,17 @@ EOF
 # configured too (hosts created with -v kvm reach it; see oned_kvm_host_bin).
 oned_start() {
   oned_build
-  local L="$T_ROOT/one" port mport hmp hml
+  local name=${ONED_NAME:-one} frontend=${ONED_FRONTEND:-frontend}
+  local L="$T_ROOT/$name" port mport hmp hml
   [[ -n $ONE_REMOTES && -x $ONE_REMOTES/datastore/ipfs/cp ]] ||
     { echo "oned_start: no installed drivers at ONE_REMOTES=$ONE_REMOTES" >&2; exit 1; }
   free_port port; free_port mport; free_port hmp; free_port hml
-  local fe_ds=${ONED_FE_DATASTORES:-$T_ROOT/fe-datastores}
+  local fe_ds=${ONED_FE_DATASTORES:-$T_ROOT/fe-datastores${ONED_NAME:+-$name}}
   mkdir -p "$L/var" "$fe_ds" "$T_ROOT/remotes-on-hosts"
   # The front end as the hosts reach it (oned.conf HOSTNAME): ssh/mv of
   # undeploy and stop moves VM directories to it and back. Same directory as
   # oned's /var/lib/one/datastores.
-  HOST_DATASTORES="$fe_ds" host_start frontend --no-ipfs
+  HOST_DATASTORES="$fe_ds" host_start "$frontend" --no-ipfs
   local d
   for d in bin lib share; do ln -s "$ONED_INSTALL/$d" "$L/$d"; done
   cp -a "$ONED_INSTALL/etc" "$L/etc"
@@ -178,7 +183,7 @@ oned_start() {
   _oned_ipfs_conf "$L/var/remotes/etc/datastore/ipfs/ipfs.conf"
 
   # oned.conf and monitord.conf from the release's own files
-  _oned_conf "$L/etc/oned.conf" "$port" "$hmp" "$hml" "${1:-}"
+  _oned_conf "$L/etc/oned.conf" "$port" "$hmp" "$hml" "${1:-}" "$frontend"
   _oned_monitord_conf "$L/etc/monitord.conf" "$mport"
   # registration exactly as an operator does it (common/oned_conf.h)
   ONE_LOCATION=$L "$ONEIPFS_BUILD_DIR/tools/one-ipfs-register" --no-backup >"$T_ROOT/register.out" 2>&1 ||
@@ -201,6 +206,11 @@ oned_start() {
   echo "$ONED_PID" >"$L/var/oned.pid"  # the dummy monitor's shepherd looks for it
   T_PIDS+=("$ONED_PID")
   ONED_STARTED=1
+  ONED_CLOUDS+=("$L")
+  local v
+  for v in ONE_LOCATION PATH RUBYLIB ONE_AUTH ONE_XMLRPC ONED_PORT ONED_PID; do
+    printf '%s=%q\n' "$v" "${!v}"
+  done >"$L/cloud.env"
   local req out
   req="<?xml version=\"1.0\"?><methodCall><methodName>one.system.version</methodName><params><param><value><string>$(cat "$ONE_AUTH")</string></value></param></params></methodCall>"
   # oned creates its database on the first start: on a loaded machine that
@@ -242,7 +252,7 @@ _oned_scope_dummy_drivers() {
 _oned_ipfs_conf() {
   cat >"$1" <<CFG
 # written by tests/lib/oned.sh
-IPFS_API = "$(_api fe)"
+IPFS_API = "$(_api "${ONED_IPFSD:-fe}")"
 IPFS_CATALOG = "/one-ipfs-oned-$RANDOM$RANDOM"
 IPFS_TMPDIR = "$T_ROOT"
 IPFS_REMOTE_DIR = "$T_ROOT/remotes-on-hosts"
@@ -250,7 +260,7 @@ IPFS_SSH_CONTROL_DIR = "$T_ROOT/ssh-ctl"
 CFG
 }
 
-_oned_conf() { # FILE PORT HM_PUB HM_LISTEN [kvm]
+_oned_conf() { # FILE PORT HM_PUB HM_LISTEN [kvm] [FRONTEND]
   local f=$1
   [[ -f $f.dist ]] || cp "$f" "$f.dist"
   sed -E -e "s|^PORT *=.*|PORT = $2|" \
@@ -266,7 +276,7 @@ _oned_conf() { # FILE PORT HM_PUB HM_LISTEN [kvm]
 
 # added by tests/lib/oned.sh
 MANAGER_TIMER = 5
-HOSTNAME = "frontend"
+HOSTNAME = "${6:-frontend}"
 DATASTORE_LOCATION = $ONE_DATASTORES
 VM_MAD = [ NAME = "dummy", SUNSTONE_NAME = "Testing", EXECUTABLE = "one_vmm_dummy", TYPE = "xml" ]
 EOC
@@ -292,17 +302,30 @@ EOC
 _oned_stop() {
   ((ONED_STARTED)) || return 0
   ONED_STARTED=0
-  local pids p f
-  pids=$(_descendants "$ONED_PID")
-  for f in "$ONE_LOCATION"/var/dummy_state/one-monitord-*.pid; do
-    [[ -f $f ]] && pids+=" $(cat "$f")"
+  local L pids p f pid
+  for L in "${ONED_CLOUDS[@]}"; do
+    pid=$(cat "$L/var/oned.pid" 2>/dev/null) || continue
+    pids=$(_descendants "$pid")
+    for f in "$L"/var/dummy_state/one-monitord-*.pid; do
+      [[ -f $f ]] && pids+=" $(cat "$f")"
+    done
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 0.2
+    for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
   done
-  kill -TERM "$ONED_PID" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$ONED_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$ONED_PID" 2>/dev/null || true
-  for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 0.2
-  for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
+}
+ONED_CLOUDS=()
+
+# oned_use NAME: the CLI (one, one_ok, ...) talks to cloud NAME (ONED_NAME of
+# its oned_start; the first cloud is "one")
+oned_use() {
+  [[ -f $T_ROOT/$1/cloud.env ]] || { echo "oned_use: no cloud $1 started" >&2; exit 1; }
+  # shellcheck disable=SC1090
+  source "$T_ROOT/$1/cloud.env"
+  export ONE_LOCATION PATH RUBYLIB ONE_AUTH ONE_XMLRPC
 }
 trap '_oned_stop; _t_cleanup' EXIT
 
