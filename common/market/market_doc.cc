@@ -1,28 +1,12 @@
+// market_doc.cc: see market_doc.h.
 #include "common/market/market_doc.h"
 
 #include <tinyxml2.h>
 
 #include "common/base/base64.h"
+#include "common/one/xml_text.h"
 
 namespace oneipfs {
-namespace {
-
-std::string Text(const tinyxml2::XMLElement* parent, const char* name) {
-  if (!parent) return "";
-  const tinyxml2::XMLElement* e = parent->FirstChildElement(name);
-  if (!e || !e->GetText()) return "";
-  return e->GetText();
-}
-
-std::map<std::string, std::string> Children(const tinyxml2::XMLElement* parent) {
-  std::map<std::string, std::string> out;
-  if (!parent) return out;
-  for (auto* e = parent->FirstChildElement(); e; e = e->NextSiblingElement())
-    out[e->Name()] = e->GetText() ? e->GetText() : "";
-  return out;
-}
-
-}  // namespace
 
 Result<MarketAction> ParseMarketDocument(std::string_view xml) {
   tinyxml2::XMLDocument doc;
@@ -36,54 +20,54 @@ Result<MarketAction> ParseMarketDocument(std::string_view xml) {
   MarketAction a;
   const auto* mp = root->FirstChildElement("MARKETPLACE");
   if (!mp) return Status::Invalid("the marketplace document has no MARKETPLACE element");
-  a.market.id = Text(mp, "ID");
-  a.market.name = Text(mp, "NAME");
-  a.market.market_mad = Text(mp, "MARKET_MAD");
-  a.market.tmpl = Children(mp->FirstChildElement("TEMPLATE"));
+  a.market.id = XmlText(mp, "ID");
+  a.market.name = XmlText(mp, "NAME");
+  a.market.market_mad = XmlText(mp, "MARKET_MAD");
+  a.market.tmpl = XmlChildren(mp->FirstChildElement("TEMPLATE"));
   if (const auto* ids = mp->FirstChildElement("MARKETPLACEAPPS"))
     for (auto* e = ids->FirstChildElement("ID"); e; e = e->NextSiblingElement("ID"))
       a.market.app_ids.push_back(e->GetText() ? e->GetText() : "");
   if (const auto* app = root->FirstChildElement("MARKETPLACEAPP")) {
     MarketAppDoc& p = a.app;
     p.present = true;
-    p.id = Text(app, "ID");
-    p.uid = Text(app, "UID");
-    p.uname = Text(app, "UNAME");
-    p.regtime = Text(app, "REGTIME");
-    p.name = Text(app, "NAME");
-    p.type = Text(app, "TYPE");
-    p.origin_id = Text(app, "ORIGIN_ID");
-    p.source = Text(app, "SOURCE");
-    p.md5 = Text(app, "MD5");
-    p.size_mb = Text(app, "SIZE");
-    p.format = Text(app, "FORMAT");
-    p.description = Text(app, "DESCRIPTION");
-    p.version = Text(app, "VERSION");
-    p.apptemplate64 = Text(app, "APPTEMPLATE64");
-    p.state = Text(app, "STATE");
-    p.tmpl = Children(app->FirstChildElement("TEMPLATE"));
+    p.id = XmlText(app, "ID");
+    p.uid = XmlText(app, "UID");
+    p.uname = XmlText(app, "UNAME");
+    p.regtime = XmlText(app, "REGTIME");
+    p.name = XmlText(app, "NAME");
+    p.type = XmlText(app, "TYPE");
+    p.origin_id = XmlText(app, "ORIGIN_ID");
+    p.source = XmlText(app, "SOURCE");
+    p.md5 = XmlText(app, "MD5");
+    p.size_mb = XmlText(app, "SIZE");
+    p.format = XmlText(app, "FORMAT");
+    p.description = XmlText(app, "DESCRIPTION");
+    p.version = XmlText(app, "VERSION");
+    p.apptemplate64 = XmlText(app, "APPTEMPLATE64");
+    p.state = XmlText(app, "STATE");
+    p.tmpl = XmlChildren(app->FirstChildElement("TEMPLATE"));
   }
-  a.import.import_source = Text(root, "IMPORT_SOURCE");
-  a.import.md5 = Text(root, "MD5");
-  a.import.size = Text(root, "SIZE");
-  a.import.format = Text(root, "FORMAT");
-  a.import.dispose = Text(root, "DISPOSE");
-  a.import.dispose_cmd = Text(root, "DISPOSE_CMD");
+  a.import.import_source = XmlText(root, "IMPORT_SOURCE");
+  a.import.md5 = XmlText(root, "MD5");
+  a.import.size = XmlText(root, "SIZE");
+  a.import.format = XmlText(root, "FORMAT");
+  a.import.dispose = XmlText(root, "DISPOSE");
+  a.import.dispose_cmd = XmlText(root, "DISPOSE_CMD");
   if (const auto* img = root->FirstChildElement("IMAGE")) {
     a.image.present = true;
-    a.image.id = Text(img, "ID");
-    a.image.name = Text(img, "NAME");
-    a.image.source = Text(img, "SOURCE");
-    a.image.format = Text(img, "FORMAT");
-    a.image.size_mb = Text(img, "SIZE");
+    a.image.id = XmlText(img, "ID");
+    a.image.name = XmlText(img, "NAME");
+    a.image.source = XmlText(img, "SOURCE");
+    a.image.format = XmlText(img, "FORMAT");
+    a.image.size_mb = XmlText(img, "SIZE");
   }
   if (const auto* ds = root->FirstChildElement("DATASTORE")) {
     a.datastore.present = true;
-    a.datastore.id = Text(ds, "ID");
-    a.datastore.name = Text(ds, "NAME");
-    a.datastore.ds_mad = Text(ds, "DS_MAD");
-    a.datastore.base_path = Text(ds, "BASE_PATH");
-    a.datastore.tmpl = Children(ds->FirstChildElement("TEMPLATE"));
+    a.datastore.id = XmlText(ds, "ID");
+    a.datastore.name = XmlText(ds, "NAME");
+    a.datastore.ds_mad = XmlText(ds, "DS_MAD");
+    a.datastore.base_path = XmlText(ds, "BASE_PATH");
+    a.datastore.tmpl = XmlChildren(ds->FirstChildElement("TEMPLATE"));
   }
   return a;
 }

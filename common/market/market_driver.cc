@@ -14,6 +14,7 @@
 #include "common/base/output_drain.h"
 #include "common/market/market_reply.h"
 #include "common/one/driver.h"
+#include "common/one/reply.h"
 
 namespace oneipfs {
 namespace {
@@ -61,11 +62,7 @@ int RunOnce(std::string_view name, std::string_view summary, int argc, char** ar
   Result<std::string> out = fn(ctx);
   if (!out.ok()) return fail(out.status());
   if (Status ok = CheckMarketReply(name, *out); !ok.ok()) return fail(ok);
-  if (!out->empty()) {
-    std::fwrite(out->data(), 1, out->size(), stdout);
-    std::fputc('\n', stdout);
-  }
-  return std::fflush(stdout) == 0 ? 0 : 1;
+  return PrintReply(*out);
 }
 
 }  // namespace

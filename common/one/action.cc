@@ -6,26 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "common/one/xml_text.h"
+
 namespace oneipfs {
-namespace {
-
-std::string Text(const tinyxml2::XMLElement* parent, const char* name) {
-  if (!parent) return "";
-  const tinyxml2::XMLElement* e = parent->FirstChildElement(name);
-  if (!e || !e->GetText()) return "";
-  return e->GetText();
-}
-
-std::map<std::string, std::string> Children(const tinyxml2::XMLElement* parent) {
-  std::map<std::string, std::string> out;
-  if (!parent) return out;
-  for (auto* e = parent->FirstChildElement(); e; e = e->NextSiblingElement())
-    out[e->Name()] = e->GetText() ? e->GetText() : "";
-  return out;
-}
-
-}  // namespace
-
 
 Result<DsAction> ParseDsDocument(std::string_view xml) {
   tinyxml2::XMLDocument doc;
@@ -41,37 +24,37 @@ Result<DsAction> ParseDsDocument(std::string_view xml) {
   if (const auto* img = root->FirstChildElement("IMAGE")) {
     ImageDoc& i = a.image;
     i.present = true;
-    i.id = Text(img, "ID");
-    i.name = Text(img, "NAME");
-    i.source = Text(img, "SOURCE");
-    i.path = Text(img, "PATH");
-    i.format = Text(img, "FORMAT");
-    i.fs = Text(img, "FS");
-    i.size_mb = Text(img, "SIZE");
-    i.type = Text(img, "TYPE");
-    i.persistent = Text(img, "PERSISTENT");
-    i.regtime = Text(img, "REGTIME");
-    i.cloning_id = Text(img, "CLONING_ID");
-    i.target_snapshot = Text(img, "TARGET_SNAPSHOT");
-    i.datastore_id = Text(img, "DATASTORE_ID");
-    i.uid = Text(img, "UID");
-    i.uname = Text(img, "UNAME");
-    i.tmpl = Children(img->FirstChildElement("TEMPLATE"));
+    i.id = XmlText(img, "ID");
+    i.name = XmlText(img, "NAME");
+    i.source = XmlText(img, "SOURCE");
+    i.path = XmlText(img, "PATH");
+    i.format = XmlText(img, "FORMAT");
+    i.fs = XmlText(img, "FS");
+    i.size_mb = XmlText(img, "SIZE");
+    i.type = XmlText(img, "TYPE");
+    i.persistent = XmlText(img, "PERSISTENT");
+    i.regtime = XmlText(img, "REGTIME");
+    i.cloning_id = XmlText(img, "CLONING_ID");
+    i.target_snapshot = XmlText(img, "TARGET_SNAPSHOT");
+    i.datastore_id = XmlText(img, "DATASTORE_ID");
+    i.uid = XmlText(img, "UID");
+    i.uname = XmlText(img, "UNAME");
+    i.tmpl = XmlChildren(img->FirstChildElement("TEMPLATE"));
     if (const auto* snaps = img->FirstChildElement("SNAPSHOTS"))
       for (auto* s = snaps->FirstChildElement("SNAPSHOT"); s; s = s->NextSiblingElement("SNAPSHOT"))
-        i.snapshot_ids.push_back(Text(s, "ID"));
+        i.snapshot_ids.push_back(XmlText(s, "ID"));
   }
   const auto* ds = root->FirstChildElement("DATASTORE");
   if (!ds) return Status::Invalid("the action document has no DATASTORE element");
   DatastoreDoc& d = a.datastore;
-  d.id = Text(ds, "ID");
-  d.name = Text(ds, "NAME");
-  d.ds_mad = Text(ds, "DS_MAD");
-  d.tm_mad = Text(ds, "TM_MAD");
-  d.base_path = Text(ds, "BASE_PATH");
-  d.type = Text(ds, "TYPE");
-  d.free_mb = Text(ds, "FREE_MB");
-  d.tmpl = Children(ds->FirstChildElement("TEMPLATE"));
+  d.id = XmlText(ds, "ID");
+  d.name = XmlText(ds, "NAME");
+  d.ds_mad = XmlText(ds, "DS_MAD");
+  d.tm_mad = XmlText(ds, "TM_MAD");
+  d.base_path = XmlText(ds, "BASE_PATH");
+  d.type = XmlText(ds, "TYPE");
+  d.free_mb = XmlText(ds, "FREE_MB");
+  d.tmpl = XmlChildren(ds->FirstChildElement("TEMPLATE"));
   return a;
 }
 

@@ -164,11 +164,7 @@ int RunDsActionOnce(std::string_view name, std::string_view summary, int argc, c
   if (!out.ok()) return fail(out.status());
   // The one place a payload reaches oned: only what its grammar allows.
   if (Status ok = CheckDsReply(name, *out); !ok.ok()) return fail(ok);
-  if (!out->empty()) {
-    std::fwrite(out->data(), 1, out->size(), stdout);
-    std::fputc('\n', stdout);
-  }
-  return std::fflush(stdout) == 0 ? 0 : 1;
+  return PrintReply(*out);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "common/one/reply.h"
 
 #include <cctype>
+#include <cstdio>
 #include <vector>
 
 #include <fmt/format.h>
@@ -112,6 +113,14 @@ Status CheckDsReply(std::string_view action, std::string_view payload) {
   }
   if (!payload.empty()) return Bad(action, "this action prints nothing", payload);
   return Status::Ok();
+}
+
+int PrintReply(std::string_view payload) {
+  if (!payload.empty()) {
+    std::fwrite(payload.data(), 1, payload.size(), stdout);
+    std::fputc('\n', stdout);
+  }
+  return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
 }  // namespace oneipfs

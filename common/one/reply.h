@@ -40,4 +40,9 @@ bool IsSizeToken(std::string_view s);
 // and what is wrong otherwise.
 Status CheckDsReply(std::string_view action, std::string_view payload);
 
+// Writes a checked payload to stdout, followed by a newline (nothing for an
+// empty payload), and flushes; the exit code for main: 0, or 1 when stdout
+// could not take it.
+int PrintReply(std::string_view payload);
+
 }  // namespace oneipfs
