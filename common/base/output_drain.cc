@@ -63,9 +63,9 @@ std::chrono::microseconds FinishOutput(int needed, std::chrono::milliseconds max
   if (other_pipe) WaitTaken(other, deadline);
   // 2. the reader that matters sees end-of-file while we still run
   if (kept_pipe) Close(kept);
-  // 3. the front end serves the other reader three times after that
+  // 3. the front end serves the other reader kDrainRounds times after that
   if (kept_pipe && other_pipe && !one_pipe) {
-    for (int i = 0; i < 3 && Clock::now() < deadline; ++i) {
+    for (int i = 0; i < kDrainRounds && Clock::now() < deadline; ++i) {
       if (::write(other, "\n", 1) != 1) break;
       WaitTaken(other, deadline);
     }
