@@ -12,12 +12,6 @@
 namespace oneipfs {
 namespace {
 
-struct Forward : HttpTransport {
-  explicit Forward(testing::FakeMfsDaemon& d) : d(d) {}
-  Result<HttpResponse> Post(const HttpRequest& r) override { return d.Post(r); }
-  std::string Describe() const override { return d.Describe(); }
-  testing::FakeMfsDaemon& d;
-};
 
 const CheckRow* Row(const Report& r, std::string_view check) {
   for (const auto& row : r.rows())
@@ -41,7 +35,7 @@ TEST_CASE("doctor: onemarket list -x parsed; the ipfs marketplaces checked: key,
   testing::FakeMfsDaemon daemon;
   IpfsOptions o;
   o.timeout = std::chrono::seconds(5);
-  IpfsClient ipfs(std::make_unique<Forward>(daemon), o);
+  IpfsClient ipfs(std::make_unique<testing::ForwardTo>(daemon), o);
   std::string key_path = (dir / "sign.key").string();
   ::setenv("IPFS_SIGNING_KEY", key_path.c_str(), 1);
   auto config = Config::Load({"", {}, std::getenv});

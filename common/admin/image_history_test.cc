@@ -14,12 +14,6 @@
 namespace oneipfs {
 namespace {
 
-struct Forward : HttpTransport {
-  explicit Forward(testing::FakeMfsDaemon& d) : d(d) {}
-  Result<HttpResponse> Post(const HttpRequest& r) override { return d.Post(r); }
-  std::string Describe() const override { return d.Describe(); }
-  testing::FakeMfsDaemon& d;
-};
 
 // oned's CLI: `oneimage show -x` prints `image_xml`; `oneimage create`
 // keeps the template it was given and prints "ID: 31".
@@ -67,7 +61,7 @@ struct Fixture {
   Fixture() {
     IpfsOptions o;
     o.timeout = std::chrono::seconds(5);
-    ipfs = std::make_unique<IpfsClient>(std::make_unique<Forward>(daemon), o);
+    ipfs = std::make_unique<IpfsClient>(std::make_unique<testing::ForwardTo>(daemon), o);
     config.Set("IPFS_CATALOG", "/one-ipfs", "test");
     config.Set("IPFS_SIGNING_KEY", (dir / "key.pem").string(), "test");
     config.Set("IPFS_API", "http://127.0.0.1:1", "test");  // events: refused at once, spooled

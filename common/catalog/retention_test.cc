@@ -9,25 +9,9 @@
 #include "common/ipfs/fake_mfs_test.h"
 
 namespace oneipfs {
-namespace {
-
-struct Forward : HttpTransport {
-  explicit Forward(testing::FakeMfsDaemon& d) : d(d) {}
-  Result<HttpResponse> Post(const HttpRequest& r) override { return d.Post(r); }
-  std::string Describe() const override { return d.Describe(); }
-  testing::FakeMfsDaemon& d;
-};
-std::unique_ptr<IpfsClient> ClientOf(testing::FakeMfsDaemon& d) {
-  IpfsOptions o;
-  o.timeout = std::chrono::seconds(5);
-  return std::make_unique<IpfsClient>(std::make_unique<Forward>(d), o);
-}
-
-}  // namespace
-
 TEST_CASE("retention: rm's move keeps the whole entry in the deleted area; gone already is NotFound") {
   testing::FakeMfsDaemon daemon;
-  auto ipfs = ClientOf(daemon);
+  auto ipfs = testing::FakeClientOf(daemon);
   Catalog catalog(*ipfs, "/one-ipfs");
   CatalogEntry e = catalog.EntryFor("100", "5", "1700000000");
   REQUIRE(catalog.AddFirstVersion(e, daemon.PutBlock("one")).ok());
@@ -58,7 +42,7 @@ TEST_CASE("retention: rm's move keeps the whole entry in the deleted area; gone 
 
 TEST_CASE("retention: IPFS_HISTORY_KEEP prunes the oldest versions, never the current one nor a snapshot") {
   testing::FakeMfsDaemon daemon;
-  auto ipfs = ClientOf(daemon);
+  auto ipfs = testing::FakeClientOf(daemon);
   Catalog catalog(*ipfs, "/one-ipfs");
   CatalogEntry e = catalog.EntryFor("100", "5", "1");
   REQUIRE(catalog.AddFirstVersion(e, daemon.PutBlock("v1")).ok());
@@ -82,7 +66,7 @@ TEST_CASE("retention: IPFS_HISTORY_KEEP prunes the oldest versions, never the cu
 
 TEST_CASE("fsck: deleted entries past IPFS_DELETE_GRACE are purged with --repair; those within it are kept") {
   testing::FakeMfsDaemon daemon;
-  auto ipfs = ClientOf(daemon);
+  auto ipfs = testing::FakeClientOf(daemon);
   Catalog catalog(*ipfs, "/one-ipfs");
   for (const auto& [image, at] : std::map<std::string, std::int64_t>{{"5", 1000}, {"6", 1950}}) {
     CatalogEntry e = catalog.EntryFor("100", image, "1");

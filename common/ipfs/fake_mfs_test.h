@@ -397,4 +397,20 @@ class FakeMfsDaemon : public HttpTransport {
   std::map<std::string, std::size_t> calls_;
 };
 
+// A transport of its own over a shared fake daemon: one client per thread
+// (IpfsClient is not shared between threads), one daemon behind them all.
+struct ForwardTo : HttpTransport {
+  explicit ForwardTo(FakeMfsDaemon& d) : d(d) {}
+  Result<HttpResponse> Post(const HttpRequest& r) override { return d.Post(r); }
+  std::string Describe() const override { return d.Describe(); }
+  FakeMfsDaemon& d;
+};
+
+// A client of `d` with a 5 s timeout.
+inline std::unique_ptr<IpfsClient> FakeClientOf(FakeMfsDaemon& d) {
+  IpfsOptions o;
+  o.timeout = std::chrono::seconds(5);
+  return std::make_unique<IpfsClient>(std::make_unique<ForwardTo>(d), o);
+}
+
 }  // namespace oneipfs::testing

@@ -25,22 +25,11 @@
 namespace oneipfs {
 namespace {
 
-struct Forward : HttpTransport {
-  explicit Forward(testing::FakeMfsDaemon& d) : d(d) {}
-  Result<HttpResponse> Post(const HttpRequest& r) override { return d.Post(r); }
-  std::string Describe() const override { return d.Describe(); }
-  testing::FakeMfsDaemon& d;
-};
-std::unique_ptr<IpfsClient> ClientOf(testing::FakeMfsDaemon& d) {
-  IpfsOptions o;
-  o.timeout = std::chrono::seconds(5);
-  return std::make_unique<IpfsClient>(std::make_unique<Forward>(d), o);
-}
 
 // One cloud's marketplace: its settings, its key file, its client.
 struct Cloud {
   Cloud(testing::FakeMfsDaemon& d, const std::filesystem::path& dir, std::string name, std::string key)
-      : daemon(d), ipfs(ClientOf(d)), log("test-" + name) {
+      : daemon(d), ipfs(testing::FakeClientOf(d)), log("test-" + name) {
     settings.key = std::move(key);
     settings.signing_key_path = (dir / (name + ".key")).string();
     market_id = name == "a" ? "100" : name == "b" ? "101" : "102";
@@ -48,7 +37,7 @@ struct Cloud {
   std::string Id() { return SigningKey::LoadOrCreate(settings.signing_key_path)->PublisherId(); }
   MarketContext Ctx(const MarketAction& action) {
     MarketContext c{action, config, settings, *ipfs, log};
-    c.new_client = [this]() -> Result<std::unique_ptr<IpfsClient>> { return ClientOf(daemon); };
+    c.new_client = [this]() -> Result<std::unique_ptr<IpfsClient>> { return testing::FakeClientOf(daemon); };
     return c;
   }
   Result<std::string> Import(const std::string& id, const std::string& name, const std::string& source) {

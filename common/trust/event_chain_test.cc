@@ -11,26 +11,10 @@
 #include "common/trust/signed_record.h"
 
 namespace oneipfs {
-namespace {
-
-// A client of its own (one per thread) over the shared fake daemon.
-struct Forward : HttpTransport {
-  explicit Forward(testing::FakeMfsDaemon& d) : d(d) {}
-  Result<HttpResponse> Post(const HttpRequest& r) override { return d.Post(r); }
-  std::string Describe() const override { return d.Describe(); }
-  testing::FakeMfsDaemon& d;
-};
-std::unique_ptr<IpfsClient> ClientOf(testing::FakeMfsDaemon& d) {
-  IpfsOptions o;
-  o.timeout = std::chrono::seconds(5);
-  return std::make_unique<IpfsClient>(std::make_unique<Forward>(d), o);
-}
-
-}  // namespace
 
 TEST_CASE("event chain: appends link each event to the one before, and Read verifies them") {
   testing::FakeMfsDaemon daemon;
-  auto ipfs = ClientOf(daemon);
+  auto ipfs = testing::FakeClientOf(daemon);
   auto key = SigningKey::Generate();
   REQUIRE(key.ok());
   EventChain chain(*ipfs, "/one-ipfs/.history/100");
@@ -61,7 +45,7 @@ TEST_CASE("event chain: appends link each event to the one before, and Read veri
 
 TEST_CASE("event chain: a rewritten event breaks the chain where it is, and after it") {
   testing::FakeMfsDaemon daemon;
-  auto ipfs = ClientOf(daemon);
+  auto ipfs = testing::FakeClientOf(daemon);
   auto key = SigningKey::Generate();
   REQUIRE(key.ok());
   EventChain chain(*ipfs, "/h");
@@ -121,14 +105,14 @@ TEST_CASE("event chain: concurrent appenders never fork the chain") {
   std::vector<int> failures(kThreads, 0);
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
-      auto ipfs = ClientOf(daemon);
+      auto ipfs = testing::FakeClientOf(daemon);
       EventChain chain(*ipfs, "/h");
       for (int i = 0; i < kEach; ++i)
         if (!chain.Append(*key, {{"thread", t}, {"i", i}}, std::chrono::milliseconds(20000)).ok()) ++failures[t];
     });
   for (auto& th : threads) th.join();
   for (int f : failures) CHECK(f == 0);
-  auto ipfs = ClientOf(daemon);
+  auto ipfs = testing::FakeClientOf(daemon);
   auto report = EventChain(*ipfs, "/h").Read();
   REQUIRE(report.ok());
   CHECK(report->ok());
