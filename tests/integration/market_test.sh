@@ -294,6 +294,8 @@ run_raw "" on_cloud b "$MARKET_TOOL" list "$C_NAME" --trust "$A_ID"
 assert_contains "$OUT" "$APP_CID"
 assert_contains "$OUT" "publisher=$A_ID verified"
 on_cloud b run_tm delete "hb:$DS/0/7/disk.0" 7 100 >/dev/null 2>&1 || true
+# removed at once (IPFS_DELETE_GRACE 0): no deleted area keeps the blocks for undelete
+echo 'IPFS_DELETE_GRACE = "0"' >>"$T_ROOT/one-b/ipfs.conf"
 datastore_call b "RM 40 $(base64 -w0 "$T_ROOT/cp-b-40.xml")"; assert_eq "$MKT_RESULT" SUCCESS "rm on B: $MKT_INFO"
 repo_size() { ipfs_rpc "$1" repo/stat | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["RepoSize"]))'; }
 before_gc=$(repo_size b)
