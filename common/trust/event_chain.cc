@@ -47,6 +47,23 @@ Result<std::uint64_t> EventChain::Head() {
   }
 }
 
+Result<std::string> EventChain::Seal(const SigningKey& key, nlohmann::json fields, std::uint64_t seq,
+                                     std::string_view prev, ChainEvent& ev) {
+  ev.seq = seq;
+  ev.fields = std::move(fields);
+  ev.fields["seq"] = ev.seq;
+  ev.fields["prev"] = std::string(prev);
+  std::string payload;
+  try {
+    payload = ev.fields.dump();
+  } catch (const std::exception& e) {
+    return Status::Invalid(fmt::format("an event that is not valid JSON text: {}", e.what()));
+  }
+  ASSIGN_OR_RETURN(std::string sealed, SealRecord(key, payload));
+  ev.publisher = key.PublisherId();
+  return sealed;
+}
+
 Result<ChainEvent> EventChain::Append(const SigningKey& key, nlohmann::json fields,
                                       std::chrono::milliseconds budget) {
   if (!fields.is_object()) return Status::Invalid("an event must be a JSON object");
@@ -62,18 +79,7 @@ Result<ChainEvent> EventChain::Append(const SigningKey& key, nlohmann::json fiel
       prev = *p;
     }
     ChainEvent ev;
-    ev.seq = *head + 1;
-    ev.fields = fields;
-    ev.fields["seq"] = ev.seq;
-    ev.fields["prev"] = prev;
-    std::string payload;
-    try {
-      payload = ev.fields.dump();
-    } catch (const std::exception& e) {
-      return Status::Invalid(fmt::format("an event that is not valid JSON text: {}", e.what()));
-    }
-    ASSIGN_OR_RETURN(std::string sealed, SealRecord(key, payload));
-    ev.publisher = key.PublisherId();
+    ASSIGN_OR_RETURN(std::string sealed, Seal(key, fields, *head + 1, prev, ev));
     {
       // The block is linked before a flock'd GC can run (content_hold.h).
       ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
@@ -100,18 +106,7 @@ Result<std::optional<ChainEvent>> EventChain::AppendAfter(const SigningKey& key,
                                                           std::uint64_t head_seq, std::string_view head_cid) {
   if (!fields.is_object()) return Status::Invalid("an event must be a JSON object");
   ChainEvent ev;
-  ev.seq = head_seq + 1;
-  ev.fields = std::move(fields);
-  ev.fields["seq"] = ev.seq;
-  ev.fields["prev"] = std::string(head_cid);
-  std::string payload;
-  try {
-    payload = ev.fields.dump();
-  } catch (const std::exception& e) {
-    return Status::Invalid(fmt::format("an event that is not valid JSON text: {}", e.what()));
-  }
-  ASSIGN_OR_RETURN(std::string sealed, SealRecord(key, payload));
-  ev.publisher = key.PublisherId();
+  ASSIGN_OR_RETURN(std::string sealed, Seal(key, std::move(fields), head_seq + 1, head_cid, ev));
   ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout()));
   auto cid = ipfs_.DagPut("raw", sealed);
   if (!cid.ok()) return cid.status().Prefixed(fmt::format("cannot append to {}", dir_));

@@ -92,6 +92,10 @@ class EventChain {
 
  private:
   Result<std::string> EntryCid(std::uint64_t seq);  // "" when absent
+  // `ev` numbered `seq` after `prev` with `fields` (seq and prev set in
+  // them) and its publisher; returns the sealed record to put.
+  static Result<std::string> Seal(const SigningKey& key, nlohmann::json fields, std::uint64_t seq,
+                                  std::string_view prev, ChainEvent& ev);
   IpfsClient& ipfs_;
   std::string dir_;
 };
