@@ -1,7 +1,7 @@
 # install.cmake: OpenNebula's remotes layout. The install prefix IS the
 # remotes directory ($ONE_LOCATION/var/remotes or /var/lib/one/remotes; the
 # Makefile chooses it), so:
-#   <prefix>/datastore/ipfs/<action>      datastore driver actions
+#   <prefix>/datastore/ipfs/<action>      datastore driver actions (+ the history flusher)
 #   <prefix>/tm/ipfs/<action>             transfer driver actions (+ host helper)
 #   <prefix>/market/ipfs/<action>         marketplace driver actions (import, delete, monitor)
 #   <prefix>/etc/datastore/ipfs/ipfs.conf default configuration (never overwritten
@@ -16,6 +16,7 @@ foreach(action ${market_ACTIONS})
   install(TARGETS market_${action} RUNTIME DESTINATION market/ipfs COMPONENT drivers)
 endforeach()
 install(TARGETS one-ipfs-host RUNTIME DESTINATION tm/ipfs COMPONENT drivers)
+install(TARGETS one-ipfs-history-flush RUNTIME DESTINATION datastore/ipfs COMPONENT drivers)
 install(CODE "
   set(conf \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/etc/datastore/ipfs/ipfs.conf\")
   if(EXISTS \"\${conf}\")

@@ -51,10 +51,12 @@ Result<std::function<bool(std::string_view)>> Trust(const ImageToolContext& ctx)
   });
 }
 
-// Appends what the front end spooled for datastore `ds` (best effort: a
-// failure is a WARN of Flush's own).
+// Appends what the front end spooled for datastore `ds`, waiting for a
+// background flush that holds the chain's lock (best effort: what cannot be
+// appended is one WARN line, and the chain is read as it is).
 void FlushSpool(ImageToolContext& ctx, std::string_view ds) {
-  (void)HistoryRecorder(ctx.ipfs, Root(ctx), HistorySettingsFrom(ctx.config), ctx.log).Flush(ds);
+  auto left = HistoryRecorder(ctx.ipfs, Root(ctx), HistorySettingsFrom(ctx.config), ctx.log).Flush(ds);
+  if (!left.ok()) ctx.log.Warn(fmt::format("catalog history: {}", left.status().message()));
 }
 
 Result<HistoryRead> ReadChain(ImageToolContext& ctx, std::string_view ds) {

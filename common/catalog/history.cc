@@ -12,6 +12,7 @@
 
 #include "common/base/number.h"
 #include "common/base/text.h"
+#include "common/catalog/history_background.h"
 #include "common/catalog/history_spool.h"
 #include "common/ipfs/cid.h"
 #include "common/trust/signed_record.h"
@@ -55,13 +56,19 @@ std::string NewEid() {
   return fmt::format("{:x}-{:x}-{:x}-{:08x}", ns.count(), ::getpid(), counter++, rd());
 }
 
-std::string Describe(const nlohmann::json& f) {
+}  // namespace
+
+std::string DescribeEvent(const nlohmann::json& f) {
   std::string image = Str(f, "image");
   return fmt::format("the {} event of {}", Str(f, "action"),
                      image.empty() ? "datastore " + Str(f, "ds") : "image " + image);
 }
 
-}  // namespace
+nlohmann::json PrepareEventFields(CatalogEvent& ev) {
+  if (ev.time == 0) ev.time = static_cast<std::int64_t>(std::time(nullptr));
+  if (ev.eid.empty()) ev.eid = NewEid();
+  return Sanitized(EventToJson(ev));
+}
 
 CatalogEvent NewEvent(std::string action, std::uint64_t version, std::string cid, std::string old_cid,
                       std::uint64_t size, std::string detail) {
@@ -119,6 +126,7 @@ HistorySettings HistorySettingsFrom(const Config& config) {
   auto slash = s.key_path.rfind('/');
   s.spool_root = (slash == std::string::npos ? std::string(".") : s.key_path.substr(0, slash)) + "/one-ipfs-history";
   s.api = NormalizeApiAddress(config.Get("IPFS_API"));
+  s.background = config.Get("IPFS_HISTORY_APPEND") != "inline";
   return s;
 }
 
@@ -237,10 +245,8 @@ struct HistoryRecorder::Impl {
 
   void Record(CatalogEvent ev) {
     auto deadline = Clock::now() + s.budget;
-    if (ev.time == 0) ev.time = static_cast<std::int64_t>(std::time(nullptr));
-    if (ev.eid.empty()) ev.eid = NewEid();
-    nlohmann::json fields = Sanitized(EventToJson(ev));
-    std::string what = Describe(fields);
+    nlohmann::json fields = PrepareEventFields(ev);
+    std::string what = DescribeEvent(fields);
     std::string dir = HistoryDir(root, ev.datastore);
     EventChain chain(ipfs, dir);
 
@@ -267,7 +273,10 @@ struct HistoryRecorder::Impl {
       else st = Drain(chain, *k, *spool, &fields, ours_done, appended, deadline);
     }
     if (appended > 0) log.Info(fmt::format("catalog history: appended {} event(s) spooled earlier to {}", appended, dir));
-    if (ours_done) return;
+    if (ours_done) {
+      spool->ClearLastError();
+      return;
+    }
     std::string waiting;
     auto put = spool->Put(fields.dump());
     if (!put.ok()) {
@@ -275,6 +284,7 @@ struct HistoryRecorder::Impl {
                            st.message(), put.status().message()));
       return;
     }
+    (void)spool->SaveLastError(st.message());
     auto pending = spool->Pending();
     std::size_t n = pending.ok() ? pending->size() : 1;
     log.Warn(fmt::format("catalog history: {} is not in {} yet ({}); spooled in {} ({} waiting), appended with the "
@@ -288,17 +298,27 @@ struct HistoryRecorder::Impl {
     ASSIGN_OR_RETURN(EventSpool spool, EventSpool::Open(s.spool_root, s.api, dir));
     ASSIGN_OR_RETURN(auto pending, spool.Pending());
     if (pending.empty()) return std::size_t{0};
+    // Why events are left is kept in the spool (last-error), for the next
+    // event's WARN line and for the doctor.
+    auto kept = [&](Status st) -> Result<std::size_t> {
+      (void)spool.SaveLastError(st.message());
+      return st;
+    };
     const SigningKey* k = Key();
-    if (!k) return key_error;
+    if (!k) return kept(key_error);
     EventChain chain(ipfs, dir);
-    ASSIGN_OR_RETURN(auto lock, spool.Lock(deadline));
+    auto lock = spool.Lock(deadline);
+    if (!lock.ok()) return kept(lock.status());
     bool unused = false;
     std::size_t appended = 0;
     Status st = Drain(chain, *k, spool, nullptr, unused, appended, deadline);
     if (appended > 0) log.Info(fmt::format("catalog history: appended {} spooled event(s) to {}", appended, dir));
     ASSIGN_OR_RETURN(auto left, spool.Pending());
-    if (!st.ok() && !left.empty())
-      log.Warn(fmt::format("catalog history: {} event(s) still spooled for {}: {}", left.size(), dir, st.message()));
+    if (left.empty()) {
+      spool.ClearLastError();
+    } else if (!st.ok()) {
+      return kept(Status::Failed(fmt::format("{} event(s) still spooled for {}: {}", left.size(), dir, st.message())));
+    }
     return left.size();
   }
 };
@@ -335,6 +355,35 @@ void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev) {
                             std::chrono::duration<double, std::milli>(Clock::now() - started).count()));
     }
   } timed{log, action, started};
+  HistorySettings settings = HistorySettingsFrom(config);
+  std::string root = config.Get("IPFS_CATALOG");
+  std::string ds = ev.datastore;
+  if (settings.background) {
+    // history_background.h; inline when the event cannot be spooled (then
+    // Record says what happened) or the flusher cannot start (then the
+    // spooled event is flushed here, within the budget).
+    Status spooled = SpoolCatalogEvent(settings, root, ev, log);
+    if (spooled.ok()) {
+      Status started = StartHistoryFlush(HistoryFlusherPath(RemotesDirOfSelf()), settings, root, ds);
+      if (started.ok()) return;
+      log.Debug(fmt::format("catalog history: appending here: {}", started.message()));
+      auto client = MakeIpfsClient(config);
+      std::string why = client.ok() ? "" : client.status().message();
+      if (client.ok()) {
+        auto budget = std::chrono::duration_cast<std::chrono::seconds>(kHistoryBudget);
+        (*client)->set_timeout(budget);
+        (*client)->set_deadline_in(budget);
+        auto left = HistoryRecorder(**client, root, settings, log).Flush(ds);
+        if (left.ok()) return;
+        why = left.status().message();
+      }
+      log.Warn(fmt::format("catalog history: the {} event of image {} is spooled, not appended yet ({}); the next "
+                           "event appends it",
+                           ev.action, ev.image, why));
+      return;
+    }
+    log.Debug(fmt::format("catalog history: not spooled ({}), appending inline", spooled.message()));
+  }
   auto client = MakeIpfsClient(config);
   if (!client.ok()) {
     log.Warn(fmt::format("catalog history: the {} event of image {} is lost: {}", ev.action, ev.image,
@@ -344,7 +393,7 @@ void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev) {
   auto budget = std::chrono::duration_cast<std::chrono::seconds>(kHistoryBudget);
   (*client)->set_timeout(budget);
   (*client)->set_deadline_in(budget);
-  HistoryRecorder(**client, config.Get("IPFS_CATALOG"), HistorySettingsFrom(config), log).Record(std::move(ev));
+  HistoryRecorder(**client, root, settings, log).Record(std::move(ev));
 }
 
 std::string OperatorLogin() {

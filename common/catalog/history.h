@@ -97,6 +97,11 @@ nlohmann::json EventToJson(const CatalogEvent& ev);
 // Missing or mistyped fields are left empty (events are read back leniently;
 // what decides trust is the signature, not the fields' shape).
 CatalogEvent EventFromJson(const nlohmann::json& j);
+// Sets the event's time and eid when they are empty and returns its fields
+// as the chain stores them (strings that are not UTF-8 repaired).
+nlohmann::json PrepareEventFields(CatalogEvent& ev);
+// "the <action> event of image <id>" (or "of datastore <id>"), for messages.
+std::string DescribeEvent(const nlohmann::json& fields);
 
 // <root>/.history and <root>/.history/<ds>.
 std::string HistoryRoot(std::string_view catalog_root);
@@ -107,6 +112,7 @@ struct HistorySettings {
   std::string spool_root;  // <dir of key_path>/one-ipfs-history
   std::string api;         // the daemon, as IPFS_API names it (names the spool)
   std::chrono::milliseconds budget = kHistoryBudget;
+  bool background = true;  // IPFS_HISTORY_APPEND: background (history_background.h) or inline
 };
 HistorySettings HistorySettingsFrom(const Config& config);
 
@@ -127,9 +133,15 @@ class HistoryRecorder {
   std::unique_ptr<Impl> impl_;
 };
 
-// For actions and tools: Record on a client of its own (IPFS_API with
-// kHistoryBudget as its deadline and per-call timeout), so the caller's
-// client keeps its own timeouts. Events of catalog root IPFS_CATALOG.
+// For actions and tools: how an event of catalog root IPFS_CATALOG reaches
+// its chain, by IPFS_HISTORY_APPEND (ipfs.conf):
+//   background (the default): spooled, and appended by a detached
+//     one-ipfs-history-flush (history_background.h); the action waits for
+//     neither the daemon nor the chain's lock. When the event cannot be
+//     spooled, or the flusher cannot be started, it falls back to inline.
+//   inline: Record on a client of its own (IPFS_API with kHistoryBudget as
+//     its deadline and per-call timeout), so the caller's client keeps its
+//     own timeouts: the rule above.
 // With ONE_IPFS_DEBUG, a DEBUG line says how long it took.
 void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev);
 // Datastore actions: datastore, image, uid and user from the action document.

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <thread>
 
 #include <fmt/format.h>
@@ -190,6 +191,34 @@ std::optional<SpooledHead> EventSpool::LoadHead() const {
 
 Status EventSpool::SaveHead(const SpooledHead& head) const {
   return ReplaceFile(dir_, "head", fmt::format("{} {} {}\n", head.seq, head.cid, head.eid), false);
+}
+
+std::optional<EventSpool::FlushError> EventSpool::LastError() const {
+  auto text = ReadSmall(dir_ + "/last-error");
+  if (!text.ok()) return std::nullopt;
+  std::string_view t = *text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.remove_suffix(1);
+  auto sp = t.find(' ');
+  FlushError e;
+  auto time = ParseCount(t.substr(0, sp));
+  e.time = time ? static_cast<std::int64_t>(*time) : 0;
+  e.why = sp == std::string_view::npos ? "" : std::string(t.substr(sp + 1));
+  return e;
+}
+
+Status EventSpool::SaveLastError(std::string_view why) const {
+  std::string one_line(why);
+  std::replace(one_line.begin(), one_line.end(), '\n', ' ');
+  return ReplaceFile(dir_, "last-error", fmt::format("{} {}\n", std::time(nullptr), one_line), false);
+}
+
+void EventSpool::ClearLastError() const { (void)::unlink((dir_ + "/last-error").c_str()); }
+
+std::optional<std::int64_t> EventSpool::SpooledAtNs(std::string_view name) {
+  if (!name.starts_with("e-") || name.size() < 22) return std::nullopt;
+  auto ns = ParseCount(name.substr(2, 20));
+  if (!ns || *ns > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  return static_cast<std::int64_t>(*ns);
 }
 
 }  // namespace oneipfs

@@ -7,6 +7,8 @@
 //     lock         flock'd by whoever appends to that chain from this machine
 //     head         "<seq> <cid> <eid>": the event this machine appended last
 //     e-<ns>-<pid>-<n>   an event not appended yet (its JSON fields)
+//     last-error   "<unix time> <why>": why the last flush left events here
+//                  (removed when a flush empties the spool)
 // <root> is beside the signing key (history.h): spooled events are signed
 // when they are appended, so whoever can write here could have the front end
 // sign what they like. Open refuses a directory (or root) that is not the
@@ -77,6 +79,19 @@ class EventSpool {
 
   std::optional<SpooledHead> LoadHead() const;
   Status SaveHead(const SpooledHead& head) const;
+
+  // Why events are still spooled (see above); nullopt when nothing said so.
+  struct FlushError {
+    std::int64_t time = 0;  // unix seconds
+    std::string why;
+  };
+  std::optional<FlushError> LastError() const;
+  Status SaveLastError(std::string_view why) const;
+  void ClearLastError() const;
+
+  // When the event file `name` (a Pending() name) was spooled, in unix
+  // nanoseconds; nullopt for a name Put did not make.
+  static std::optional<std::int64_t> SpooledAtNs(std::string_view name);
 
  private:
   explicit EventSpool(std::string dir) : dir_(std::move(dir)) {}

@@ -47,6 +47,7 @@ const std::vector<Config::KeySpec>& Config::Keys() {
       // (trust/signing.h, "" = DefaultSigningKeyPath) signs the marketplace's records too
       {"IPFS_DELETE_GRACE", "604800", kOperator},
       {"IPFS_HISTORY_KEEP", "all", kOperator},
+      {"IPFS_HISTORY_APPEND", "background", kOperator},
       {"IPFS_SIGNING_KEY", "", kOperator},
       // OpenNebula
       {"ONE_VERSION", "", kOperator},

@@ -64,8 +64,10 @@ for e in sorted(json.load(sys.stdin)["Entries"] or [], key=lambda e: e["Name"]):
 }
 # The chain read from the daemon (files/ls, block/get), not through our code:
 # "seq action image" per event; exits 1 unless seq runs 1..N and each event's
-# prev is the CID of the one before.
+# prev is the CID of the one before. Spooled events are flushed first (the
+# actions' own flushes run in the background).
 chain_dump() {
+  [[ -n ${HISTORY_NO_FLUSH:-} ]] || history_flush 2>/dev/null || true
   python3 - "$(_api fe)" "$CHAIN" <<'PY'
 import base64, json, sys, urllib.request
 api, chain = sys.argv[1], sys.argv[2]
@@ -227,20 +229,41 @@ done
 swap_event "$T_ROOT/event.json" >/dev/null
 run_raw "" "$IMG" verify; assert_success "the original event back: $OUT"
 
-t_case "an event that cannot be appended: the action succeeds with one WARN line; the next event appends it first"
+t_case "a flush that cannot append (a bad key): the action succeeds; the next one says so in one WARN line and appends both"
 mv "$IPFS_SIGNING_KEY" "$T_ROOT/key.good"
 echo "not a key" >"$IPFS_SIGNING_KEY"; chmod 600 "$IPFS_SIGNING_KEY"
 register_file 8 "$T_ROOT/data.v1"; S8=$SRC
-assert_eq "$(grep -c '^WARN:' <<<"$ERR")" 1 "one WARN line: $ERR"
-assert_contains "$ERR" "spooled in"
+assert_not_contains "$ERR" "WARN" "the action does not wait for the append"
 chain_dump >"$T_ROOT/chain.txt" && RC=0 || RC=$?; assert_success "the chain"
 assert_not_contains "$(cat "$T_ROOT/chain.txt")" "cp 8" "not appended yet"
+history_flushers_wait && RC=0 || RC=$?; assert_success "cp's own flush has ended"
 mv "$T_ROOT/key.good" "$IPFS_SIGNING_KEY"
 doc_from rm "" IMAGE/ID 8 IMAGE/SOURCE "$S8"
 run_ds rm "$T_ROOT/rm.xml" 8; assert_success "rm: $ERR"
-assert_not_contains "$ERR" "WARN"
+assert_eq "$(grep -c '^WARN:' <<<"$ERR")" 1 "one WARN line: $ERR"
+assert_contains "$ERR" "1 earlier event(s) of $CHAIN are not appended yet"
 chain_dump >"$T_ROOT/chain.txt" && RC=0 || RC=$?; assert_success "the chain"
 assert_eq "$(tail -2 "$T_ROOT/chain.txt" | cut -d' ' -f2- | paste -sd,)" "cp 8,rm 8" "the spooled event first, then the new one"
+register_file 9 "$T_ROOT/data.v1"; assert_not_contains "$ERR" "WARN" "nothing waits any more"
+
+t_case "IPFS_HISTORY_APPEND=inline: the action appends; one that cannot says so in one WARN line and spools"
+export IPFS_HISTORY_APPEND=inline
+mv "$IPFS_SIGNING_KEY" "$T_ROOT/key.good"
+echo "not a key" >"$IPFS_SIGNING_KEY"; chmod 600 "$IPFS_SIGNING_KEY"
+register_file 18 "$T_ROOT/data.v1"; S18=$SRC
+assert_eq "$(grep -c '^WARN:' <<<"$ERR")" 1 "one WARN line: $ERR"
+assert_contains "$ERR" "spooled in"
+chain_dump >"$T_ROOT/chain.txt" && RC=0 || RC=$?; assert_success "the chain"
+assert_not_contains "$(cat "$T_ROOT/chain.txt")" "cp 18" "not appended yet"
+mv "$T_ROOT/key.good" "$IPFS_SIGNING_KEY"
+doc_from rm "" IMAGE/ID 18 IMAGE/SOURCE "$S18"
+run_ds rm "$T_ROOT/rm.xml" 18; assert_success "rm: $ERR"
+assert_not_contains "$ERR" "WARN"
+# read without a flush: the action itself appended both
+HISTORY_NO_FLUSH=1
+chain_dump >"$T_ROOT/chain.txt" && RC=0 || RC=$?; assert_success "the chain"
+assert_eq "$(tail -2 "$T_ROOT/chain.txt" | cut -d' ' -f2- | paste -sd,)" "cp 18,rm 18" "the spooled event first, then the new one"
+unset IPFS_HISTORY_APPEND HISTORY_NO_FLUSH
 
 t_case "15 concurrent cp, rm and mvds: one unbroken chain with every event"
 for i in 0 1 2 3 4; do

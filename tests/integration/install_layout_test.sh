@@ -10,7 +10,7 @@ mk() { make -s -C "$ONEIPFS_SOURCE_DIR" BUILD="$build" "$@" >"$T_ROOT/make.log" 
 t_case "system layout (/var/lib/one/remotes) under DESTDIR"
 mk install DESTDIR="$T_ROOT/root"
 r="$T_ROOT/root/var/lib/one/remotes"
-for a in cp stat rm monitor clone mkfs snap_delete snap_revert snap_flatten export; do assert_exists "$r/datastore/ipfs/$a"; done
+for a in cp stat rm monitor clone mkfs snap_delete snap_revert snap_flatten export one-ipfs-history-flush; do assert_exists "$r/datastore/ipfs/$a"; done
 for a in import delete monitor; do assert_exists "$r/market/ipfs/$a"; done
 for a in clone ln mvds cpds delete mv premigrate postmigrate failmigrate resize snap_create snap_delete snap_revert context one-ipfs-host; do
   assert_exists "$r/tm/ipfs/$a"
@@ -70,6 +70,7 @@ mk install DESTDIR="$T_ROOT/root3"
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $NF}' | sed 's|^\.||' | sort > "$T_ROOT/deb.list"
 assert_file_eq "$T_ROOT/deb.list" "$T_ROOT/installed.list" "package vs make install file lists"
 assert_contains "$(cat "$T_ROOT/deb.list")" "/var/lib/one/remotes/tm/ipfs/one-ipfs-host"
+assert_contains "$(cat "$T_ROOT/deb.list")" "/var/lib/one/remotes/datastore/ipfs/one-ipfs-history-flush"
 depends=$(dpkg-deb -f "$deb" Depends)
 assert_contains "$depends" "libcurl"; assert_contains "$depends" "libtinyxml2"; assert_contains "$depends" "openssh-client"
 assert_eq "$(dpkg-deb -f "$deb" Package)" "one-ipfs"

@@ -74,8 +74,22 @@ _ssh_masters_stop() { # OP [HOST]: -O OP to the master of HOST, or of every host
   done
   return 0
 }
+# Waits (up to 10 s) for the background flushes of this test's catalog
+# history (history_background.h) to end; 1 when some still run.
+history_flushers_wait() {
+  [[ -n ${IPFS_CATALOG:-} ]] || return 0
+  local pat="one-ipfs-history-flush --api .* --catalog $IPFS_CATALOG --ds"
+  for _ in $(seq 100); do pgrep -f -- "$pat" >/dev/null || return 0; sleep 0.1; done
+  return 1
+}
+# ... and kills what is left, before the daemons stop and T_ROOT goes.
+_history_flushers_stop() {
+  history_flushers_wait && return 0
+  pkill -KILL -f -- "one-ipfs-history-flush --api .* --catalog $IPFS_CATALOG --ds" || true
+}
 _t_cleanup() {
   local pid
+  _history_flushers_stop
   _ssh_masters_stop exit
   for pid in "${T_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${T_PIDS[@]}"; do
@@ -382,6 +396,12 @@ IPFS_TIMEOUT = "60"
 CFG
 }
 
+# Appends what the actions spooled for datastore DS's history (default 100)
+# now, as the flusher they start does in the background; exit 1 when events
+# are left (the reason on stderr).
+history_flush() { # [DS]
+  "$ONE_REMOTES/datastore/ipfs/one-ipfs-history-flush" --api "$IPFS_API" --catalog "$IPFS_CATALOG" --ds "${1:-100}"
+}
 run_ds() { # ACTION XML ID [--argv]
   local exe="$ONE_REMOTES/datastore/ipfs/$1" b64 errf="$T_ROOT/stderr.$BASHPID"
   b64=$(base64 -w0 "$2")
