@@ -11,7 +11,9 @@
 # grace; an event altered in IPFS (re-signed with another key, or unsigned)
 # makes `verify` fail naming it; 15 concurrent cp/rm/mvds leave one unbroken
 # chain holding every event (checked here by reading the chain from the
-# daemon, not through our tool); IPFS_HISTORY_KEEP prunes as an event.
+# daemon, not through our tool); IPFS_HISTORY_KEEP prunes as an event; a
+# save-back with snapshots and the ds snap_revert, snap_delete and
+# snap_flatten actions are events naming the VM, user and snapshot.
 source "$(dirname "$0")/../lib/harness.sh"
 
 ipfsd_start fe
@@ -311,5 +313,37 @@ ipfs_cat fe "$(versions_of "$S30" | tail -1 | cut -d' ' -f2)" >"$T_ROOT/got"
 assert_file_eq "$T_ROOT/got" "$T_ROOT/v30.3" "the current version is the saved disk"
 chain_dump >"$T_ROOT/chain.txt" && RC=0 || RC=$?; assert_success "the chain"
 assert_eq "$(tail -1 "$T_ROOT/chain.txt" | cut -d' ' -f2-)" "prune 30" "the prune event"
+
+t_case "snapshot events: a save-back with a snapshot, then ds snap_revert, snap_delete and snap_flatten, each an event"
+register_file 45 "$T_ROOT/data.v1"; S45=$SRC
+vm_doc 80 45
+vm_tm ln "$S45" "node1:$DS/0/80/disk.0" 80 100; assert_success "deploy: $ERR"
+printf 'snap zero' | dd of="$(on $DS/0/80/disk.0)" bs=1 seek=300 conv=notrunc status=none
+vm_tm snap_create "node1:$DS/0/80/disk.0" 0 80 100; assert_success "snap_create: $ERR"
+printf 'snap one!' | dd of="$(on $DS/0/80/disk.0)" bs=1 seek=300 conv=notrunc status=none
+vm_tm snap_create "node1:$DS/0/80/disk.0" 1 80 100; assert_success "snap_create 1: $ERR"
+vm_tm mvds "node1:$DS/0/80/disk.0" "$S45" 80 100; assert_success "mvds: $ERR"
+assert_eq "$(ipfs_rpc fe files/ls "arg=${S45#mfs:}" | python3 -c 'import json,sys; print(" ".join(sorted(e["Name"] for e in json.load(sys.stdin)["Entries"])))')" \
+  "1 2 snap-0 snap-1" "version 2 and both snapshots saved"
+snap0=$(ipfs_rpc fe files/stat "arg=${S45#mfs:}/snap-0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Hash"])')
+snapdoc() { doc_from rm "" IMAGE/ID 45 IMAGE/SOURCE "$S45" IMAGE/TARGET_SNAPSHOT "$1"; }
+snapdoc 0; run_ds snap_revert "$T_ROOT/rm.xml" 45; assert_success "snap_revert: $ERR"
+snapdoc 1; run_ds snap_delete "$T_ROOT/rm.xml" 45; assert_success "snap_delete: $ERR"
+snapdoc 0; run_ds snap_flatten "$T_ROOT/rm.xml" 45; assert_success "snap_flatten: $ERR"
+chain_dump >"$T_ROOT/chain.txt" && RC=0 || RC=$?; assert_success "one unbroken chain"
+assert_eq "$(grep ' 45$' "$T_ROOT/chain.txt" | cut -d' ' -f2 | paste -sd,)" "cp,mvds,snapshots,snap_revert,snap_delete,snap_flatten" \
+  "image 45's events in order"
+run_raw "" "$IMG" history 45; assert_success "history: $ERR"
+echo "$OUT"
+ev() { grep "^  #[0-9]* .* $1 " <<<"$OUT" || true; }
+assert_contains "$(ev snapshots)" "vm 80 user bob (9)" "the save-back's snapshots event names the VM and its owner"
+assert_contains "$(ev snapshots)" "(0 saved /ipfs/$snap0; 1 saved /ipfs/" "it names what changed"
+assert_contains "$(ev snap_revert)" "(snapshot 0)"; assert_contains "$(ev snap_revert)" " v3 " "snap_revert made version 3"
+assert_contains "$(ev snap_delete)" "(snapshot 1)"
+assert_contains "$(ev snap_flatten)" " v4 " "snap_flatten made version 4"
+for a in snapshots snap_revert snap_delete snap_flatten; do assert_contains "$(ev $a)" "signed ok" "the $a event verifies"; done
+ipfs_cat fe "$(versions_of "$S45" | awk '$1 == 3 {print $2}')" >"$T_ROOT/v45.3"
+assert_eq "$(dd if="$T_ROOT/v45.3" bs=1 skip=300 count=9 status=none)" "snap zero" "version 3 is snapshot 0's content"
+run_raw "" "$IMG" verify; assert_success "verify: $OUT"
 
 t_done
