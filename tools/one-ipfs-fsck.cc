@@ -35,6 +35,7 @@
 #include "common/catalog/retention.h"
 #include "common/base/number.h"
 #include "common/base/remote.h"
+#include "common/trust/signing.h"
 
 namespace oneipfs {
 namespace {
@@ -114,6 +115,12 @@ int Run(int argc, char** argv) {
   if (!config.ok()) {
     std::cerr << "one-ipfs-fsck: " << config.status().message() << "\n";
     return 3;
+  }
+  if (opts->fsck.repair) {  // repairs are signed history events: not as root on oneadmin's key
+    if (Status who = CheckKeyUser(HistorySettingsFrom(*config).key_path); !who.ok()) {
+      std::cerr << "one-ipfs-fsck: " << who.message() << "\n";
+      return 3;
+    }
   }
   auto client = MakeIpfsClient(*config);
   if (!client.ok()) {

@@ -27,9 +27,11 @@
 #include "common/admin/image_history.h"
 #include "common/base/number.h"
 #include "common/base/remote.h"
+#include "common/catalog/history.h"
 #include "common/one/config.h"
 #include "common/one/driver.h"
 #include "common/one/one_cli.h"
+#include "common/trust/signing.h"
 
 namespace oneipfs {
 namespace {
@@ -78,6 +80,8 @@ int Run(int argc, char** argv) {
 
   auto config = Config::Load({DefaultConfPath(std::getenv, remotes), {}, std::getenv});
   if (!config.ok()) return Fail(config.status().message(), 3);
+  // Every command may append spooled events (signing them): not as root on oneadmin's key.
+  if (Status who = CheckKeyUser(HistorySettingsFrom(*config).key_path); !who.ok()) return Fail(who.message(), 3);
   auto client = MakeIpfsClient(*config);
   if (!client.ok()) return Fail(client.status().message(), 3);
   Log log("one-ipfs-image");

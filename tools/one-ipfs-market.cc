@@ -108,6 +108,8 @@ int Run(int argc, char** argv) {
   if (!config.ok()) return Fail(config.status());
   auto settings = MarketSettingsFrom(*config, std::getenv("ONE_LOCATION"));
   if (!settings.ok()) return Fail(settings.status());
+  // `id` creates the signing key at first use: not as root on oneadmin's.
+  if (Status who = CheckKeyUser(settings->signing_key_path); !who.ok()) return Fail(who);
   if (opts->command == "id") {
     auto key = SigningKey::LoadOrCreate(settings->signing_key_path);
     if (!key.ok()) return Fail(key.status());

@@ -1,6 +1,7 @@
 #include "common/trust/signing.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,6 +98,28 @@ Result<SigningKey> SigningKey::Load(const std::string& path) {
   return FromPkey(pkey, path);
 }
 
+Status CheckKeyUser(const std::string& path) {
+  if (::geteuid() != 0) return Status::Ok();
+  std::string at = path;
+  struct stat sb {};
+  while (::lstat(at.c_str(), &sb) != 0) {
+    auto slash = at.rfind('/');
+    if (slash == std::string::npos) return Status::Ok();  // a relative path with nothing there: root's own
+    at = slash == 0 ? "/" : at.substr(0, slash);
+  }
+  if (sb.st_uid == 0) return Status::Ok();
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[4096];
+  std::string owner = ::getpwuid_r(sb.st_uid, &pw, buf, sizeof buf, &found) == 0 && found && found->pw_name
+                          ? std::string(found->pw_name)
+                          : fmt::format("uid {}", sb.st_uid);
+  return Status::Invalid(fmt::format(
+      "run this as {} (e.g. sudo -u {}), not as root: {} belongs to {}, and as root the signing key {} and the "
+      "history spool beside it would become root's, which the drivers (running as {}) cannot use",
+      owner, owner, at, owner, path, owner));
+}
+
 Result<SigningKey> SigningKey::LoadOrCreate(const std::string& path) {
   auto loaded = Load(path);
   if (loaded.ok() || loaded.status().code() != Status::Code::kNotFound) return loaded;
@@ -166,8 +189,9 @@ Result<std::string> SigningKey::Sign(std::string_view data) const {
 }
 
 std::string PublisherIdOf(const PublicKey& key) {
-  std::vector<std::uint8_t> bytes(kEd25519Pub, kEd25519Pub + 2);
-  bytes.insert(bytes.end(), key.begin(), key.end());
+  std::vector<std::uint8_t> bytes(2 + key.size());
+  std::copy(kEd25519Pub, kEd25519Pub + 2, bytes.begin());
+  std::copy(key.begin(), key.end(), bytes.begin() + 2);
   return std::string(kDidKey) + Base58btcEncode(bytes);
 }
 

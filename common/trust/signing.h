@@ -74,4 +74,13 @@ Status VerifySignature(std::string_view publisher, std::string_view data, std::s
 // IPFS_SIGNING_KEY's default for this install (see above).
 std::string DefaultSigningKeyPath(const char* one_location);
 
+// For the operator tools: whether the running user may use the key at
+// `path` (and the history spool beside it) without leaving files the
+// drivers cannot use. The drivers run as oneadmin; a tool run as root would
+// create the key, or spool events, root-owned, and every later action would
+// then fail to sign. So root is refused (Invalid, naming the owner) when the
+// key, or else the nearest existing directory above it, belongs to another
+// user. Any other user, and root on root's own key, is fine.
+Status CheckKeyUser(const std::string& path);
+
 }  // namespace oneipfs

@@ -76,4 +76,25 @@ TEST_CASE("signing: the key file is created once, 0600, and refused when others 
   std::filesystem::remove_all(dir);
 }
 
+
+TEST_CASE("CheckKeyUser: root is refused on another user's key directory, and nothing is created") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root");
+    return;
+  }
+  auto dir = testing::MakeTempDir("keyuser");
+  auto theirs = dir / "oneadmin-home";
+  std::filesystem::create_directories(theirs);
+  REQUIRE(::chown(theirs.c_str(), 65534, 65534) == 0);  // nobody
+  std::string key = (theirs / ".one" / "one-ipfs-signing.key").string();
+  Status st = CheckKeyUser(key);
+  CHECK(st.code() == Status::Code::kInvalid);
+  CHECK(st.message().find("not as root") != std::string::npos);
+  CHECK(st.message().find(theirs.string()) != std::string::npos);
+  CHECK(!std::filesystem::exists(theirs / ".one"));
+  // root's own directory: fine.
+  CHECK(CheckKeyUser((dir / "root-key.pem").string()).ok());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace oneipfs
