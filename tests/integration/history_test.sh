@@ -346,4 +346,20 @@ ipfs_cat fe "$(versions_of "$S45" | awk '$1 == 3 {print $2}')" >"$T_ROOT/v45.3"
 assert_eq "$(dd if="$T_ROOT/v45.3" bs=1 skip=300 count=9 status=none)" "snap zero" "version 3 is snapshot 0's content"
 run_raw "" "$IMG" verify; assert_success "verify: $OUT"
 
+t_case "the tools refuse to run as root on another user's key (they would leave it root-owned)"
+if [[ $(id -u) == 0 ]] && id nobody >/dev/null 2>&1; then
+  mkdir -p "$T_ROOT/oneadmin-home"; chown nobody "$T_ROOT/oneadmin-home"
+  theirs="$T_ROOT/oneadmin-home/.one/one-ipfs-signing.key"
+  IPFS_SIGNING_KEY=$theirs run_raw "" "$IMG" verify; assert_rc 3 "one-ipfs-image verify as root"
+  assert_eq "$(wc -l <<<"$ERR")" 1 "one line: $ERR"; assert_contains "$ERR" "run this as nobody"
+  IPFS_SIGNING_KEY=$theirs run_raw "" "$FSCK" --repair --no-oned; assert_rc 3 "one-ipfs-fsck --repair as root"
+  assert_contains "$ERR" "not as root"
+  IPFS_SIGNING_KEY=$theirs run_raw "" "$ONEIPFS_BUILD_DIR/tools/one-ipfs-market" id; assert_rc 3 "one-ipfs-market id as root"
+  assert_contains "$ERR" "not as root"
+  assert_missing "$T_ROOT/oneadmin-home/.one" "nothing created there"
+  IPFS_SIGNING_KEY=$theirs run_raw "" "$FSCK" --no-oned; assert_success "a check without --repair signs nothing: $ERR"
+else
+  echo "skipped: needs root and a user 'nobody'"
+fi
+
 t_done
