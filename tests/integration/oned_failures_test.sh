@@ -19,6 +19,7 @@ oned_sync_hosts nodaemon vanishing spare
 
 sed "s|^SAFE_DIRS .*|SAFE_DIRS       = \"$T_ROOT\"|" "$ONEIPFS_SOURCE_DIR/install/templates/image-ds-ipfs.tmpl" >"$T_ROOT/ds.tmpl"
 one_ok onedatastore create "$T_ROOT/ds.tmpl"; DS=${OUT##*: }
+one_ds_monitored "$DS"
 one_ok onedatastore create "$ONEIPFS_SOURCE_DIR/install/templates/system-ds-ssh.tmpl"; SYS=${OUT##*: }
 disk_on() { local v="HOST_DS_$(_var "$1")"; echo "${!v}/$SYS/$2/disk.$3"; }
 

@@ -55,6 +55,7 @@ ipfs_ds() { # the ipfs image datastore of the current cloud -> DS
   sed "s|^SAFE_DIRS .*|SAFE_DIRS       = \"$T_ROOT\"|" "$ONEIPFS_SOURCE_DIR/install/templates/image-ds-ipfs.tmpl" \
     >"$T_ROOT/ds.tmpl"
   one_ok onedatastore create "$T_ROOT/ds.tmpl"; DS=${OUT##*: }
+  one_ds_monitored "$DS"
 }
 
 # js-ipfs 0.66 and IPNS over pubsub (see it_market): a subscriber daemon

@@ -40,6 +40,7 @@ assert_contains "$(one-ipfs-register-check)" "MARKET_MAD_CONF with NAME = \"ipfs
 sed "s|^SAFE_DIRS .*|SAFE_DIRS       = \"$T_ROOT\"|" "$ONEIPFS_SOURCE_DIR/install/templates/image-ds-ipfs.tmpl" >"$T_ROOT/ds.tmpl"
 one_ok onedatastore create "$T_ROOT/ds.tmpl"
 DS=${OUT##*: }
+one_ds_monitored "$DS"
 head -c 3145728 /dev/urandom >"$T_ROOT/raw.img"
 one_ok oneimage create -d "$DS" --name raw --path "$T_ROOT/raw.img"
 image_id; SRC_IMG=$IMG

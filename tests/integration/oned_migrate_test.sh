@@ -27,6 +27,7 @@ oned_sync_hosts node1 node2
 
 sed "s|^SAFE_DIRS .*|SAFE_DIRS       = \"$T_ROOT\"|" "$ONEIPFS_SOURCE_DIR/install/templates/image-ds-ipfs.tmpl" >"$T_ROOT/ds.tmpl"
 one_ok onedatastore create "$T_ROOT/ds.tmpl"; DS=${OUT##*: }
+one_ds_monitored "$DS"
 one_ok onedatastore create "$ONEIPFS_SOURCE_DIR/install/templates/system-ds-ssh.tmpl"; SYS=${OUT##*: }
 head -c 3145728 /dev/urandom >"$T_ROOT/os.img"
 head -c 2097152 /dev/urandom >"$T_ROOT/data.img"

@@ -398,6 +398,17 @@ PY
 )
 }
 
+# one_ds_monitored DS [SECONDS]: until oned has monitored datastore DS
+# (TOTAL_MB > 0; default 60 s). Until then its FREE_MB is 0 and oned refuses
+# every image with "Not enough space in datastore" (RequestManagerAllocate).
+one_ds_monitored() {
+  local t0=$SECONDS
+  until (($(one_xpath datastore "$1" TOTAL_MB) > 0)); do
+    ((SECONDS - t0 < ${2:-60})) || _t_fail "datastore $1 not monitored after ${2:-60} s"
+    sleep 1
+  done
+}
+
 # one_wait KIND ID STATE [SECONDS]: until one_state gives STATE (default 120 s).
 # A VM in a *FAILURE state, an image in ERROR or a host in ERROR when that is
 # not what is awaited fails the test at once, with the last lines of the log.

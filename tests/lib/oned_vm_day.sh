@@ -31,6 +31,7 @@ CATALOG=$(sed -n 's/^IPFS_CATALOG = "\(.*\)"$/\1/p' "$ONE_LOCATION/var/remotes/e
 
 sed "s|^SAFE_DIRS .*|SAFE_DIRS       = \"$T_ROOT\"|" "$ONEIPFS_SOURCE_DIR/install/templates/image-ds-ipfs.tmpl" >"$T_ROOT/ds.tmpl"
 one_ok onedatastore create "$T_ROOT/ds.tmpl"; DS=${OUT##*: }
+one_ds_monitored "$DS"
 one_ok onedatastore create "$ONEIPFS_SOURCE_DIR/install/templates/system-ds-$SYS_TM.tmpl"; SYS=${OUT##*: }
 
 head -c 3145728 /dev/urandom >"$T_ROOT/os.img"
