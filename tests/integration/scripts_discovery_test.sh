@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where the composition tests (one_*_test.sh) find OpenNebula's scripts
+# Where the composition tests (one_*_test.sh, market*_test.sh) find OpenNebula's scripts
 # (tests/lib/one_scripts.sh), and that a clone without them passes: with
 # every place hidden, each composition test exits 77 (CTest: skipped) after
 # one line saying how to provide the scripts, and the CTest tests CMake made
@@ -19,7 +19,7 @@ capture() { set +e; out=$("$@" 2>&1); rc=$?; set -e; }  # CMD... -> out (stdout 
 
 t_case "nothing found: every composition test exits 77 after one line"
 n=0
-for script in "$ONEIPFS_SOURCE_DIR"/tests/integration/one_*_test.sh; do
+for script in "$ONEIPFS_SOURCE_DIR"/tests/integration/{one_*,market*}_test.sh; do
   name=$(basename "$script" _test.sh)
   for rel in "" 7.0.0; do
     capture hidden ${rel:+ONE_RELEASES=$rel} TMPDIR="$T_ROOT" timeout 60 bash "$script"
@@ -31,7 +31,7 @@ for script in "$ONEIPFS_SOURCE_DIR"/tests/integration/one_*_test.sh; do
   done
   n=$((n + 1))
 done
-((n >= 4)) && _t_ok || _t_fail "expected the composition tests (one_ds, one_ds_stress, one_tm_ssh, one_tm_shared), found $n"
+((n >= 6)) && _t_ok || _t_fail "expected the composition tests (one_ds, one_ds_stress, one_tm_ssh, one_tm_shared, market, market_gateway), found $n"
 
 t_case "nothing found: the CTest tests of the composition tests are all skipped, ctest exits 0"
 # The build's test list, run from a copy so this nested ctest keeps its

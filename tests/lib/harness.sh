@@ -145,11 +145,12 @@ _var() { printf '%s' "${1//[^A-Za-z0-9_]/_}"; }  # NAME -> shell-safe suffix
 # _ipfsd_ports NAME: new reserved API and swarm ports into the repo's config
 _ipfsd_ports() {
   local name=$1 v; v=$(_var "$1")
-  local repo="$T_ROOT/ipfs-$name" api swarm
+  local repo="$T_ROOT/ipfs-$name" api swarm gw=
   free_port api; free_port swarm
-  python3 - "$repo/config" "$api" "$swarm" "${IPFSD_QUIET:-0}" <<'PY'
+  [[ ${IPFSD_GATEWAY:-0} == 1 ]] && free_port gw
+  python3 - "$repo/config" "$api" "$swarm" "${IPFSD_QUIET:-0}" "$gw" <<'PY'
 import json, sys
-path, api, swarm, quiet = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+path, api, swarm, quiet, gw = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 c = json.load(open(path))
 if quiet == "1":
     # talks only to the peers it is told to connect to: no content routing,
@@ -158,7 +159,7 @@ if quiet == "1":
     c.setdefault("Swarm", {}).setdefault("ConnMgr", {})["LowWater"] = 0
 c["Addresses"]["API"] = f"/ip4/127.0.0.1/tcp/{api}"
 c["Addresses"]["Swarm"] = [f"/ip4/127.0.0.1/tcp/{swarm}"]
-c["Addresses"]["Gateway"] = ""
+c["Addresses"]["Gateway"] = f"/ip4/127.0.0.1/tcp/{gw}" if gw else ""
 c["Addresses"]["RPC"] = ""
 c["Addresses"]["Delegates"] = []
 c["Bootstrap"] = []
@@ -171,7 +172,8 @@ PY
   printf -v "IPFSD_MADDR_$v" '/ip4/127.0.0.1/tcp/%s' "$api"
   printf -v "IPFSD_SWARM_$v" '/ip4/127.0.0.1/tcp/%s' "$swarm"
   printf -v "IPFSD_REPO_$v" '%s' "$repo"
-  export "IPFSD_API_$v" "IPFSD_MADDR_$v" "IPFSD_SWARM_$v" "IPFSD_REPO_$v"
+  printf -v "IPFSD_GATEWAY_$v" '%s' "${gw:+http://127.0.0.1:$gw}"
+  export "IPFSD_API_$v" "IPFSD_MADDR_$v" "IPFSD_SWARM_$v" "IPFSD_REPO_$v" "IPFSD_GATEWAY_$v"
 }
 
 ipfsd_start() {
