@@ -26,6 +26,7 @@
 #include <tinyxml2.h>
 
 #include "common/catalog/catalog.h"
+#include "common/catalog/history.h"
 #include "common/catalog/retention.h"
 #include "common/base/digest.h"
 #include "common/deploy/host_ops.h"
@@ -404,6 +405,11 @@ bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient&
     CheckDeletedArea(MeasureDeletedArea(ipfs, config.Get("IPFS_CATALOG"), grace,
                                         static_cast<std::int64_t>(std::time(nullptr))),
                      grace, report);
+  }
+  {
+    std::string root = HistorySettingsFrom(config).spool_root;
+    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
+    CheckHistorySpool(MeasureHistorySpool(root, now.count()), root, report);
   }
   CheckApiExposure(config, ipfs, up, report);
   CheckActions(facts, report);

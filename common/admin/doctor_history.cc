@@ -1,8 +1,11 @@
-// doctor_history.cc: the doctor's row on the deleted area (doctor.h,
-// CheckDeletedArea): what undelete (retention.h) keeps in the front end.
+// doctor_history.cc: the doctor's rows on the catalog history (doctor.h):
+// what undelete (retention.h) keeps in the front end (CheckDeletedArea) and
+// the events still waiting in the spool (CheckHistorySpool).
 #include <fmt/format.h>
 
 #include "common/admin/doctor.h"
+#include "common/catalog/history_background.h"
+#include "common/catalog/history_spool.h"
 #include "common/catalog/retention.h"
 
 namespace oneipfs {
@@ -35,6 +38,47 @@ void CheckDeletedArea(const Result<DeletedArea>& area, std::int64_t grace, Repor
   }
   r.Warn(subject, "deleted images", fmt::format("{}; {} past their grace", detail, area->past_grace),
          "run `one-ipfs-fsck --repair` (daily from cron: `17 3 * * * oneadmin one-ipfs-fsck --repair --no-oned`)");
+}
+
+Result<HistorySpoolState> MeasureHistorySpool(const std::string& spool_root, std::int64_t now_ns) {
+  ASSIGN_OR_RETURN(auto spools, EventSpool::ListForReading(spool_root));
+  HistorySpoolState state;
+  std::int64_t oldest_ns = now_ns;
+  for (const auto& spool : spools) {
+    ASSIGN_OR_RETURN(auto pending, spool.Pending());
+    if (pending.empty()) continue;
+    state.events += pending.size();
+    auto at = EventSpool::SpooledAtNs(pending.front()).value_or(now_ns);
+    if (at <= oldest_ns || state.chain.empty()) {
+      oldest_ns = at;
+      state.chain = spool.ChainDir().empty() ? spool.dir() : spool.ChainDir();
+      auto error = spool.LastError();
+      state.why = error ? error->why : "";
+    }
+  }
+  state.oldest_s = state.events ? std::max<std::int64_t>(0, (now_ns - oldest_ns) / 1000000000) : 0;
+  return state;
+}
+
+void CheckHistorySpool(const Result<HistorySpoolState>& spool, const std::string& spool_root, Report& r) {
+  const char* subject = "front end";
+  if (!spool.ok()) {
+    r.Warn(subject, "history spool", fmt::format("cannot read {}: {}", spool_root, spool.status().message()),
+           "run the doctor as oneadmin, who owns the spool");
+    return;
+  }
+  if (spool->events == 0) {
+    r.Pass(subject, "history spool", "no catalog history event waits to be appended");
+    return;
+  }
+  std::string detail = fmt::format("{} event(s) wait to be appended; the oldest, of {}, for {} s", spool->events,
+                                   spool->chain, spool->oldest_s);
+  if (spool->why.empty() && spool->oldest_s <= kFlushStale.count()) {
+    r.Pass(subject, "history spool", detail + " (a flush is under way)");
+    return;
+  }
+  r.Warn(subject, "history spool", spool->why.empty() ? detail : fmt::format("{}: {}", detail, spool->why),
+         "mend the cause (the daemon, the signing key), then run `one-ipfs-image verify`, which appends them first");
 }
 
 }  // namespace oneipfs

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <memory>
 
 #include <doctest/doctest.h>
@@ -14,6 +16,8 @@
 #include "common/ipfs/canned_http_test.h"
 #include "common/admin/doctor.h"
 #include "common/one/one_cli.h"
+#include "common/base/scratch_files_test.h"
+#include "common/catalog/history_spool.h"
 
 using namespace oneipfs;
 
@@ -473,4 +477,45 @@ TEST_CASE("doctor: a host daemon's peer-to-peer settings, from the helper's prob
     REQUIRE(RowOf(r, "IPFS daemon"));
     CHECK(RowOf(r, "IPFS daemon")->outcome == Outcome::kFail);
   }
+}
+
+TEST_CASE("doctor: the history spool row (events no flush has appended)") {
+  auto dir = testing::MakeTempDir("doctor-spool");
+  std::string root = (dir / "one-ipfs-history").string();
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  {  // no spool yet: nothing waits
+    Report r;
+    CheckHistorySpool(MeasureHistorySpool(root, now), root, r);
+    REQUIRE(r.rows().size() == 1);
+    CHECK(r.rows()[0].outcome == Outcome::kPass);
+  }
+  auto spool = EventSpool::Open(root, "http://127.0.0.1:5001", "/one-ipfs/.history/100");
+  REQUIRE(spool.ok());
+  REQUIRE(spool->Put("{}").ok());
+  {  // one young event, no reason: a flush is under way
+    Report r;
+    auto m = MeasureHistorySpool(root, now + 1000000000LL);
+    REQUIRE(m.ok());
+    CHECK(m->events == 1);
+    CHECK(m->chain == "/one-ipfs/.history/100");
+    CheckHistorySpool(m, root, r);
+    CHECK(r.rows()[0].outcome == Outcome::kPass);
+    CHECK(r.rows()[0].detail.find("under way") != std::string::npos);
+  }
+  {  // ten minutes later: stale
+    Report r;
+    CheckHistorySpool(MeasureHistorySpool(root, now + 601LL * 1000000000LL), root, r);
+    CHECK(r.rows()[0].outcome == Outcome::kWarn);
+    CHECK(r.rows()[0].detail.find("for 600 s") != std::string::npos);
+  }
+  REQUIRE(spool->SaveLastError("cannot reach the daemon").ok());
+  {  // a flush failed: its reason, at once
+    Report r;
+    CheckHistorySpool(MeasureHistorySpool(root, now + 1000000000LL), root, r);
+    CHECK(r.rows()[0].outcome == Outcome::kWarn);
+    CHECK(r.rows()[0].detail.find("cannot reach the daemon") != std::string::npos);
+    CHECK(r.rows()[0].fix.find("one-ipfs-image verify") != std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
 }

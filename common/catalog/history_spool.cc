@@ -134,6 +134,35 @@ Result<EventSpool> EventSpool::Open(const std::string& root, std::string_view ap
   return spool;
 }
 
+Result<std::vector<EventSpool>> EventSpool::ListForReading(const std::string& root) {
+  std::vector<EventSpool> out;
+  DIR* d = ::opendir(root.c_str());
+  if (!d) {
+    if (errno == ENOENT) return out;
+    return Status::Io(fmt::format("cannot list {}: {}", root, Errno()));
+  }
+  std::vector<std::string> names;
+  while (auto* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() == 16 && name.find_first_not_of("0123456789abcdef") == std::string::npos) names.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    struct stat sb {};
+    std::string dir = root + "/" + n;
+    if (::lstat(dir.c_str(), &sb) == 0 && S_ISDIR(sb.st_mode)) out.push_back(EventSpool(dir));
+  }
+  return out;
+}
+
+std::string EventSpool::ChainDir() const {
+  auto text = ReadSmall(dir_ + "/chain");
+  if (!text.ok()) return "";
+  auto lines = Split(*text, '\n');
+  return lines.size() >= 2 ? std::string(lines[1]) : "";
+}
+
 Result<SpoolLock> EventSpool::Lock(std::chrono::steady_clock::time_point deadline) const {
   std::string path = dir_ + "/lock";
   int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -64,6 +64,11 @@ class EventSpool {
   static Result<EventSpool> Open(const std::string& root, std::string_view api, std::string_view chain_dir);
   // Only the name Open would use (for messages and tools).
   static std::string DirFor(const std::string& root, std::string_view api, std::string_view chain_dir);
+  // Every chain directory under `root`, for reading only (the doctor): no
+  // ownership check, nothing created. An empty list when `root` is missing.
+  static Result<std::vector<EventSpool>> ListForReading(const std::string& root);
+  // The chain directory this spool is for ("" when its `chain` file is unreadable).
+  std::string ChainDir() const;
 
   const std::string& dir() const { return dir_; }
 
