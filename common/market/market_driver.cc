@@ -19,13 +19,6 @@
 namespace oneipfs {
 namespace {
 
-std::string ReadStdinIfPiped() {
-  if (::isatty(STDIN_FILENO)) return "";
-  std::ostringstream ss;
-  ss << std::cin.rdbuf();
-  return ss.str();
-}
-
 int RunOnce(std::string_view name, std::string_view summary, int argc, char** argv, MarketActionFn fn) {
   std::string usage = fmt::format(
       "Usage: {0} <base64 MARKET_DRIVER_ACTION_DATA> <id>   (as one_market.rb runs it)\n\n"
@@ -40,28 +33,20 @@ int RunOnce(std::string_view name, std::string_view summary, int argc, char** ar
   // one_market.rb gives the document in argv; stdin only when it is not there.
   std::string input = args.size() >= 3 ? "" : ReadStdinIfPiped();
 
-  Config::Sources sources{DefaultConfPath(std::getenv), {}, std::getenv, "marketplace template"};
   auto decoded = DecodeMarketInput(args, input);
-  if (decoded.ok()) sources.ds_template = decoded->market.tmpl;
-  auto config = Config::Load(sources);
-  OneVersion version = config.ok() ? ResolveOneVersion(*config) : OneVersion{};
-  bool legacy = !version.AtLeast(6, 2);
-  auto fail = [&](const Status& st) {
-    PrintFailure(fmt::format("{}: {}", name, st.message()), legacy);
-    return 1;
-  };
-  if (!config.ok()) return fail(config.status());
-  for (const auto& w : config->warnings()) log.Warn(w);
-  if (!decoded.ok()) return fail(decoded.status());
-  auto settings = MarketSettingsFrom(*config, std::getenv("ONE_LOCATION"));
-  if (!settings.ok()) return fail(settings.status().Prefixed(fmt::format("marketplace {}", decoded->market.id)));
-  auto client = MakeIpfsClient(*config);
-  if (!client.ok()) return fail(client.status());
+  ActionSetup setup = LoadActionSetup(name, log, decoded.ok() ? decoded->market.tmpl : std::map<std::string, std::string>{},
+                                      "marketplace template");
+  if (!setup.config.ok()) return setup.Fail(setup.config.status());
+  if (!decoded.ok()) return setup.Fail(decoded.status());
+  auto settings = MarketSettingsFrom(*setup.config, std::getenv("ONE_LOCATION"));
+  if (!settings.ok()) return setup.Fail(settings.status().Prefixed(fmt::format("marketplace {}", decoded->market.id)));
+  auto client = MakeIpfsClient(*setup.config);
+  if (!client.ok()) return setup.Fail(client.status());
 
-  MarketContext ctx{*decoded, *config, *settings, **client, log};
+  MarketContext ctx{*decoded, *setup.config, *settings, **client, log};
   Result<std::string> out = fn(ctx);
-  if (!out.ok()) return fail(out.status());
-  if (Status ok = CheckMarketReply(name, *out); !ok.ok()) return fail(ok);
+  if (!out.ok()) return setup.Fail(out.status());
+  if (Status ok = CheckMarketReply(name, *out); !ok.ok()) return setup.Fail(ok);
   return PrintReply(*out);
 }
 

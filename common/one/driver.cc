@@ -111,8 +111,6 @@ bool HandleHelpVersion(std::string_view name, std::string_view usage, int argc, 
   return false;
 }
 
-namespace {
-
 std::string ReadStdinIfPiped() {
   if (::isatty(STDIN_FILENO)) return "";
   std::ostringstream ss;
@@ -120,7 +118,21 @@ std::string ReadStdinIfPiped() {
   return ss.str();
 }
 
-}  // namespace
+int ActionSetup::Fail(const Status& st) const {
+  PrintFailure(fmt::format("{}: {}", action, st.message()), legacy);
+  return 1;
+}
+
+ActionSetup LoadActionSetup(std::string_view action, const Log& log, std::map<std::string, std::string> tmpl,
+                            std::string template_name) {
+  Config::Sources sources{DefaultConfPath(std::getenv), std::move(tmpl), std::getenv, std::move(template_name)};
+  ActionSetup s{std::string(action), Config::Load(sources), OneVersion{}, false};
+  if (s.config.ok()) s.version = ResolveOneVersion(*s.config);
+  s.legacy = !s.version.AtLeast(6, 2);
+  if (s.config.ok())
+    for (const auto& w : s.config->warnings()) log.Warn(w);
+  return s;
+}
 
 namespace {
 
@@ -139,31 +151,20 @@ int RunDsActionOnce(std::string_view name, std::string_view summary, int argc, c
   std::vector<std::string> args(argv, argv + argc);
   std::string input = ReadStdinIfPiped();
 
-  // Settings that do not depend on the document decide the error format even
-  // when the document itself is bad.
-  Config::Sources sources{DefaultConfPath(std::getenv), {}, std::getenv};
   auto decoded = DecodeDsInput(args, input);
-  if (decoded.ok()) sources.ds_template = decoded->datastore.tmpl;
-  auto config = Config::Load(sources);
-  OneVersion version = config.ok() ? ResolveOneVersion(*config) : OneVersion{};
-  bool legacy = !version.AtLeast(6, 2);
+  ActionSetup setup = LoadActionSetup(name, log, decoded.ok() ? decoded->datastore.tmpl : std::map<std::string, std::string>{},
+                                      "datastore template");
+  if (!setup.config.ok()) return setup.Fail(setup.config.status());
+  if (!decoded.ok()) return setup.Fail(decoded.status());
 
-  auto fail = [&](const Status& st) {
-    PrintFailure(fmt::format("{}: {}", name, st.message()), legacy);
-    return 1;
-  };
-  if (!config.ok()) return fail(config.status());
-  for (const auto& w : config->warnings()) log.Warn(w);
-  if (!decoded.ok()) return fail(decoded.status());
+  auto client = MakeIpfsClient(*setup.config);
+  if (!client.ok()) return setup.Fail(client.status());
 
-  auto client = MakeIpfsClient(*config);
-  if (!client.ok()) return fail(client.status());
-
-  DsContext ctx{*decoded, *config, **client, log, version};
+  DsContext ctx{*decoded, *setup.config, **client, log, setup.version};
   Result<std::string> out = fn(ctx);
-  if (!out.ok()) return fail(out.status());
+  if (!out.ok()) return setup.Fail(out.status());
   // The one place a payload reaches oned: only what its grammar allows.
-  if (Status ok = CheckDsReply(name, *out); !ok.ok()) return fail(ok);
+  if (Status ok = CheckDsReply(name, *out); !ok.ok()) return setup.Fail(ok);
   return PrintReply(*out);
 }
 

@@ -54,6 +54,25 @@ using DsActionFn = Result<std::string> (*)(DsContext& ctx);
 
 int RunDsAction(std::string_view name, std::string_view summary, int argc, char** argv, DsActionFn fn);
 
+// What every action runner (datastore, marketplace) does before its action:
+// the settings from ipfs.conf, the action document's template layer
+// (`tmpl`, named `template_name` in messages; empty when the document did
+// not decode) and the environment; the OpenNebula release, which decides
+// the failure format even when the document itself is bad; the load
+// warnings logged. Fail prints `st` as the action's one failure line
+// ("<action>: <message>", in <= 6.0's markers when legacy) and returns 1.
+struct ActionSetup {
+  std::string action;
+  Result<Config> config;
+  OneVersion version;
+  bool legacy = false;
+  int Fail(const Status& st) const;
+};
+ActionSetup LoadActionSetup(std::string_view action, const Log& log, std::map<std::string, std::string> tmpl,
+                            std::string template_name);
+// The action document on stdin (OpenNebula >= 6.8), "" when stdin is a terminal.
+std::string ReadStdinIfPiped();
+
 // Prints "<name> (one-ipfs <version>)" / the usage text; true when argv asked
 // for --help or --version (the caller then exits 0). Every program calls it
 // first; it also installs InstallOneLineTerminate(name).
