@@ -74,18 +74,28 @@ _ssh_masters_stop() { # OP [HOST]: -O OP to the master of HOST, or of every host
   done
   return 0
 }
-# Waits (up to 10 s) for the background flushes of this test's catalog
-# history (history_background.h) to end; 1 when some still run.
+# The background flushes of the catalog history (history_background.h) of
+# this test's daemons, as a pgrep pattern ("" when it has no daemon).
+_history_flushers_pattern() {
+  local v apis=()
+  for v in ${!IPFSD_API_@}; do [[ -n ${!v} ]] && apis+=("${!v}"); done
+  ((${#apis[@]})) || return 0
+  local IFS='|'
+  echo "one-ipfs-history-flush --api (${apis[*]}) "
+}
+# Waits (up to 10 s) for them to end; 1 when some still run. A raw `repo gc`
+# (ipfs_gc) waits too: js-ipfs's GC races MFS writes (catalog.h), and a
+# flush writes MFS after the action that started it has returned.
 history_flushers_wait() {
-  [[ -n ${IPFS_CATALOG:-} ]] || return 0
-  local pat="one-ipfs-history-flush --api .* --catalog $IPFS_CATALOG --ds"
+  local pat; pat=$(_history_flushers_pattern)
+  [[ -n $pat ]] || return 0
   for _ in $(seq 100); do pgrep -f -- "$pat" >/dev/null || return 0; sleep 0.1; done
   return 1
 }
 # ... and kills what is left, before the daemons stop and T_ROOT goes.
 _history_flushers_stop() {
   history_flushers_wait && return 0
-  pkill -KILL -f -- "one-ipfs-history-flush --api .* --catalog $IPFS_CATALOG --ds" || true
+  pkill -KILL -f -- "$(_history_flushers_pattern)" || true
 }
 _t_cleanup() {
   local pid
@@ -262,7 +272,7 @@ ipfs_connect() { # NAME OTHER
   ipfs_rpc "$1" swarm/connect "arg=${!sw}/p2p/${!id}" | grep -q success ||
     { echo "harness: daemon $1 cannot connect to $2" >&2; exit 1; }
 }
-ipfs_gc() { ipfs_rpc "$1" repo/gc >/dev/null; }
+ipfs_gc() { history_flushers_wait || true; ipfs_rpc "$1" repo/gc >/dev/null; }
 ipfs_publish() {
   local key="k$RANDOM$RANDOM"
   ipfs_rpc "$1" key/gen "arg=$key&type=ed25519" >/dev/null
