@@ -141,15 +141,16 @@ void CheckDeletedArea(const Result<DeletedArea>& area, std::int64_t grace, Repor
 // Row "history spool" (doctor_history.cc): catalog history events the
 // actions spooled that no flush has appended yet (history_background.h),
 // over every chain of this front end (<spool root>/<chain>/). PASS when none
-// wait, or only events younger than kFlushStale (a flush is under way); WARN
-// naming the chain, how many wait, the oldest's age and the flush's reason
-// (last-error) when some wait longer or a flush failed, the fix being to
-// mend the reason and run `one-ipfs-image verify` (it flushes first); WARN
-// when the spool cannot be listed.
+// wait, or no chain is stuck (FlushIsStuck: the rule of the actions' WARN
+// line; a flush is under way); WARN naming a stuck chain (else the chain of
+// the oldest event), how many wait, its oldest's age and the flush's reason
+// (last-error), the fix being to mend the reason and run `one-ipfs-image
+// verify` (it flushes first); WARN when the spool cannot be listed.
 struct HistorySpoolState {
   std::size_t events = 0;     // waiting, over every chain
-  std::int64_t oldest_s = 0;  // age of the oldest, seconds
-  std::string chain;          // the chain of the oldest
+  bool stuck = false;         // some chain is (FlushIsStuck)
+  std::int64_t oldest_s = 0;  // age of the named chain's oldest event, seconds
+  std::string chain;          // the named chain
   std::string why;            // its spool's last-error ("" when none)
 };
 Result<HistorySpoolState> MeasureHistorySpool(const std::string& spool_root, std::int64_t now_ns);

@@ -27,6 +27,7 @@
 
 #include "common/catalog/catalog.h"
 #include "common/catalog/history.h"
+#include "common/catalog/history_background.h"
 #include "common/catalog/retention.h"
 #include "common/base/digest.h"
 #include "common/deploy/host_ops.h"
@@ -408,8 +409,7 @@ bool CheckFrontEnd(const FrontEndFacts& facts, const Config& config, IpfsClient&
   }
   {
     std::string root = HistorySettingsFrom(config).spool_root;
-    auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
-    CheckHistorySpool(MeasureHistorySpool(root, now.count()), root, report);
+    CheckHistorySpool(MeasureHistorySpool(root, UnixNowNs()), root, report);
   }
   CheckApiExposure(config, ipfs, up, report);
   CheckActions(facts, report);

@@ -43,20 +43,20 @@ void CheckDeletedArea(const Result<DeletedArea>& area, std::int64_t grace, Repor
 Result<HistorySpoolState> MeasureHistorySpool(const std::string& spool_root, std::int64_t now_ns) {
   ASSIGN_OR_RETURN(auto spools, EventSpool::ListForReading(spool_root));
   HistorySpoolState state;
-  std::int64_t oldest_ns = now_ns;
   for (const auto& spool : spools) {
-    ASSIGN_OR_RETURN(auto pending, spool.Pending());
-    if (pending.empty()) continue;
-    state.events += pending.size();
-    auto at = EventSpool::SpooledAtNs(pending.front()).value_or(now_ns);
-    if (at <= oldest_ns || state.chain.empty()) {
-      oldest_ns = at;
-      state.chain = spool.ChainDir().empty() ? spool.dir() : spool.ChainDir();
-      auto error = spool.LastError();
-      state.why = error ? error->why : "";
-    }
+    ASSIGN_OR_RETURN(auto waiting, spool.Waiting(now_ns));
+    if (waiting.events == 0) continue;
+    state.events += waiting.events;
+    bool stuck = FlushIsStuck(waiting);
+    // Name a stuck chain before any other, the oldest among equals.
+    bool named = !state.chain.empty();
+    if (named && (state.stuck && !stuck)) continue;
+    if (named && state.stuck == stuck && waiting.oldest_s < state.oldest_s) continue;
+    state.stuck = stuck;
+    state.oldest_s = waiting.oldest_s;
+    state.chain = spool.ChainDir().empty() ? spool.dir() : spool.ChainDir();
+    state.why = waiting.error ? waiting.error->why : "";
   }
-  state.oldest_s = state.events ? std::max<std::int64_t>(0, (now_ns - oldest_ns) / 1000000000) : 0;
   return state;
 }
 
@@ -73,7 +73,7 @@ void CheckHistorySpool(const Result<HistorySpoolState>& spool, const std::string
   }
   std::string detail = fmt::format("{} event(s) wait to be appended; the oldest, of {}, for {} s", spool->events,
                                    spool->chain, spool->oldest_s);
-  if (spool->why.empty() && spool->oldest_s <= kFlushStale.count()) {
+  if (!spool->stuck) {
     r.Pass(subject, "history spool", detail + " (a flush is under way)");
     return;
   }

@@ -517,5 +517,22 @@ TEST_CASE("doctor: the history spool row (events no flush has appended)") {
     CHECK(r.rows()[0].detail.find("cannot reach the daemon") != std::string::npos);
     CHECK(r.rows()[0].fix.find("one-ipfs-image verify") != std::string::npos);
   }
+  {  // another chain whose event is older but whose flush is under way: the stuck one is named
+    auto other = EventSpool::Open(root, "http://127.0.0.1:5001", "/one-ipfs/.history/101");
+    REQUIRE(other.ok());
+    auto put = other->Put("{}");
+    REQUIRE(put.ok());
+    auto at = EventSpool::SpooledAtNs(*put);
+    REQUIRE(at.has_value());
+    std::filesystem::rename(other->dir() + "/" + *put,
+                            other->dir() + "/" + fmt::format("e-{:020}-0000000001-000000", *at - 30LL * 1000000000LL));
+    auto m = MeasureHistorySpool(root, now + 60LL * 1000000000LL);
+    REQUIRE(m.ok());
+    CHECK(m->events == 2);
+    CHECK(m->stuck);
+    CHECK(m->chain == "/one-ipfs/.history/100");
+    CHECK(m->why == "cannot reach the daemon");
+    CHECK(m->oldest_s < 120);  // chain 101's older event is not the one named
+  }
   std::filesystem::remove_all(dir);
 }

@@ -343,6 +343,13 @@ Result<std::size_t> HistoryRecorder::Flush(std::string_view ds_id) {
   }
 }
 
+Result<std::unique_ptr<IpfsClient>> MakeHistoryClient(const Config& config, std::chrono::seconds budget) {
+  ASSIGN_OR_RETURN(auto client, MakeIpfsClient(config));
+  client->set_timeout(budget);
+  client->set_deadline_in(budget);
+  return client;
+}
+
 void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev) {
   auto started = Clock::now();
   std::string action = ev.action;
@@ -367,12 +374,9 @@ void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev) {
       Status started = StartHistoryFlush(HistoryFlusherPath(RemotesDirOfSelf()), settings, root, ds);
       if (started.ok()) return;
       log.Debug(fmt::format("catalog history: appending here: {}", started.message()));
-      auto client = MakeIpfsClient(config);
+      auto client = MakeHistoryClient(config, std::chrono::duration_cast<std::chrono::seconds>(kHistoryBudget));
       std::string why = client.ok() ? "" : client.status().message();
       if (client.ok()) {
-        auto budget = std::chrono::duration_cast<std::chrono::seconds>(kHistoryBudget);
-        (*client)->set_timeout(budget);
-        (*client)->set_deadline_in(budget);
         auto left = HistoryRecorder(**client, root, settings, log).Flush(ds);
         if (left.ok()) return;
         why = left.status().message();
@@ -384,15 +388,12 @@ void RecordCatalogEvent(const Config& config, const Log& log, CatalogEvent ev) {
     }
     log.Debug(fmt::format("catalog history: not spooled ({}), appending inline", spooled.message()));
   }
-  auto client = MakeIpfsClient(config);
+  auto client = MakeHistoryClient(config, std::chrono::duration_cast<std::chrono::seconds>(kHistoryBudget));
   if (!client.ok()) {
     log.Warn(fmt::format("catalog history: the {} event of image {} is lost: {}", ev.action, ev.image,
                          client.status().message()));
     return;
   }
-  auto budget = std::chrono::duration_cast<std::chrono::seconds>(kHistoryBudget);
-  (*client)->set_timeout(budget);
-  (*client)->set_deadline_in(budget);
   HistoryRecorder(**client, root, settings, log).Record(std::move(ev));
 }
 

@@ -133,6 +133,10 @@ class HistoryRecorder {
   std::unique_ptr<Impl> impl_;
 };
 
+// A client of IPFS_API of its own whose every call, and all of them
+// together, end within `budget` (the caller's client keeps its timeouts).
+Result<std::unique_ptr<IpfsClient>> MakeHistoryClient(const Config& config, std::chrono::seconds budget);
+
 // For actions and tools: how an event of catalog root IPFS_CATALOG reaches
 // its chain, by IPFS_HISTORY_APPEND (ipfs.conf):
 //   background (the default): spooled, and appended by a detached

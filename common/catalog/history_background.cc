@@ -1,13 +1,19 @@
 #include "common/catalog/history_background.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
 
 #include "common/base/detached.h"
-#include "common/catalog/history_spool.h"
 
 namespace oneipfs {
+
+bool FlushIsStuck(const EventSpool::Backlog& backlog) {
+  return backlog.events > 0 && (backlog.error || backlog.oldest_s > kFlushStale.count());
+}
+
+std::int64_t UnixNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 Status SpoolCatalogEvent(const HistorySettings& settings, std::string_view catalog_root, CatalogEvent ev,
                          const Log& log) {
@@ -16,20 +22,13 @@ Status SpoolCatalogEvent(const HistorySettings& settings, std::string_view catal
   ASSIGN_OR_RETURN(EventSpool spool, EventSpool::Open(settings.spool_root, settings.api, dir));
 
   // What earlier flushes left (before ours is added, so ours never counts).
-  auto pending = spool.Pending();
-  if (pending.ok() && !pending->empty()) {
-    auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-    auto oldest = EventSpool::SpooledAtNs(pending->front());
-    auto age = std::chrono::seconds(oldest && *oldest < now_ns ? (now_ns - *oldest) / 1000000000 : 0);
-    auto error = spool.LastError();
-    if (error || age > kFlushStale) {
-      log.Warn(fmt::format("catalog history: {} earlier event(s) of {} are not appended yet (the oldest waits for {} "
-                           "s: {}); the flush of this event retries them",
-                           pending->size(), dir, age.count(),
-                           error && !error->why.empty() ? error->why : "no flush has finished"));
-    }
+  auto waiting = spool.Waiting(UnixNowNs());
+  if (waiting.ok() && FlushIsStuck(*waiting)) {
+    log.Warn(fmt::format("catalog history: {} earlier event(s) of {} are not appended yet (the oldest waits for {} "
+                         "s: {}); the flush of this event retries them",
+                         waiting->events, dir, waiting->oldest_s,
+                         waiting->error && !waiting->error->why.empty() ? waiting->error->why
+                                                                        : "no flush has finished"));
   }
   RETURN_IF_ERROR(spool.Put(fields.dump()).status());
   return Status::Ok();

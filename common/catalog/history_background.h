@@ -31,6 +31,7 @@
 #include "common/base/log.h"
 #include "common/base/status.h"
 #include "common/catalog/history.h"
+#include "common/catalog/history_spool.h"
 #include "common/ipfs/ipfs.h"
 
 namespace oneipfs {
@@ -38,6 +39,13 @@ namespace oneipfs {
 inline constexpr std::chrono::seconds kFlushBudget{60};
 inline constexpr std::chrono::seconds kFlushStale{120};
 inline constexpr char kHistoryFlusher[] = "one-ipfs-history-flush";
+
+// The one rule for a chain's backlog needing attention (the action's WARN
+// line, the doctor's WARN row): events wait and a flush left its reason, or
+// the oldest waits longer than kFlushStale.
+bool FlushIsStuck(const EventSpool::Backlog& backlog);
+// Now, in unix nanoseconds (what spool names carry).
+std::int64_t UnixNowNs();
 
 // Step 1. `catalog_root` is IPFS_CATALOG; the chain is ev.datastore's.
 Status SpoolCatalogEvent(const HistorySettings& settings, std::string_view catalog_root, CatalogEvent ev,

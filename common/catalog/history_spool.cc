@@ -243,6 +243,18 @@ Status EventSpool::SaveLastError(std::string_view why) const {
 
 void EventSpool::ClearLastError() const { (void)::unlink((dir_ + "/last-error").c_str()); }
 
+Result<EventSpool::Backlog> EventSpool::Waiting(std::int64_t now_ns) const {
+  ASSIGN_OR_RETURN(auto pending, Pending());
+  Backlog b;
+  b.events = pending.size();
+  if (!pending.empty()) {
+    auto oldest = SpooledAtNs(pending.front());
+    b.oldest_s = oldest && *oldest < now_ns ? (now_ns - *oldest) / 1000000000 : 0;
+  }
+  b.error = LastError();
+  return b;
+}
+
 std::optional<std::int64_t> EventSpool::SpooledAtNs(std::string_view name) {
   if (!name.starts_with("e-") || name.size() < 22) return std::nullopt;
   auto ns = ParseCount(name.substr(2, 20));

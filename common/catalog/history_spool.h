@@ -98,6 +98,16 @@ class EventSpool {
   // nanoseconds; nullopt for a name Put did not make.
   static std::optional<std::int64_t> SpooledAtNs(std::string_view name);
 
+  // What waits here at `now_ns` (unix nanoseconds): the spooled events, the
+  // age of the oldest in whole seconds (0 when none wait) and the reason the
+  // last flush left (LastError).
+  struct Backlog {
+    std::size_t events = 0;
+    std::int64_t oldest_s = 0;
+    std::optional<FlushError> error;
+  };
+  Result<Backlog> Waiting(std::int64_t now_ns) const;
+
  private:
   explicit EventSpool(std::string dir) : dir_(std::move(dir)) {}
   std::string dir_;

@@ -58,10 +58,8 @@ int Run(int argc, char** argv) {
   // with it only when it is the operator's own API (config.h).
   config->Set("IPFS_API", api, "datastore template");
   config->Set("IPFS_CATALOG", catalog, "datastore template");
-  auto client = MakeIpfsClient(*config);
+  auto client = MakeHistoryClient(*config, kFlushBudget);
   if (!client.ok()) return Fail(client.status().message(), 1);
-  (*client)->set_timeout(kFlushBudget);
-  (*client)->set_deadline_in(kFlushBudget);
   Log log("history-flush");
   auto left = FlushSpooledEvents(**client, HistorySettingsFrom(*config), catalog, ds, log);
   if (!left.ok()) return Fail(left.status().message(), 1);
