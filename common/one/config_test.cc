@@ -132,8 +132,18 @@ TEST_CASE("config: every key that chooses a command, file, URI or secret is oper
   for (const char* k : {"IPFS_SSH", "IPFS_SSH_OPTS", "IPFS_SSH_CONTROL_PERSIST", "IPFS_SSH_CONTROL_DIR",
                         "IPFS_REMOTE_DIR", "IPFS_LIBVIRT_URI", "IPFS_TMPDIR", "IPFS_MFS_LOCK", "IPFS_HOST_MFS_LOCK",
                         "IPFS_REPO_PATH", "IPFS_API_AUTH", "IPFS_API_ALLOW", "IPFS_HOST_API",
-                        "IPFS_ALLOW_BACKING_FILE", "ONE_VERSION", "IPFS_TM_DATASTORE", "IPFS_IMPORT_MAX_MB"})
+                        "IPFS_ALLOW_BACKING_FILE", "ONE_VERSION", "IPFS_TM_DATASTORE", "IPFS_IMPORT_MAX_MB",
+                        "IPFS_SIGNING_KEY", "IPFS_DELETE_GRACE", "IPFS_HISTORY_KEEP", "IPFS_HISTORY_APPEND"})
     CHECK_MESSAGE(Config::IsOperatorOnly(k), k);
+  // A datastore manager cannot turn the history's append mode (nor its key) from the template.
+  Config::Sources s;
+  s.ds_template = {{"IPFS_HISTORY_APPEND", "inline"}, {"IPFS_SIGNING_KEY", "/tmp/theirs.key"}};
+  auto c = Config::Load(s);
+  REQUIRE(c.ok());
+  CHECK(c->Get("IPFS_HISTORY_APPEND") == "background");
+  CHECK(c->Get("IPFS_SIGNING_KEY").empty());
+  REQUIRE(c->warnings().size() == 1);
+  CHECK(c->warnings()[0].find("IPFS_HISTORY_APPEND") != std::string::npos);
   for (const char* k : {"IPFS_API", "IPFS_CATALOG", "SAFE_DIRS", "RESTRICTED_DIRS", "IPFS_TIMEOUT", "DRIVER"})
     CHECK_FALSE_MESSAGE(Config::IsOperatorOnly(k), k);
 }
