@@ -36,13 +36,6 @@ int OpenMark(const std::string& dir, const std::string& peer) {
   return OpenLockFile(dir + "/" + peer);
 }
 
-bool PrivateDir(const std::string& dir) {
-  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
-  struct stat st {};
-  if (lstat(dir.c_str(), &st) != 0) return false;
-  return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) == 0;
-}
-
 }  // namespace
 
 std::vector<PeerCandidate> GroupByPeer(const std::vector<std::string>& addresses) {
@@ -55,19 +48,6 @@ std::vector<PeerCandidate> GroupByPeer(const std::vector<std::string>& addresses
     else it->addresses.push_back(a);
   }
   return out;
-}
-
-int OpenLockFile(const std::string& path) {
-  return open(path.c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-}
-
-std::string SourceLockDir() {
-  if (const char* run = std::getenv("XDG_RUNTIME_DIR"); run && run[0] == '/') {
-    std::string dir = std::string(run) + "/one-ipfs";
-    if (PrivateDir(dir)) return dir;
-  }
-  std::string dir = fmt::format("/tmp/one-ipfs-{}", geteuid());
-  return PrivateDir(dir) ? dir : std::string();
 }
 
 PeerSources::PeerSources(const std::vector<std::string>& addresses, std::vector<std::string> spares,
@@ -124,18 +104,10 @@ void PeerSources::DisconnectSpares(IpfsClient& ipfs) {
   for (const auto& c : candidates_) add(c.peer);
   for (const auto& p : spares_) add(p);
   if (spares.empty()) return;
-  // swarm/peers: {"Peers":[{"Addr":..,"Peer":..},..]} (kubo
-  // core/commands/swarm.go; js-ipfs 0.66 the same; "Peers":null when none).
-  if (auto listed = ipfs.Call("swarm/peers", {}); listed.ok()) {
-    auto j = nlohmann::json::parse(*listed, nullptr, false);
-    if (j.is_object() && j.contains("Peers") && (j["Peers"].is_array() || j["Peers"].is_null())) {
-      std::vector<std::string> now;
-      if (j["Peers"].is_array())
-        for (const auto& p : j["Peers"])
-          if (p.is_object() && p.contains("Peer") && p["Peer"].is_string()) now.push_back(p["Peer"].get<std::string>());
-      std::erase_if(spares, [&](const std::string& s) { return std::find(now.begin(), now.end(), s) == now.end(); });
-    }
-  }
+  if (auto listed = ipfs.SwarmPeers(); listed.ok())
+    std::erase_if(spares, [&](const std::string& s) {
+      return std::none_of(listed->begin(), listed->end(), [&](const auto& p) { return p.peer == s; });
+    });
   for (const auto& peer : spares) {
     int fd = OpenMark(lock_dir_, peer);
     if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {

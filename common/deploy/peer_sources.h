@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base/private_dir.h"
 #include "common/ipfs/ipfs.h"
 #include "common/base/log.h"
 
@@ -44,18 +45,6 @@ struct PeerCandidate {
 // The --peer addresses grouped by their /p2p/<peer id> suffix, in order of
 // first appearance; an address without one is a candidate of its own.
 std::vector<PeerCandidate> GroupByPeer(const std::vector<std::string>& addresses);
-
-// A per-user directory for the in-use marks: $XDG_RUNTIME_DIR/one-ipfs when
-// set, else /tmp/one-ipfs-<uid>; created 0700 and used only when it is a
-// real directory (not a symlink) owned by this user with no group or other
-// access. "" when none qualifies.
-std::string SourceLockDir();
-
-// A lock file at `path` (in a SourceLockDir() directory), opened to be
-// flock'd: created 0600, never through a symlink, closed on exec; -1 when
-// it cannot be opened (errno says why). The peer marks here and the host
-// cache's leases (host_cache.h) use it.
-int OpenLockFile(const std::string& path);
 
 class PeerSources {
  public:

@@ -99,6 +99,21 @@ Status IpfsClient::SwarmDisconnect(std::string_view multiaddr) {
   return c.SendJson(Small("swarm/disconnect", multiaddr, {{"arg", std::string(multiaddr)}})).status();
 }
 
+Result<std::vector<IpfsClient::SwarmPeer>> IpfsClient::SwarmPeers() {
+  Caller c(*transport_, options_);
+  Spec s = Small("swarm/peers", "", {});
+  ASSIGN_OR_RETURN(Json j, c.SendJson(s));
+  const Json* peers = ipfs_json::Find(j, "Peers");
+  if (!peers || !(peers->is_array() || peers->is_null())) return Missing(c, s, "Peers");
+  std::vector<SwarmPeer> out;
+  if (peers->is_array())
+    for (const auto& p : *peers) {
+      std::string id = Str(p, "Peer");
+      if (!id.empty()) out.push_back({std::move(id), Str(p, "Addr")});
+    }
+  return out;
+}
+
 Status IpfsClient::RepoGc() {
   Caller c(*transport_, options_);
   return c.SendNdjson(Small("repo/gc", "", {}), [](const Json&) { return Status::Ok(); });

@@ -216,6 +216,13 @@ class IpfsClient {
   // swarm/disconnect of "/p2p/<peer id>": closes every connection to that
   // peer (kubo core/commands/swarm.go and js-ipfs 0.66 both take it).
   Status SwarmDisconnect(std::string_view multiaddr);
+  // swarm/peers: {"Peers":[{"Addr":..,"Peer":..},..]} (kubo
+  // core/commands/swarm.go; js-ipfs 0.66 the same; "Peers":null when none).
+  struct SwarmPeer {
+    std::string peer;
+    std::string addr;
+  };
+  Result<std::vector<SwarmPeer>> SwarmPeers();
   Status RepoGc();  // drains the NDJSON stream; errors in it are failures
 
   // For tests and the doctor: a raw call returning the body.
