@@ -57,6 +57,10 @@ T_PIDS=()
 T_PORTS=()
 T_NAME=$(basename "${0%.sh}")
 export NO_UPDATE_NOTIFIER=1
+# The front end's runtime directory (base/private_dir.h: holder-first notes,
+# peer marks) is the test's own: tests run side by side.
+mkdir -m 700 "$T_ROOT/run"
+export XDG_RUNTIME_DIR="$T_ROOT/run"
 
 # ssh connection sharing (IPFS_SSH_CONTROL_PERSIST): each test keeps its
 # masters in its own directory, so a later test whose host reuses a port never

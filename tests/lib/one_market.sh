@@ -112,8 +112,9 @@ CFG
 
 on_cloud() { # NAME CMD...
   local one="$T_ROOT/one-$1"; shift
+  mkdir -p -m 700 "$one/run"
   ONE_LOCATION="$one" ONE_IPFS_CONF="$one/ipfs.conf" RUBYLIB="$one/lib/ruby" ONE_AUTH="$one/one_auth" \
-    IPFS_API= IPFS_CATALOG= IPFS_TMPDIR= ONE_VERSION= "$@"
+    XDG_RUNTIME_DIR="$one/run" IPFS_API= IPFS_CATALOG= IPFS_TMPDIR= ONE_VERSION= "$@"
 }
 
 _mad_call() { # NAME EXE ARGS REQUEST PREFIX
