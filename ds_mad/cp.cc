@@ -31,6 +31,7 @@
 #include "common/one/driver.h"
 #include "common/base/image_format.h"
 #include "common/catalog/image_store.h"
+#include "common/ipfs/holder_first.h"
 #include "common/catalog/importer.h"
 #include "common/ipfs/ipfs_path.h"
 #include "common/one/local_path.h"
@@ -59,6 +60,16 @@ void KeepMd5(DsContext& ctx, Catalog& catalog, std::string_view cid, std::string
 
 Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog, const CatalogEntry& entry) {
   const ImageDoc& img = ctx.action.image;
+  // An app that mirrors of a followed marketplace hold comes from them, not
+  // from its publisher (holder_first.h), from its first block on.
+  HolderFirst holders(ctx.ipfs, ctx.log);
+  if (ref.kind == PathRef::Kind::kIpfs && ref.subpath.empty() && ctx.config.GetBool("IPFS_MIRROR_FIRST")) {
+    auto sources = FindFetchSources(ctx.ipfs, ref.root);
+    if (!sources.ok())
+      ctx.log.Debug(fmt::format("no source hints for /ipfs/{}: {}", ref.root, sources.status().message()));
+    else if (!sources->holders.empty())
+      holders.Begin(ref.root, *sources);
+  }
   ASSIGN_OR_RETURN(ResolvedContent r, ResolveIpfsRef(ctx.ipfs, ref, ctx.log));
   bool follow = ref.kind == PathRef::Kind::kIpns && ctx.config.GetBool("IPFS_IPNS_FOLLOW");
   // The header (a ranged cat) decides the format and whether the image is
@@ -74,7 +85,8 @@ Result<Registered> FromIpfs(DsContext& ctx, const PathRef& ref, Catalog& catalog
     return Registered{fmt::format("ipns://{}{}", ref.root, ref.subpath), format, "", 0};
   }
   ctx.log.Info(fmt::format("registering {} ({}) as {}", ref.original, HumanBytes(r.size), entry.Source()));
-  RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, r.cid, ctx.log));
+  RETURN_IF_ERROR(StoreNewImage(ctx.ipfs, catalog, entry, r.cid, ctx.log, nullptr, BlocksAt::kMaybePeers, &holders));
+  holders.Restore();  // every block is here now
   auto undo = [&](Status st) {
     (void)catalog.Remove(entry);
     return st;

@@ -14,10 +14,10 @@
 namespace oneipfs {
 
 Status StoreNewImage(IpfsClient& ipfs, Catalog& catalog, const CatalogEntry& entry, std::string_view cid,
-                     const Log& log, ContentHold* held, BlocksAt blocks) {
+                     const Log& log, ContentHold* held, BlocksAt blocks, HolderFirst* holders) {
   ContentHold own;
   if ((!held || !held->held()) && blocks == BlocksAt::kMaybePeers) {
-    auto hold = ContentHold::Acquire(ipfs, cid, log, HoldFetch::kLocalFirst);
+    auto hold = ContentHold::Acquire(ipfs, cid, log, HoldFetch::kLocalFirst, holders);
     if (!hold.ok())
       return hold.status().Prefixed(fmt::format("the front-end daemon could not fetch all of /ipfs/{}", cid));
     own = std::move(*hold);

@@ -7,7 +7,8 @@
 // into a fresh catalog entry as version 1 (Catalog::AddFirstVersion: no
 // listing) and only then releases the temporary pin: the content is never
 // without a GC root. On any failure the entry is removed again: nothing is
-// left half-registered.
+// left half-registered. `holders` (ds cp of an app a mirror holds,
+// holder_first.h) makes the fetch holder-first.
 //
 // DigestIpfs reads content back through `cat` to compute MD5/SHA1 (only when
 // the template asks for a checksum). ChooseFormat applies the DRIVER override.
@@ -36,7 +37,7 @@ namespace oneipfs {
 enum class BlocksAt { kMaybePeers, kAllLocal };
 Status StoreNewImage(IpfsClient& ipfs, Catalog& catalog, const CatalogEntry& entry, std::string_view cid,
                      const Log& log, ContentHold* held = nullptr,
-                     BlocksAt blocks = BlocksAt::kMaybePeers);
+                     BlocksAt blocks = BlocksAt::kMaybePeers, HolderFirst* holders = nullptr);
 
 Result<Imported> DigestIpfs(IpfsClient& ipfs, std::string_view ipfs_path, bool need_header);
 

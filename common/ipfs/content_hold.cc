@@ -1,5 +1,7 @@
 #include "common/ipfs/content_hold.h"
 
+#include "common/ipfs/holder_first.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -66,7 +68,10 @@ ContentHold ContentHold::Adopt(IpfsClient& ipfs, std::string root) {
   return h;
 }
 
-Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid, const Log& log, HoldFetch fetch) {
+Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid, const Log& log, HoldFetch fetch,
+                                         HolderFirst* holders) {
+  const bool holder_first = holders && holders->active();
+  if (!holder_first) ReconnectAvoided(ipfs, log);
   std::string name = NewHoldName();
   std::string doc = nlohmann::json{{"one-ipfs-hold", name}, {"content", {{"/", std::string(cid)}}}}.dump();
   ContentHold hold;
@@ -90,13 +95,31 @@ Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid,
     log.Debug(fmt::format("/ipfs/{} is not all local ({}): fetching it", cid, local.message()));
   }
   auto last = std::chrono::steady_clock::now();
-  RETURN_IF_ERROR(ipfs.FetchAll(cid, [&](std::uint64_t blocks) {
-    auto now = std::chrono::steady_clock::now();
-    if (now - last >= std::chrono::seconds(5)) {
-      last = now;
-      log.Info(fmt::format("fetching /ipfs/{}: {} blocks so far", cid, blocks));
+  auto walk = [&] {
+    return ipfs.FetchAll(cid, [&](std::uint64_t blocks) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - last >= std::chrono::seconds(5)) {
+        last = now;
+        log.Info(fmt::format("fetching /ipfs/{}: {} blocks so far", cid, blocks));
+      }
+    });
+  };
+  Status walked = Status::Ok();
+  if (holder_first && holders->active()) {
+    auto saved = ipfs.timeout();
+    ipfs.set_timeout(std::min(saved, kHolderStall));
+    walked = walk();
+    ipfs.set_timeout(saved);
+    if (!walked.ok() && walked.code() == Status::Code::kTimeout) {
+      log.Info(fmt::format("the daemons that hold /ipfs/{} stalled ({}): fetching from every peer", cid,
+                           walked.message()));
+      holders->Restore();
+      walked = walk();
     }
-  }));
+  } else {
+    walked = walk();
+  }
+  RETURN_IF_ERROR(walked);
   RETURN_IF_ERROR(ipfs.PinAdd(hold.root_, true));
   return hold;
 }

@@ -18,6 +18,12 @@
 //    all twice). When it fails (kubo: a block is missing; js-ipfs: not done
 //    within the limit, the blocks it fetched meanwhile stay for the walk)
 //    the steps above follow, unchanged.
+//    With a HolderFirst that is active (holder_first.h: the daemons that
+//    hold the content are connected and its publisher's is left out), the
+//    walk's stall limit is kHolderStall; a walk that stalls restores the
+//    publisher's connection and walks again (the blocks it got stay).
+//    Without one, the peers another fetch left out are dialled again first
+//    (ReconnectAvoided): no fetch waits for another's holder-first policy.
 //  - Adopt(root): the wrapper directory {<name>: file} that IpfsClient::Add
 //    pinned for a `hold_name` (add with pin=true: kubo holds its GC lock for
 //    the whole add).
@@ -39,6 +45,8 @@
 #include "common/base/status.h"
 
 namespace oneipfs {
+
+class HolderFirst;
 
 inline constexpr std::string_view kHoldPrefix = "one-ipfs-hold-";
 
@@ -70,7 +78,7 @@ class ContentHold {
 
   // Fetches and pins every block of `cid` under a new hold (see above).
   static Result<ContentHold> Acquire(IpfsClient& ipfs, std::string_view cid, const Log& log,
-                                     HoldFetch fetch = HoldFetch::kWalk);
+                                     HoldFetch fetch = HoldFetch::kWalk, HolderFirst* holders = nullptr);
   // Takes over a pin made by IpfsClient::Add with a hold name.
   static ContentHold Adopt(IpfsClient& ipfs, std::string root);
 

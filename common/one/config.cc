@@ -79,6 +79,8 @@ const std::vector<Config::KeySpec>& Config::Keys() {
       {"IPFS_MARKET_TRUST", "", kDatastore},
       {"IPFS_MARKET_GATEWAY", "", kDatastore},
       {"IPFS_MARKET_RESOLVE_TIMEOUT", "15", kDatastore},
+      // ds cp of an app that followed mirrors hold: from them (ipfs/holder_first.h)
+      {"IPFS_MIRROR_FIRST", "yes", kOperator},
   };
   return kKeys;
 }

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "common/base/output_drain.h"
+#include "common/ipfs/holder_first.h"
 #include "common/one/reply.h"
 
 namespace oneipfs {
@@ -160,6 +161,9 @@ int RunDsActionOnce(std::string_view name, std::string_view summary, int argc, c
   auto client = MakeIpfsClient(*setup.config);
   if (!client.ok()) return setup.Fail(client.status());
 
+  // A peer that a holder-first cp left out is dialled again first: no
+  // action waits for another's fetch policy (ipfs/holder_first.h).
+  ReconnectAvoided(**client, log);
   DsContext ctx{*decoded, *setup.config, **client, log, setup.version};
   Result<std::string> out = fn(ctx);
   if (!out.ok()) return setup.Fail(out.status());
