@@ -9,14 +9,35 @@
 #include "common/market/app_listing.h"
 #include "common/market/market_follow.h"
 #include "common/market/market_mirror.h"
+#include "common/market/market_sources.h"
 #include "common/market/market_tree.h"
 #include "common/one/driver.h"
 #include "common/trust/signing.h"
 
 namespace oneipfs {
 
+namespace {
+
+// Which mirrors hold which apps, for this front end's imports (market_sources.h).
+void KeepSourceHints(MarketContext& ctx, IpfsClient& follower, const TreeListing& listing, const TrustFn& trusted) {
+  const MarketSettings& s = ctx.settings;
+  std::string self;
+  if (auto own = OwnPeer(ctx.ipfs); own.ok()) self = own->id;
+  follower.set_deadline_in(s.resolve_timeout * static_cast<int>(s.follow.size()) + std::chrono::seconds(5));
+  SourceHints hints = GatherSourceHints(follower, s.follow, listing, s.resolve_timeout, trusted, self, ctx.log);
+  std::string set;
+  for (char c : ctx.action.market.id) set += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (Status st = SaveSourceHints(ctx.ipfs, "market-" + set, hints); !st.ok())
+    ctx.log.Info(fmt::format("which mirrors hold which apps is not kept: {}", st.message()));
+}
+
+}  // namespace
+
 Result<MonitorApps> ListMarketApps(MarketContext& ctx) {
   const MarketSettings& s = ctx.settings;
+  // A peer that a holder-first import left out is dialled again (its
+  // pubsub carries IPNS records; holder_first.h).
+  ReconnectAvoided(ctx.ipfs, ctx.log);
   // This front end's publisher id: its own apps are listed under their names.
   std::optional<SigningKey> key;
   if (s.writable()) {
@@ -82,6 +103,7 @@ Result<MonitorApps> ListMarketApps(MarketContext& ctx) {
           ASSIGN_OR_RETURN(own, tree->Apps());
         }
       }
+      if (fresh) KeepSourceHints(ctx, *follower, *listing, trusted);
       for (const auto& a : listing->apps) add(a.record);
     }
   }

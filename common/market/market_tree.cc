@@ -1,5 +1,7 @@
 #include "common/market/market_tree.h"
 
+#include "common/ipfs/holder_first.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -149,6 +151,20 @@ Result<std::string> MarketTree::Publish(const std::string& lock_path, const Log&
   // The marketplace's key: created (ed25519) at its first publication.
   auto key = ipfs_.EnsureKey(key_);
   if (!key.ok()) return key.status().Prefixed(fmt::format("cannot make the IPNS key {} of the marketplace", key_));
+  // Where this daemon is, for subscribers that fetch what it mirrors
+  // (holder_first.h); a hint: a failure only leaves the last one.
+  if (auto peer = OwnPeer(ipfs_); peer.ok()) {
+    const std::string text = PeerAddrsJson(*peer);
+    const std::string path = Dir() + "/peer";
+    auto had = ipfs_.FilesRead(path);
+    if (!had.ok() || *had != text) {
+      auto lock = MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout());
+      Status st = lock.ok() ? ipfs_.FilesWrite(path, text) : lock.status();
+      if (!st.ok()) log.Info(fmt::format("the marketplace's peer file {} is not written: {}", path, st.message()));
+    }
+  } else {
+    log.Info(fmt::format("the daemon's own addresses are not known: {}", peer.status().message()));
+  }
   std::string name;
   for (int round = 0; round < 5; ++round) {
     ASSIGN_OR_RETURN(std::string root, RootCid());

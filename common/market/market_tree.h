@@ -6,6 +6,11 @@
 //                                             /ipfs/<cid>, no byte copied
 //   /one-ipfs-market/<key>/log/1, 2, ...      the signed, hash-linked event log
 //                                             (trust/event_chain.h)
+//   /one-ipfs-market/<key>/peer               where this daemon is:
+//                                             {"id","addrs"} (holder_first.h),
+//                                             written at each Publish when it
+//                                             changed; subscribers fetch the
+//                                             apps it mirrors from there
 //   /one-ipfs-market/.staging/...             apps being put
 //   /one-ipfs-market/.published/<key>         the root CID last published (a hint)
 // <key> is IPFS_MARKET_KEY (market_config.h), <dir> app_record.h AppDirName.
