@@ -111,7 +111,7 @@ Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid,
     walked = walk();
     ipfs.set_timeout(saved);
     if (!walked.ok() && walked.code() == Status::Code::kTimeout) {
-      log.Info(fmt::format("the daemons that hold /ipfs/{} stalled ({}): fetching from every peer", cid,
+      log.Info(fmt::format("the daemon that holds /ipfs/{} stalled ({}): fetching from every peer", cid,
                            walked.message()));
       holders->Restore();
       walked = walk();

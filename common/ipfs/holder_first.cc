@@ -218,17 +218,25 @@ void ReconnectAvoided(IpfsClient& ipfs, const Log& log) {
 
 bool HolderFirst::Begin(std::string_view cid, const FetchSources& sources) {
   if (active_ || sources.holders.empty()) return false;
-  std::vector<std::string> connected;
+  // One source: the first holder that connects (as a host's fetch,
+  // deploy/peer_sources.h: two connected holders would both send every block).
+  const PeerAddrs* source = nullptr;
   for (const auto& h : sources.holders)
-    if (Dial(ipfs_, h.DialAddrs(), log_)) connected.push_back(h.id);
-  if (connected.empty()) {
+    if (Dial(ipfs_, h.DialAddrs(), log_)) {
+      source = &h;
+      break;
+    }
+  if (!source) {
     log_.Info(fmt::format("no daemon that holds /ipfs/{} could be reached: fetching from every peer", cid));
     return false;
   }
+  std::vector<PeerAddrs> avoid = sources.avoid;
+  for (const auto& h : sources.holders)
+    if (h.id != source->id) avoid.push_back(h);
   auto listed = ipfs_.SwarmPeers();
   const std::string dir = SourceLockDir();
   active_ = true;
-  for (const auto& a : sources.avoid) {
+  for (const auto& a : avoid) {
     std::string seen;
     if (listed.ok()) {
       auto it = std::find_if(listed->begin(), listed->end(), [&](const auto& p) { return p.peer == a.id; });
@@ -258,13 +266,13 @@ bool HolderFirst::Begin(std::string_view cid, const FetchSources& sources) {
   auto probe = ipfs_.Stat(fmt::format("/ipfs/{}", cid));
   ipfs_.set_timeout(saved);
   if (!probe.ok()) {
-    log_.Info(fmt::format("the daemons that hold /ipfs/{} did not serve its root ({}): fetching from every peer", cid,
-                          probe.status().message()));
+    log_.Info(fmt::format("{}, a daemon that holds /ipfs/{}, did not serve its root ({}): fetching from every peer",
+                          source->id, cid, probe.status().message()));
     Restore();
     return false;
   }
-  log_.Info(fmt::format("fetching /ipfs/{} from {} daemon(s) that hold it{}", cid, connected.size(),
-                        avoided_.empty() ? "" : fmt::format("; {} publisher daemon(s) left out meanwhile", avoided_.size())));
+  log_.Info(fmt::format("fetching /ipfs/{} from {}, a daemon that holds it{}", cid, source->id,
+                        avoided_.empty() ? "" : fmt::format("; {} other daemon(s) left out meanwhile", avoided_.size())));
   return true;
 }
 

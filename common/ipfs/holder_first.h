@@ -21,13 +21,16 @@
 // publisher's daemon); a file or a peer that does not parse is skipped.
 //
 // HolderFirst::Begin (ds cp of /ipfs/<cid>, IPFS_MIRROR_FIRST = yes):
-//  1. connects the holders (each address in turn, kHolderDial each);
-//  2. when one is connected: for each peer to avoid that swarm/peers lists
-//     (and that is no holder), writes a note <SourceLockDir>/avoided-<id>
+//  1. connects the first holder that answers (each address in turn,
+//     kHolderDial each; holders in the order of the hints: the mirrors'
+//     order in IPFS_MARKET_FOLLOW): the one source, as a host's fetch has
+//     one (two connected holders would each send every block);
+//  2. then, for each peer to avoid (the publisher's daemon, the other
+//     holders) that swarm/peers lists, writes a note <SourceLockDir>/avoided-<id>
 //     (this pid, then the addresses to dial it again) and disconnects it
 //     (swarm/disconnect /p2p/<id>);
 //  3. probes: files/stat of /ipfs/<cid> within kHolderStall (the root block,
-//     now from a holder); a probe that fails restores at once.
+//     now from the source); a probe that fails restores at once.
 // Restore() (also run by the destructor) dials each avoided peer again (the
 // note's addresses, then the address swarm/peers showed) and removes its
 // note. A fetch that stalls for kHolderStall while holder-first restores and
