@@ -22,10 +22,8 @@ using testing::Arg;
 using testing::Ok;
 using testing::Reply;
 
-// kubo's swarm/connect and swarm/disconnect reply {"Strings":[...]}; a dial
-// that fails is an error 500 (core/commands/swarm.go).
-HttpResponse Connected() { return Ok(R"({"Strings":["connect ok"]})"); }
-HttpResponse DialFailed() { return Reply(500, R"({"Message":"failure: dial refused","Code":0,"Type":"error"})"); }
+HttpResponse Connected() { return testing::SwarmConnected(); }
+HttpResponse DialFailed() { return testing::SwarmDialFailed(); }
 
 const std::vector<std::string> kAddresses = {
     "/ip4/10.0.0.1/tcp/4001/p2p/PeerA", "/ip4/10.0.0.2/tcp/4001/p2p/PeerA",  // one host, two addresses
@@ -43,12 +41,11 @@ TEST_CASE("peer sources: addresses grouped by peer id, in order of first appeara
   CHECK(g[2].addresses == std::vector<std::string>{"/no-peer"});
 }
 
-// swarm/peers as kubo and js-ipfs 0.66 reply: {"Peers":[{"Addr":..,"Peer":..}]}.
+// Connected peers, each at one address.
 HttpResponse PeersReply(const std::vector<std::string>& peers) {
-  std::string body = R"({"Peers":[)";
-  for (size_t i = 0; i < peers.size(); ++i)
-    body += (i ? "," : "") + std::string(R"({"Addr":"/ip4/10.9.9.9/tcp/4001","Peer":")") + peers[i] + "\"}";
-  return Ok(body + "]}");
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const auto& p : peers) listed.emplace_back(p, "/ip4/10.9.9.9/tcp/4001");
+  return testing::SwarmPeersReply(listed);
 }
 
 TEST_CASE("peer sources: one host at a time; its other addresses before the next host; spares disconnected") {

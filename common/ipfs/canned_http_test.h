@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -55,6 +56,21 @@ inline HttpResponse Reply(int status, std::string body) {
 }
 inline HttpResponse Ok(std::string body) { return Reply(200, std::move(body)); }
 inline HttpResponse NotFound() { return Reply(500, R"({"Message":"file does not exist","Code":0,"Type":"error"})"); }
+
+// kubo's swarm/connect and swarm/disconnect reply {"Strings":[...]}; a dial
+// that fails is an error 500 (core/commands/swarm.go).
+inline HttpResponse SwarmConnected() { return Ok(R"({"Strings":["connect ok"]})"); }
+inline HttpResponse SwarmDialFailed() {
+  return Reply(500, R"({"Message":"failure: dial refused","Code":0,"Type":"error"})");
+}
+// swarm/peers as kubo and js-ipfs 0.66 reply: {"Peers":[{"Addr":..,"Peer":..}]}
+// (peer id, address).
+inline HttpResponse SwarmPeersReply(const std::vector<std::pair<std::string, std::string>>& peers) {
+  std::string body = R"({"Peers":[)";
+  for (std::size_t i = 0; i < peers.size(); ++i)
+    body += (i ? "," : "") + std::string(R"({"Addr":")") + peers[i].second + R"(","Peer":")" + peers[i].first + "\"}";
+  return Ok(body + "]}");
+}
 
 // Every "arg" of a request, and the first one ("" when none).
 inline std::vector<std::string> Args(const HttpRequest& r) {
