@@ -272,9 +272,14 @@ ipfs_add() { # NAME FILE [BASE]: CIDv1 in base32 (or BASE, e.g. base58btc)
 }
 ipfs_cat() { curl -sS -f -X POST "$(_api "$1")/api/v0/cat?arg=$2"; }
 ipfs_connect() { # NAME OTHER
-  local sw="IPFSD_SWARM_$(_var "$2")" id="IPFSD_ID_$(_var "$2")"
-  ipfs_rpc "$1" swarm/connect "arg=${!sw}/p2p/${!id}" | grep -q success ||
-    { echo "harness: daemon $1 cannot connect to $2" >&2; exit 1; }
+  local sw="IPFSD_SWARM_$(_var "$2")" id="IPFSD_ID_$(_var "$2")" attempt
+  # js-libp2p refuses a sixth inbound connection from one address within
+  # about a second ("All promises were rejected"): all of ours are 127.0.0.1.
+  for attempt in 1 2 3; do
+    ipfs_rpc "$1" swarm/connect "arg=${!sw}/p2p/${!id}" | grep -q success && return 0
+    sleep 1.2
+  done
+  echo "harness: daemon $1 cannot connect to $2" >&2; exit 1
 }
 ipfs_gc() { history_flushers_wait || true; ipfs_rpc "$1" repo/gc >/dev/null; }
 ipfs_publish() {
