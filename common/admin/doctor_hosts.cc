@@ -251,7 +251,10 @@ void CheckP2pSettings(const std::string& subject, const Result<P2pSettings>& set
   r.Fail(subject, kRow, what,
          fix + (subject == kFrontEnd ? " on the front end" : " on " + subject) +
              ", then restart its daemon: otherwise the front end serves an image again to every host that deploys "
-             "it (3-4x the image measured with 4 hosts; docs/operations.md \"Daemon settings\")");
+             "it (3-4x the image measured with 4 hosts; docs/operations.md \"Daemon settings\")" +
+             (subject == kFrontEnd ? std::string("; and its imports of marketplace apps that mirrors hold are served "
+                                                 "by the publisher too (IPFS_MIRROR_FIRST)")
+                                   : std::string()));
 }
 
 Result<HelperProbe> ParseHelperProbe(std::string_view reply, ProbeReply kind) {

@@ -536,3 +536,26 @@ TEST_CASE("doctor: the history spool row (events no flush has appended)") {
   }
   std::filesystem::remove_all(dir);
 }
+
+namespace oneipfs {
+TEST_CASE("doctor: p2p settings that defeat one-source fetches fail; on the front end the row names holder-first imports") {
+  P2pSettings js;
+  js.js = true;
+  js.routing = "none";
+  js.routing_set = true;
+  js.low_water = 50;  // js-libp2p dials known peers back up to it
+  Report r;
+  CheckP2pSettings(kFrontEnd, js, r);
+  CheckP2pSettings("node1", js, r);
+  REQUIRE(r.rows().size() == 2);
+  CHECK(r.rows()[0].outcome == Outcome::kFail);
+  CHECK(r.rows()[0].fix.find("on the front end") != std::string::npos);
+  CHECK(r.rows()[0].fix.find("IPFS_MIRROR_FIRST") != std::string::npos);
+  CHECK(r.rows()[1].outcome == Outcome::kFail);
+  CHECK(r.rows()[1].fix.find("IPFS_MIRROR_FIRST") == std::string::npos);  // a host imports no app
+  js.low_water = 0;
+  Report ok;
+  CheckP2pSettings(kFrontEnd, js, ok);
+  CHECK(ok.rows()[0].outcome == Outcome::kPass);
+}
+}  // namespace oneipfs
