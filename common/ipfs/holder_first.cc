@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -72,12 +73,15 @@ json PeerToJson(const PeerAddrs& p) { return json{{"id", p.id}, {"addrs", p.addr
 
 bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
-// Dials `addrs` in turn until one connects; the client's timeout is kHolderDial meanwhile.
-bool Dial(IpfsClient& ipfs, const std::vector<std::string>& addrs, const Log& log) {
+// Dials `addrs` in turn until one connects, each within `each`, none past `until`.
+bool Dial(IpfsClient& ipfs, const std::vector<std::string>& addrs, const Log& log,
+          std::chrono::seconds each = kHolderDial,
+          std::chrono::steady_clock::time_point until = std::chrono::steady_clock::time_point::max()) {
   auto saved = ipfs.timeout();
-  ipfs.set_timeout(std::min(saved, kHolderDial));
+  ipfs.set_timeout(std::min(saved, each));
   bool ok = false;
   for (const auto& a : addrs) {
+    if (std::chrono::steady_clock::now() >= until) break;
     Status st = ipfs.SwarmConnect(a);
     if (st.ok()) {
       ok = true;
@@ -192,6 +196,7 @@ Result<FetchSources> FindFetchSources(IpfsClient& ipfs, std::string_view cid) {
 }
 
 void ReconnectAvoided(IpfsClient& ipfs, const Log& log) {
+  const auto until = std::chrono::steady_clock::now() + kReconnectBudget;
   const std::string dir = SourceLockDir();
   if (dir.empty()) return;
   DIR* d = ::opendir(dir.c_str());
@@ -208,9 +213,9 @@ void ReconnectAvoided(IpfsClient& ipfs, const Log& log) {
     if (std::getline(in, line)) pid = std::atol(line.c_str());
     while (std::getline(in, line) && addrs.size() < 2 * kMaxPeerAddrs)
       if (AddrText(line)) addrs.push_back(line);
-    if (!addrs.empty()) {
+    if (!addrs.empty() && std::chrono::steady_clock::now() < until) {
       log.Debug(fmt::format("dialling again the peer a holder-first fetch avoids ({})", addrs.front()));
-      (void)Dial(ipfs, addrs, log);
+      (void)Dial(ipfs, addrs, log, kReconnectDial, until);
     }
     if (ProcessGone(pid)) ::unlink(path.c_str());
   }

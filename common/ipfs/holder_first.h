@@ -69,6 +69,10 @@ inline constexpr std::size_t kMaxPeerAddrs = 8;
 inline constexpr std::size_t kMaxHolders = 8;
 inline constexpr std::chrono::seconds kHolderDial{10};
 inline constexpr std::chrono::seconds kHolderStall{10};
+// ReconnectAvoided runs before every datastore action (stat answers within
+// the CLI's budget): each dial within kReconnectDial, all within kReconnectBudget.
+inline constexpr std::chrono::seconds kReconnectDial{3};
+inline constexpr std::chrono::seconds kReconnectBudget{6};
 
 struct PeerAddrs {
   std::string id;
@@ -100,8 +104,10 @@ struct FetchSources {
 // The holders of `cid` over every hint file (none: empty holders).
 Result<FetchSources> FindFetchSources(IpfsClient& ipfs, std::string_view cid);
 
-// Dials again the peers of every avoided-* note (see above); removes the
-// notes of processes that are gone. Errors are INFO lines.
+// Dials again the peers of every avoided-* note (see above), each address
+// within kReconnectDial and all within kReconnectBudget (a publisher that is
+// down costs an action at most that); removes the notes of processes that
+// are gone. Errors are INFO lines.
 void ReconnectAvoided(IpfsClient& ipfs, const Log& log);
 
 class HolderFirst {

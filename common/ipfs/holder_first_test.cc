@@ -236,6 +236,13 @@ TEST_CASE("holder first: another fetch dials the avoided peers again; a gone pro
   std::sort(dialled.begin(), dialled.end());
   CHECK(dialled == std::vector<std::string>{"/ip4/10.0.0.1/tcp/4001/p2p/" + kPublisher,
                                             "/ip4/10.0.0.3/tcp/4001/p2p/" + kOther});
+  // Each dial within kReconnectDial (it runs before every datastore action).
+  for (const auto& req : fake->requests) {
+    auto t = std::find_if(req.query.begin(), req.query.end(), [](const auto& kv) { return kv.first == "timeout"; });
+    REQUIRE(t != req.query.end());
+    CHECK(t->second == fmt::format("{}s", kReconnectDial.count()));
+  }
+  CHECK(ipfs.timeout() == IpfsOptions{}.timeout);  // the client's own again
   CHECK_FALSE(std::filesystem::exists(NotePath(kPublisher)));
   CHECK(std::filesystem::exists(NotePath(kOther)));  // its fetch still runs
   std::filesystem::remove(NotePath(kOther));
