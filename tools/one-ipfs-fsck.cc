@@ -33,6 +33,7 @@
 #include "common/catalog/fsck.h"
 #include "common/catalog/history.h"
 #include "common/catalog/retention.h"
+#include "common/ipfs/holder_first.h"
 #include "common/base/number.h"
 #include "common/base/remote.h"
 #include "common/trust/signing.h"
@@ -139,6 +140,7 @@ int Run(int argc, char** argv) {
     }
   }
   Log log("one-ipfs-fsck");
+  if (opts->fsck.repair) ReconnectAvoided(**client, log);  // --repair fetches (holder_first.h)
   std::string problem;
   opts->fsck.delete_grace = DeleteGrace(*config, &problem);
   if (!problem.empty()) log.Warn(problem);

@@ -70,8 +70,6 @@ ContentHold ContentHold::Adopt(IpfsClient& ipfs, std::string root) {
 
 Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid, const Log& log, HoldFetch fetch,
                                          HolderFirst* holders) {
-  const bool holder_first = holders && holders->active();
-  if (!holder_first) ReconnectAvoided(ipfs, log);
   std::string name = NewHoldName();
   std::string doc = nlohmann::json{{"one-ipfs-hold", name}, {"content", {{"/", std::string(cid)}}}}.dump();
   ContentHold hold;
@@ -105,7 +103,7 @@ Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid,
     });
   };
   Status walked = Status::Ok();
-  if (holder_first && holders->active()) {
+  if (holders && holders->active()) {
     auto saved = ipfs.timeout();
     ipfs.set_timeout(std::min(saved, kHolderStall));
     walked = walk();

@@ -22,8 +22,6 @@
 //    hold the content are connected and its publisher's is left out), the
 //    walk's stall limit is kHolderStall; a walk that stalls restores the
 //    publisher's connection and walks again (the blocks it got stay).
-//    Without one, the peers another fetch left out are dialled again first
-//    (ReconnectAvoided): no fetch waits for another's holder-first policy.
 //  - Adopt(root): the wrapper directory {<name>: file} that IpfsClient::Add
 //    pinned for a `hold_name` (add with pin=true: kubo holds its GC lock for
 //    the whole add).

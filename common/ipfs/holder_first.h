@@ -38,10 +38,11 @@
 // an INFO line, never the action's failure; the CID decides what arrives,
 // not who sends it.
 //
-// Other fetches never wait for it: ReconnectAvoided, run by every other
-// fetch of the front end (ContentHold::Acquire without a HolderFirst) and by
-// the marketplace monitor, dials the peers of every note again and removes
-// the notes whose process is gone (a killed cp). So a second import from the
+// Other fetches never wait for it: ReconnectAvoided, run once at the start
+// of every front-end action (the datastore, transfer and marketplace
+// runners, one-ipfs-fsck --repair) before anything may fetch, dials the
+// peers of every note again and removes the notes whose process is gone (a
+// killed cp). So a second import from the
 // publisher while a first runs holder-first gets the publisher back at once
 // (the first then shares its fetch: slower egress saving, never a stall).
 //

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <vector>
 
+#include "common/ipfs/holder_first.h"
+
 #include <fmt/format.h>
 
 #include "common/base/output_drain.h"
@@ -42,6 +44,7 @@ int RunOnce(std::string_view name, std::string_view summary, int argc, char** ar
   if (!settings.ok()) return setup.Fail(settings.status().Prefixed(fmt::format("marketplace {}", decoded->market.id)));
   auto client = MakeIpfsClient(*setup.config);
   if (!client.ok()) return setup.Fail(client.status());
+  ReconnectAvoided(**client, log);  // as every action of the front end (holder_first.h)
 
   MarketContext ctx{*decoded, *setup.config, *settings, **client, log};
   Result<std::string> out = fn(ctx);

@@ -35,9 +35,6 @@ void KeepSourceHints(MarketContext& ctx, IpfsClient& follower, const TreeListing
 
 Result<MonitorApps> ListMarketApps(MarketContext& ctx) {
   const MarketSettings& s = ctx.settings;
-  // A peer that a holder-first import left out is dialled again (its
-  // pubsub carries IPNS records; holder_first.h).
-  ReconnectAvoided(ctx.ipfs, ctx.log);
   // This front end's publisher id: its own apps are listed under their names.
   std::optional<SigningKey> key;
   if (s.writable()) {

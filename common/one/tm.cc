@@ -14,6 +14,7 @@
 #include "common/one/driver.h"
 #include "common/base/output_drain.h"
 #include "common/base/text.h"
+#include "common/ipfs/holder_first.h"
 
 namespace oneipfs {
 
@@ -100,6 +101,7 @@ int RunTmActionOnce(const TmSpec& spec, int argc, char** argv, TmActionFn fn) {
   for (const auto& w : config->warnings()) log.Warn(w);
   auto client = MakeIpfsClient(*config);
   if (!client.ok()) return fail(client.status());
+  ReconnectAvoided(**client, log);  // as every action of the front end (holder_first.h)
   auto remote = MakeSshRunner(SshOptionsFrom(*config, &log));
 
   TmContext ctx{args, input, *config, **client, *remote, log, one};
