@@ -104,10 +104,10 @@ Result<ContentHold> ContentHold::Acquire(IpfsClient& ipfs, std::string_view cid,
   };
   Status walked = Status::Ok();
   if (holders && holders->active()) {
-    auto saved = ipfs.timeout();
-    ipfs.set_timeout(std::min(saved, kHolderStall));
-    walked = walk();
-    ipfs.set_timeout(saved);
+    {
+      TimeoutCap cap(ipfs, kHolderStall);
+      walked = walk();
+    }
     if (!walked.ok() && walked.code() == Status::Code::kTimeout) {
       log.Info(fmt::format("the daemon that holds /ipfs/{} stalled ({}): fetching from every peer", cid,
                            walked.message()));
@@ -166,6 +166,12 @@ Result<MfsWriteLock> MfsWriteLock::Take(const std::string& path, std::chrono::se
       return Status::Timeout(fmt::format("the MFS lock {} stayed taken (a GC running?) for {} s", path, wait.count()));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+Status WriteMfsIfChanged(IpfsClient& ipfs, const std::string& path, std::string_view text) {
+  if (auto had = ipfs.FilesRead(path); had.ok() && *had == text) return Status::Ok();
+  ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs.mfs_lock(), ipfs.timeout()));
+  return ipfs.FilesWrite(path, text);
 }
 
 namespace {

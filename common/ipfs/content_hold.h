@@ -126,6 +126,10 @@ class MfsWriteLock {
   int fd_ = -1;
 };
 
+// Writes `text` to the MFS file `path` (MfsWriteLock held) unless the file
+// holds exactly that already: an unchanged hint changes no MFS root.
+Status WriteMfsIfChanged(IpfsClient& ipfs, const std::string& path, std::string_view text);
+
 // What a pin's root says about whose it is.
 struct PinOwner {
   enum class Kind {

@@ -77,8 +77,7 @@ bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0
 bool Dial(IpfsClient& ipfs, const std::vector<std::string>& addrs, const Log& log,
           std::chrono::seconds each = kHolderDial,
           std::chrono::steady_clock::time_point until = std::chrono::steady_clock::time_point::max()) {
-  auto saved = ipfs.timeout();
-  ipfs.set_timeout(std::min(saved, each));
+  TimeoutCap cap(ipfs, each);
   bool ok = false;
   for (const auto& a : addrs) {
     if (std::chrono::steady_clock::now() >= until) break;
@@ -89,7 +88,6 @@ bool Dial(IpfsClient& ipfs, const std::vector<std::string>& addrs, const Log& lo
     }
     log.Info(fmt::format("cannot connect to peer {}: {}", a, st.message()));
   }
-  ipfs.set_timeout(saved);
   return ok;
 }
 
@@ -161,10 +159,7 @@ Status SaveSourceHints(IpfsClient& ipfs, std::string_view set, const SourceHints
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
   });
   if (!safe || set[0] == '.') return Status::Invalid(fmt::format("'{}' is not a hint set name", set));
-  const std::string path = fmt::format("{}/{}", kSourceHintsDir, set), text = SourceHintsJson(hints);
-  if (auto had = ipfs.FilesRead(path); had.ok() && *had == text) return Status::Ok();
-  ASSIGN_OR_RETURN(auto lock, MfsWriteLock::Take(ipfs.mfs_lock(), ipfs.timeout()));
-  return ipfs.FilesWrite(path, text);
+  return WriteMfsIfChanged(ipfs, fmt::format("{}/{}", kSourceHintsDir, set), SourceHintsJson(hints));
 }
 
 Result<FetchSources> FindFetchSources(IpfsClient& ipfs, std::string_view cid) {
@@ -266,10 +261,10 @@ bool HolderFirst::Begin(std::string_view cid, const FetchSources& sources) {
     avoided_.push_back(std::move(av));
   }
   // The root block, from a holder: a holder that does not serve it is no source.
-  auto saved = ipfs_.timeout();
-  ipfs_.set_timeout(std::min(saved, kHolderStall));
-  auto probe = ipfs_.Stat(fmt::format("/ipfs/{}", cid));
-  ipfs_.set_timeout(saved);
+  auto probe = [&] {
+    TimeoutCap cap(ipfs_, kHolderStall);
+    return ipfs_.Stat(fmt::format("/ipfs/{}", cid));
+  }();
   if (!probe.ok()) {
     log_.Info(fmt::format("{}, a daemon that holds /ipfs/{}, did not serve its root ({}): fetching from every peer",
                           source->id, cid, probe.status().message()));

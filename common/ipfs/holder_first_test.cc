@@ -83,6 +83,27 @@ TEST_CASE("holder first: hints round-trip; a hint with a bad CID does not parse"
   CHECK_FALSE(ParseSourceHints(R"({"holders":{}})").ok());
 }
 
+TEST_CASE("holder first: hints are written only when they changed (WriteMfsIfChanged)") {
+  SourceHints h;
+  h.avoid.push_back(Peer(kPublisher, "/ip4/10.0.0.1/tcp/4001"));
+  auto t = std::make_unique<Canned>(std::deque<HttpResponse>{
+      Ok(SourceHintsJson(h)),          // the same: nothing written
+      Ok("{}"), Ok(""),                // other: written
+      testing::NotFound(), Ok("")});   // none yet: written
+  Canned* fake = t.get();
+  IpfsClient ipfs(std::move(t), IpfsOptions{});
+  REQUIRE(SaveSourceHints(ipfs, "market-1", h).ok());
+  REQUIRE(fake->requests.size() == 1);
+  CHECK(fake->requests[0].path == "/api/v0/files/read");
+  CHECK(Arg(fake->requests[0]) == std::string(kSourceHintsDir) + "/market-1");
+  REQUIRE(SaveSourceHints(ipfs, "market-1", h).ok());
+  REQUIRE(SaveSourceHints(ipfs, "market-1", h).ok());
+  REQUIRE(fake->requests.size() == 5);
+  CHECK(fake->requests[2].path == "/api/v0/files/write");
+  CHECK(fake->requests[4].path == "/api/v0/files/write");
+  CHECK(SaveSourceHints(ipfs, "../x", h).code() == Status::Code::kInvalid);
+}
+
 TEST_CASE("holder first: sources of a CID over every hint set, in any base; a bad set is skipped; a holder is never avoided") {
   SourceHints a;
   a.avoid = {Peer(kPublisher, "/ip4/10.0.0.1/tcp/4001"), Peer(kOther, "/ip4/10.0.0.3/tcp/4001")};

@@ -5,6 +5,8 @@
 // reply parsing: ipfs_json.cc.
 #include "common/ipfs/ipfs.h"
 
+#include <algorithm>
+
 #include "common/ipfs/ipfs_call.h"
 
 namespace oneipfs {
@@ -18,6 +20,11 @@ IpfsClient::IpfsClient(std::unique_ptr<HttpTransport> transport, IpfsOptions opt
     : transport_(std::move(transport)), options_(std::move(options)) {}
 
 std::string IpfsClient::Address() const { return transport_->Describe(); }
+
+TimeoutCap::TimeoutCap(IpfsClient& client, std::chrono::seconds cap) : client_(client), saved_(client.timeout()) {
+  client_.set_timeout(std::min(saved_, cap));
+}
+TimeoutCap::~TimeoutCap() { client_.set_timeout(saved_); }
 
 Result<std::string> IpfsClient::Version() {
   Caller c(*transport_, options_);

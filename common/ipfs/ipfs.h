@@ -88,6 +88,22 @@ struct RepoStat {
   bool storage_max_limited() const { return storage_max > 0 && storage_max < (std::uint64_t{1} << 53) - 1; }
 };
 
+class IpfsClient;
+
+// Caps the client's per-call timeout at `cap` (never raises it) until the
+// guard goes out of scope, then gives the client its own timeout back.
+class TimeoutCap {
+ public:
+  TimeoutCap(IpfsClient& client, std::chrono::seconds cap);
+  ~TimeoutCap();
+  TimeoutCap(const TimeoutCap&) = delete;
+  TimeoutCap& operator=(const TimeoutCap&) = delete;
+
+ private:
+  IpfsClient& client_;
+  std::chrono::seconds saved_;
+};
+
 struct PeerInfo {
   std::string id;
   std::vector<std::string> addresses;

@@ -32,12 +32,16 @@ void Add(TreeListing& l, const std::string& dir, const std::string& sealed, cons
 }
 
 std::string CacheFile(std::string_view market_id) {
-  std::string id;
-  for (char c : market_id) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return fmt::format("{}/.follow/{}", kMarketRoot, id.empty() ? "unknown" : id);
+  return fmt::format("{}/.follow/{}", kMarketRoot, MarketFileId(market_id));
 }
 
 }  // namespace
+
+std::string MarketFileId(std::string_view market_id) {
+  std::string id;
+  for (char c : market_id) id += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return id.empty() ? "unknown" : id;
+}
 
 Result<TreeListing> ReadPublishedTree(IpfsClient& ipfs, std::string_view root_cid, const TrustFn& trusted) {
   TreeListing l;

@@ -61,6 +61,9 @@ Result<std::string> ResolveRoot(IpfsClient& ipfs, std::string_view name, std::ch
 Result<TreeListing> Follow(IpfsClient& ipfs, const std::vector<std::string>& names, std::chrono::seconds limit,
                            const TrustFn& trusted);
 
+// A marketplace id as a file name: [A-Za-z0-9_] ("unknown" when empty).
+std::string MarketFileId(std::string_view market_id);
+
 Status SaveListing(IpfsClient& ipfs, std::string_view market_id, const TreeListing& listing);
 // The saved listing, records checked again with `trusted`; NotFound when none.
 Result<TreeListing> LoadListing(IpfsClient& ipfs, std::string_view market_id, const TrustFn& trusted);

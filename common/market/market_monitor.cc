@@ -25,9 +25,7 @@ void KeepSourceHints(MarketContext& ctx, IpfsClient& follower, const TreeListing
   if (auto own = OwnPeer(ctx.ipfs); own.ok()) self = own->id;
   follower.set_deadline_in(s.resolve_timeout * static_cast<int>(s.follow.size()) + std::chrono::seconds(5));
   SourceHints hints = GatherSourceHints(follower, s.follow, listing, s.resolve_timeout, trusted, self, ctx.log);
-  std::string set;
-  for (char c : ctx.action.market.id) set += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (Status st = SaveSourceHints(ctx.ipfs, "market-" + set, hints); !st.ok())
+  if (Status st = SaveSourceHints(ctx.ipfs, "market-" + MarketFileId(ctx.action.market.id), hints); !st.ok())
     ctx.log.Info(fmt::format("which mirrors hold which apps is not kept: {}", st.message()));
 }
 

@@ -154,14 +154,8 @@ Result<std::string> MarketTree::Publish(const std::string& lock_path, const Log&
   // Where this daemon is, for subscribers that fetch what it mirrors
   // (holder_first.h); a hint: a failure only leaves the last one.
   if (auto peer = OwnPeer(ipfs_); peer.ok()) {
-    const std::string text = PeerAddrsJson(*peer);
-    const std::string path = Dir() + "/peer";
-    auto had = ipfs_.FilesRead(path);
-    if (!had.ok() || *had != text) {
-      auto lock = MfsWriteLock::Take(ipfs_.mfs_lock(), ipfs_.timeout());
-      Status st = lock.ok() ? ipfs_.FilesWrite(path, text) : lock.status();
-      if (!st.ok()) log.Info(fmt::format("the marketplace's peer file {} is not written: {}", path, st.message()));
-    }
+    if (Status st = WriteMfsIfChanged(ipfs_, Dir() + "/peer", PeerAddrsJson(*peer)); !st.ok())
+      log.Info(fmt::format("the marketplace's peer file {}/peer is not written: {}", Dir(), st.message()));
   } else {
     log.Info(fmt::format("the daemon's own addresses are not known: {}", peer.status().message()));
   }
