@@ -128,6 +128,17 @@ TEST_CASE("config: operator-only keys in a datastore template are ignored, with 
   std::remove(path.c_str());
 }
 
+TEST_CASE("config: whether imports leave the publisher's daemon out (IPFS_MIRROR_FIRST) is the operator's") {
+  CHECK(Config::IsOperatorOnly("IPFS_MIRROR_FIRST"));
+  Config::Sources s;
+  s.ds_template = {{"IPFS_MIRROR_FIRST", "no"}};
+  auto c = Config::Load(s);
+  REQUIRE(c.ok());
+  CHECK(c->GetBool("IPFS_MIRROR_FIRST"));  // the default stays
+  REQUIRE(c->warnings().size() == 1);
+  CHECK(c->warnings()[0].find("IPFS_MIRROR_FIRST") != std::string::npos);
+}
+
 TEST_CASE("config: every key that chooses a command, file, URI or secret is operator-only") {
   for (const char* k : {"IPFS_SSH", "IPFS_SSH_OPTS", "IPFS_SSH_CONTROL_PERSIST", "IPFS_SSH_CONTROL_DIR",
                         "IPFS_REMOTE_DIR", "IPFS_LIBVIRT_URI", "IPFS_TMPDIR", "IPFS_MFS_LOCK", "IPFS_HOST_MFS_LOCK",
