@@ -1,11 +1,15 @@
 #include "common/base/output_drain.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <string>
 #include <thread>
 
 namespace oneipfs {
@@ -37,6 +41,28 @@ void Close(int fd) {
 
 }  // namespace
 
+std::chrono::microseconds LingerFor(std::chrono::microseconds slowest_round, int siblings) {
+  if (siblings <= 0) return std::chrono::microseconds(0);
+  return std::min<std::chrono::microseconds>(slowest_round * kLingerFactor, kMaxLinger);
+}
+
+int SiblingProcesses() {
+  // /proc/<parent>/task/<thread>/children: the children each thread started
+  const std::string tasks = "/proc/" + std::to_string(::getppid()) + "/task";
+  DIR* dir = ::opendir(tasks.c_str());
+  if (dir == nullptr) return -1;
+  const long self = ::getpid();
+  int n = 0;
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(tasks + "/" + e->d_name + "/children");
+    long pid;
+    while (in >> pid) n += pid != self;
+  }
+  ::closedir(dir);
+  return n;
+}
+
 long PipeUnread(int fd) {
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return -1;
@@ -64,10 +90,20 @@ std::chrono::microseconds FinishOutput(int needed, std::chrono::milliseconds max
   // 2. the reader that matters sees end-of-file while we still run
   if (kept_pipe) Close(kept);
   // 3. the front end serves the other reader kDrainRounds times after that
+  auto closed = Clock::now();
+  std::chrono::microseconds slowest{0};
   if (kept_pipe && other_pipe && !one_pipe) {
     for (int i = 0; i < kDrainRounds && Clock::now() < deadline; ++i) {
+      auto sent = Clock::now();
       if (::write(other, "\n", 1) != 1) break;
       WaitTaken(other, deadline);
+      slowest = std::max(slowest, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent));
+    }
+    // ... and, when it answered slowly, gets time in proportion
+    // (only beside other actions: alone, no reader overtakes it)
+    if (Clock::now() < std::min(closed + LingerFor(slowest, 1), deadline)) {
+      auto until = std::min(closed + LingerFor(slowest, SiblingProcesses()), deadline);
+      if (Clock::now() < until) std::this_thread::sleep_until(until);
     }
   }
   // 4.

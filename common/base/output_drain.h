@@ -23,24 +23,37 @@
 //   3. writes a blank line to the other pipe, kDrainRounds (5) times, each time waiting
 //      until its reader has taken it: each time the front end has run a
 //      reader woken after the end-of-file of step 2, so the reader that
-//      matters has had its turns too. Measured through 7.0.0's
-//      one_datastore.rb with 1200 requests at once (a CommandManager.rb
-//      that logs instead of killing): stdout readers still running when
-//      the action had exited, of 1200: ~200 with fcde4ba's drain, 12 with
-//      two rounds, 5-8 with three, 2 with five; none of them past the
-//      0.1 s with three on that run, but a CI run with both stress
-//      tests and more beside them lost 1 of 1000 with three
-//      (2026-12-06), hence five. The other pipe's content is not used on that
-//      outcome (a failure's stdout; a success's stderr apart from
+//      matters has had its turns too. The other pipe's content is not used on
+//      that outcome (a failure's stdout; a success's stderr apart from
 //      INFO:/WARN: lines, which a blank line is not), so the blank lines
-//      change nothing oned sees;
+//      change nothing oned sees. Then, when the front end runs other actions
+//      beside this one (SiblingProcesses) and took its time to answer, the
+//      action stays until LingerFor(the slowest round) has passed since
+//      step 2 (kLingerFactor times that round, at most kMaxLinger). Why:
+//      Ruby's lock is not handed out in turn. A reader that returns from a
+//      system call while the lock is free takes it at once; one that finds
+//      it taken waits in a queue that such readers overtake, up to a 100 ms
+//      time slice. So the rounds can come back in a millisecond while the
+//      reader that matters still waits in the queue; alone, nothing
+//      overtakes it;
 //   4. closes the other pipe.
 // Everything is bounded by `max` in all (a reader that does not read until
 // the process exits costs at most that); terminals and files are not waited
 // for, and they and a pipe that is both stdout and stderr (2>&1) get no
-// blank lines. The cost: 0.14 ms (median) with a front end
-// running one action at a time, 20-95 ms (median; up to ~0.4 s) with 15 at
-// once and a thousand queued, while the front end's thread for the action
+// blank lines.
+//
+// Measured (2026-12-06, 2-core machine) through 6.6.3's and 7.0.0's
+// one_datastore.rb, 1000 requests each at once (-t 15), beside each other
+// and the unit tests, with a CommandManager.rb that logs every reader still
+// running at the exit: with the rounds alone 9 stdout readers of 2000 were
+// still running and one was killed (a lost reply: its rounds took 1 ms
+// each, the median for one round under that load; five took 157-189 ms,
+// median); with the linger 0 of 2000 in two runs (it reached the cap for
+// ~80% of actions; wall time 78-81 s against 77.9 s). Earlier, 1200
+// requests through 7.0.0: ~200 stdout readers still running with fcde4ba's
+// drain, 12 with two rounds, 5-8 with three, 2 with five. The cost: alone
+// (-t 1) 0.3 ms (median), no linger; at -t 15 on an idle machine 150
+// requests took 6.0 s against 4.9 s; the front end's thread for the action
 // waits for it anyway.
 #pragma once
 
@@ -50,6 +63,16 @@ namespace oneipfs {
 
 // Round trips through the other pipe after the needed one is closed (step 3).
 inline constexpr int kDrainRounds = 5;
+// The time the front end gets after the end-of-file of step 2 (step 3):
+// kLingerFactor times its slowest round, at most kMaxLinger, when it runs
+// `siblings` other actions beside this one; none when it runs this one alone.
+inline constexpr int kLingerFactor = 250;
+inline constexpr std::chrono::milliseconds kMaxLinger{500};
+std::chrono::microseconds LingerFor(std::chrono::microseconds slowest_round, int siblings);
+
+// The other children of this process's parent (the front end's other
+// actions), from /proc/<parent>/task/*/children; -1 when unreadable.
+int SiblingProcesses();
 
 // Returns how long it waited (for benchmarks and DEBUG lines).
 std::chrono::microseconds FinishOutput(int needed,

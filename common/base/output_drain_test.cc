@@ -4,12 +4,14 @@
 // costs at most the bound.
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include <doctest/doctest.h>
 
@@ -186,3 +188,88 @@ TEST_CASE("output_drain: PipeUnread") {
   ::unlink(name);
 }
 
+
+TEST_CASE("output_drain: the linger is in proportion to the slowest round, capped, and none without siblings") {
+  using std::chrono::microseconds;
+  CHECK(LingerFor(microseconds(100), 0) == microseconds(0));
+  CHECK(LingerFor(microseconds(100), -1) == microseconds(0));  // unreadable: as alone
+  CHECK(LingerFor(microseconds(100), 1) == microseconds(100 * kLingerFactor));
+  CHECK(LingerFor(microseconds(1000), 14) == microseconds(1000 * kLingerFactor));
+  CHECK(LingerFor(microseconds(10000), 3) == std::chrono::duration_cast<microseconds>(kMaxLinger));
+}
+
+namespace {
+
+// In a fresh process C (so that its children are only ours): an action A
+// prints a payload and calls FinishOutput(stdout); C reads stdout to its end,
+// then reads stderr slowly (4 ms before each read), as a busy front end
+// does. With `sibling`, C has a second child running beside A. Returns the
+// milliseconds from A's stdout end-of-file to A's exit, and the siblings A
+// counted (through its exit code), or {-1, -1}.
+std::pair<long, int> LingerBeside(bool sibling) {
+  int res[2];
+  REQUIRE(::pipe(res) == 0);
+  std::fflush(nullptr);
+  pid_t c = ::fork();
+  REQUIRE(c >= 0);
+  if (c == 0) {
+    ::close(res[0]);
+    pid_t s = -1;
+    if (sibling && (s = ::fork()) == 0) {
+      ::sleep(10);
+      ::_exit(0);
+    }
+    int po[2], pe[2];
+    if (::pipe(po) != 0 || ::pipe(pe) != 0) ::_exit(1);
+    pid_t a = ::fork();
+    if (a == 0) {
+      ::dup2(po[1], STDOUT_FILENO);
+      ::dup2(pe[1], STDERR_FILENO);
+      for (int fd : {po[0], po[1], pe[0], pe[1], res[1]}) ::close(fd);
+      int siblings = SiblingProcesses();
+      std::fputs("payload\n", stdout);
+      FinishOutput(STDOUT_FILENO, std::chrono::milliseconds(2000));
+      ::_exit(siblings < 0 ? 100 : siblings);
+    }
+    ::close(po[1]);
+    ::close(pe[1]);
+    char buf[64];
+    while (::read(po[0], buf, sizeof buf) > 0) {
+    }
+    auto eof = std::chrono::steady_clock::now();
+    do ::usleep(4000);
+    while (::read(pe[0], buf, 1) > 0);
+    int status = 0;
+    ::waitpid(a, &status, 0);
+    long ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - eof).count();
+    if (s > 0) {
+      ::kill(s, SIGKILL);
+      ::waitpid(s, nullptr, 0);
+    }
+    long out[2] = {ms, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+    if (::write(res[1], out, sizeof out) != sizeof out) ::_exit(1);
+    ::_exit(0);
+  }
+  ::close(res[1]);
+  long got[2] = {-1, -1};
+  bool read_all = ::read(res[0], got, sizeof got) == sizeof got;
+  ::close(res[0]);
+  ::waitpid(c, nullptr, 0);
+  if (!read_all) return {-1, -1};
+  return {got[0], static_cast<int>(got[1])};
+}
+
+}  // namespace
+
+TEST_CASE("output_drain: beside another action a slow front end gets the linger; alone it does not") {
+  auto [alone_ms, alone_siblings] = LingerBeside(false);
+  CHECK(alone_siblings == 0);
+  // five rounds of ~4-9 ms and the exit
+  CHECK(alone_ms >= 0);
+  CHECK(alone_ms < 250);
+  auto [beside_ms, beside_siblings] = LingerBeside(true);
+  CHECK(beside_siblings == 1);
+  // rounds of >= 4 ms: 250 times that is past the cap, so kMaxLinger from the end-of-file
+  CHECK(beside_ms >= std::chrono::duration_cast<std::chrono::milliseconds>(kMaxLinger).count() - 20);
+  CHECK(beside_ms < 1500);
+}
