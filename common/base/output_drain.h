@@ -71,7 +71,10 @@ inline constexpr std::chrono::milliseconds kMaxLinger{500};
 std::chrono::microseconds LingerFor(std::chrono::microseconds slowest_round, int siblings);
 
 // The other children of this process's parent (the front end's other
-// actions), from /proc/<parent>/task/*/children; -1 when unreadable.
+// actions), from /proc/<parent>/task/*/children; -1 when the parent cannot
+// be read, 0 when the kernel does not list children (then no linger: the
+// rounds alone, as before it). An action started through a shell counts the
+// shell's other children: none, so it does not linger either.
 int SiblingProcesses();
 
 // Returns how long it waited (for benchmarks and DEBUG lines).
