@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
@@ -72,6 +73,28 @@ Result<PeerAddrs> PeerFromJson(const json& j) {
 json PeerToJson(const PeerAddrs& p) { return json{{"id", p.id}, {"addrs", p.addrs}}; }
 
 bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
+
+// The pid a note names (its first line); 0 when unreadable.
+long NotePid(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  return std::getline(in, line) ? std::atol(line.c_str()) : 0;
+}
+
+// Whether a note of another fetch whose process runs still leaves `id` out.
+bool OtherFetchAvoids(const std::string& dir, const std::string& id) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return false;
+  const std::string prefix = fmt::format("{}{}.", kNotePrefix, id);
+  bool found = false;
+  while (const dirent* e = ::readdir(d))
+    if (std::string_view(e->d_name).starts_with(prefix)) {
+      long pid = NotePid(dir + "/" + e->d_name);
+      if (pid > 0 && !ProcessGone(pid)) found = true;
+    }
+  ::closedir(d);
+  return found;
+}
 
 // Dials `addrs` in turn until one connects, each within `each`, none past `until`.
 bool Dial(IpfsClient& ipfs, const std::vector<std::string>& addrs, const Log& log,
@@ -245,7 +268,10 @@ bool HolderFirst::Begin(std::string_view cid, const FetchSources& sources) {
     }
     Avoided av{a, seen, ""};
     if (!dir.empty() && PeerIdText(a.id)) {
-      std::string note = fmt::format("{}/{}{}", dir, kNotePrefix, a.id);
+      // one note per fetch: two imports that leave the same peer out do not
+      // share (and so cannot remove) each other's note
+      static std::atomic<unsigned> fetches{0};
+      std::string note = fmt::format("{}/{}{}.{}.{}", dir, kNotePrefix, a.id, ::getpid(), fetches++);
       int fd = ::open(note.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (fd >= 0) {
         std::string body = fmt::format("{}\n", ::getpid());
@@ -279,12 +305,18 @@ bool HolderFirst::Begin(std::string_view cid, const FetchSources& sources) {
 void HolderFirst::Restore() {
   if (!active_) return;
   active_ = false;
+  const std::string dir = SourceLockDir();
   for (const auto& a : avoided_) {
+    if (!a.note.empty()) ::unlink(a.note.c_str());
+    // another holder-first fetch still leaves it out: that one dials it at its end
+    if (!dir.empty() && OtherFetchAvoids(dir, a.peer.id)) {
+      log_.Debug(fmt::format("peer {} stays left out: another fetch from holders runs", a.peer.id));
+      continue;
+    }
     std::vector<std::string> addrs = a.peer.DialAddrs();
     if (!a.seen_addr.empty() && std::find(addrs.begin(), addrs.end(), a.seen_addr) == addrs.end())
       addrs.push_back(a.seen_addr);
     if (!Dial(ipfs_, addrs, log_)) log_.Info(fmt::format("peer {} left out by the fetch is not connected again", a.peer.id));
-    if (!a.note.empty()) ::unlink(a.note.c_str());
   }
   avoided_.clear();
 }

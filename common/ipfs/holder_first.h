@@ -26,14 +26,16 @@
 //     order in IPFS_MARKET_FOLLOW): the one source, as a host's fetch has
 //     one (two connected holders would each send every block);
 //  2. then, for each peer to avoid (the publisher's daemon, the other
-//     holders) that swarm/peers lists, writes a note <SourceLockDir>/avoided-<id>
-//     (this pid, then the addresses to dial it again) and disconnects it
-//     (swarm/disconnect /p2p/<id>);
+//     holders) that swarm/peers lists, writes a note
+//     <SourceLockDir>/avoided-<id>.<pid>.<n>, one per fetch (this pid, then
+//     the addresses to dial it again) and disconnects it (swarm/disconnect
+//     /p2p/<id>);
 //  3. probes: files/stat of /ipfs/<cid> within kHolderStall (the root block,
 //     now from the source); a probe that fails restores at once.
-// Restore() (also run by the destructor) dials each avoided peer again (the
-// note's addresses, then the address swarm/peers showed) and removes its
-// note. A fetch that stalls for kHolderStall while holder-first restores and
+// Restore() (also run by the destructor) removes its notes and dials each
+// avoided peer again (the note's addresses, then the address swarm/peers
+// showed), except a peer that another running fetch's note still leaves
+// out: the last of them to end dials it. A fetch that stalls for kHolderStall while holder-first restores and
 // goes on (content_hold.h). Everything is best effort: a dial that fails is
 // an INFO line, never the action's failure; the CID decides what arrives,
 // not who sends it.
@@ -42,9 +44,11 @@
 // of every front-end action (the datastore, transfer and marketplace
 // runners, one-ipfs-fsck --repair) before anything may fetch, dials the
 // peers of every note again and removes the notes whose process is gone (a
-// killed cp). So a second import from the
-// publisher while a first runs holder-first gets the publisher back at once
-// (the first then shares its fetch: slower egress saving, never a stall).
+// killed cp). So a second action while a first fetch runs holder-first
+// gets the publisher back at once: if it is itself a holder-first import,
+// it leaves the publisher out again with its own note, and the first to end
+// leaves the publisher to the other; any other action keeps it connected
+// (the first fetch then shares its egress: less saving, never a stall).
 //
 // It sticks only when the daemon does not dial the avoided peer back by
 // itself: js-ipfs dials known peers up to Swarm.ConnMgr.LowWater (set it to
@@ -121,7 +125,8 @@ class HolderFirst {
   // Steps 1-3 above. True when the fetch is now holder-first.
   bool Begin(std::string_view cid, const FetchSources& sources);
   bool active() const { return active_; }
-  // Dials the avoided peers again and removes their notes (once).
+  // Removes its notes and dials the avoided peers again, but those another
+  // running fetch still leaves out (once).
   void Restore();
 
  private:

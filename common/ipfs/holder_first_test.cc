@@ -43,7 +43,18 @@ HttpResponse Stat() {
 
 PeerAddrs Peer(const std::string& id, const std::string& addr) { return PeerAddrs{id, {addr}}; }
 
-std::string NotePath(const std::string& id) { return SourceLockDir() + "/avoided-" + id; }
+// A note as this process's fetch number `n` names it.
+std::string NotePath(const std::string& id, unsigned n = 0) {
+  return fmt::format("{}/avoided-{}.{}.{}", SourceLockDir(), id, ::getpid(), n);
+}
+// The notes that leave `id` out, whoever wrote them.
+std::vector<std::string> NotesOf(const std::string& id) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(SourceLockDir()))
+    if (e.path().filename().string().starts_with("avoided-" + id + ".")) out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 }  // namespace
 
@@ -151,16 +162,19 @@ TEST_CASE("holder first: holders connected, the connected publisher left out wit
     HolderFirst h(ipfs, log);
     CHECK(h.Begin(kCid, src));
     CHECK(h.active());
-    std::ifstream note(NotePath(kPublisher));
+    auto notes = NotesOf(kPublisher);
+    REQUIRE(notes.size() == 1);  // avoided-<id>.<pid>.<n>
+    CHECK(notes[0].starts_with(fmt::format("{}/avoided-{}.{}.", SourceLockDir(), kPublisher, ::getpid())));
+    std::ifstream note(notes[0]);
     REQUIRE(note.good());
     std::string pid, addr;
     std::getline(note, pid);
     std::getline(note, addr);
     CHECK(pid == std::to_string(::getpid()));
     CHECK(addr == "/ip4/10.0.0.1/tcp/4001/p2p/" + kPublisher);
-    CHECK_FALSE(std::filesystem::exists(NotePath(kOther)));
+    CHECK(NotesOf(kOther).empty());
   }  // the destructor restores
-  CHECK_FALSE(std::filesystem::exists(NotePath(kPublisher)));
+  CHECK(NotesOf(kPublisher).empty());
   REQUIRE(fake->requests.size() == 5);
   CHECK(fake->requests[0].path == "/api/v0/swarm/connect");
   CHECK(Arg(fake->requests[0]) == "/ip4/10.0.0.2/tcp/4001/p2p/" + kMirror);
@@ -170,6 +184,40 @@ TEST_CASE("holder first: holders connected, the connected publisher left out wit
   CHECK(Arg(fake->requests[3]) == "/ipfs/" + kCid);
   CHECK(fake->requests[4].path == "/api/v0/swarm/connect");
   CHECK(Arg(fake->requests[4]) == "/ip4/10.0.0.1/tcp/4001/p2p/" + kPublisher);
+}
+
+TEST_CASE("holder first: two fetches leave the publisher out; the first to end leaves it to the other, the last dials it") {
+  FetchSources src;
+  src.holders = {Peer(kMirror, "/ip4/10.0.0.2/tcp/4001")};
+  src.avoid = {Peer(kPublisher, "/ip4/10.0.0.1/tcp/4001")};
+  auto begin = [] {
+    return std::deque<HttpResponse>{Connected(),  // the mirror
+                                    Peers({{kMirror, "/ip4/10.0.0.2/tcp/4001"}, {kPublisher, "/ip4/10.0.0.1/tcp/51000"}}),
+                                    Ok(R"({"Strings":["disconnect ok"]})"),  // the publisher
+                                    Stat()};                                // the probe
+  };
+  auto t1 = std::make_unique<Canned>(begin());
+  auto replies2 = begin();
+  replies2.push_back(Connected());  // the second to end: the publisher
+  auto t2 = std::make_unique<Canned>(replies2);
+  Canned* f1 = t1.get();
+  Canned* f2 = t2.get();
+  IpfsClient ipfs1(std::move(t1), IpfsOptions{});
+  IpfsClient ipfs2(std::move(t2), IpfsOptions{});
+  Log log("test");
+  auto first = std::make_unique<HolderFirst>(ipfs1, log);
+  HolderFirst second(ipfs2, log);
+  REQUIRE(first->Begin(kCid, src));
+  REQUIRE(second.Begin(kCid, src));
+  CHECK(NotesOf(kPublisher).size() == 2);  // one each: neither overwrites the other's
+  first.reset();                           // ends first
+  CHECK(f1->requests.size() == 4);         // no dial: the other fetch still leaves it out
+  CHECK(NotesOf(kPublisher).size() == 1);
+  second.Restore();
+  REQUIRE(f2->requests.size() == 5);
+  CHECK(f2->requests[4].path == "/api/v0/swarm/connect");
+  CHECK(Arg(f2->requests[4]) == "/ip4/10.0.0.1/tcp/4001/p2p/" + kPublisher);
+  CHECK(NotesOf(kPublisher).empty());
 }
 
 TEST_CASE("holder first: one source, the first holder that connects; the other holders are left out too") {
@@ -234,7 +282,7 @@ TEST_CASE("holder first: no holder reachable leaves every connection; a probe th
     CHECK_FALSE(h.active());
     REQUIRE(fake->requests.size() == 5);
     CHECK(fake->requests[4].path == "/api/v0/swarm/connect");
-    CHECK_FALSE(std::filesystem::exists(NotePath(kPublisher)));
+    CHECK(NotesOf(kPublisher).empty());
   }
 }
 
@@ -244,8 +292,8 @@ TEST_CASE("holder first: another fetch dials the avoided peers again; a gone pro
   REQUIRE(child > 0);
   ::waitpid(child, nullptr, 0);  // a pid no process has now
   {
-    std::ofstream(NotePath(kPublisher)) << child << "\n/ip4/10.0.0.1/tcp/4001/p2p/" << kPublisher << "\n";
-    std::ofstream(NotePath(kOther)) << ::getpid() << "\n/ip4/10.0.0.3/tcp/4001/p2p/" << kOther << "\n";
+    std::ofstream(NotePath(kPublisher, 90)) << child << "\n/ip4/10.0.0.1/tcp/4001/p2p/" << kPublisher << "\n";
+    std::ofstream(NotePath(kOther, 91)) << ::getpid() << "\n/ip4/10.0.0.3/tcp/4001/p2p/" << kOther << "\n";
   }
   auto t = std::make_unique<Canned>(std::deque<HttpResponse>{Connected(), Connected()});
   Canned* fake = t.get();
@@ -264,9 +312,9 @@ TEST_CASE("holder first: another fetch dials the avoided peers again; a gone pro
     CHECK(t->second == fmt::format("{}s", kReconnectDial.count()));
   }
   CHECK(ipfs.timeout() == IpfsOptions{}.timeout);  // the client's own again
-  CHECK_FALSE(std::filesystem::exists(NotePath(kPublisher)));
-  CHECK(std::filesystem::exists(NotePath(kOther)));  // its fetch still runs
-  std::filesystem::remove(NotePath(kOther));
+  CHECK_FALSE(std::filesystem::exists(NotePath(kPublisher, 90)));
+  CHECK(std::filesystem::exists(NotePath(kOther, 91)));  // its fetch still runs
+  std::filesystem::remove(NotePath(kOther, 91));
 }
 
 namespace {

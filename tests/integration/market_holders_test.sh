@@ -133,7 +133,8 @@ assert_eq "$(ls "$T_ROOT/one-s2/run/one-ipfs" | grep -c '^avoided-' || true)" 0 
 
 t_case "another fetch never waits for a holder-first one: it dials the left-out publisher again"
 sleep 600 & holder_pid=$!; T_PIDS+=("$holder_pid")   # stands for a holder-first cp still running
-printf '%s\n%s/p2p/%s\n' "$holder_pid" "$IPFSD_SWARM_a" "$IPFSD_ID_a" >"$T_ROOT/one-s2/run/one-ipfs/avoided-$IPFSD_ID_a"
+note="$T_ROOT/one-s2/run/one-ipfs/avoided-$IPFSD_ID_a.$holder_pid.0"  # one note per fetch: avoided-<peer>.<pid>.<n>
+printf '%s\n%s/p2p/%s\n' "$holder_pid" "$IPFSD_SWARM_a" "$IPFSD_ID_a" >"$note"
 ipfs_rpc s2 swarm/disconnect "arg=/p2p/$IPFSD_ID_a" >/dev/null
 assert_not_contains " $(peers_of s2) " " $IPFSD_ID_a " "A disconnected from S2"
 head -c 2M /dev/urandom >"$T_ROOT/only-a.img"
@@ -142,12 +143,12 @@ t0=$(date +%s)
 ds_cp s2 51 "/ipfs/$only_a" IMAGE/SIZE 2
 assert_eq "$MKT_RESULT" SUCCESS "ds cp of content only A holds: $MKT_INFO"
 assert_lt $(($(date +%s) - t0)) 30 "seconds for it (IPFS_TIMEOUT is 60)"
-assert_exists "$T_ROOT/one-s2/run/one-ipfs/avoided-$IPFSD_ID_a" "the note of a fetch still running"
+assert_exists "$note" "the note of a fetch still running"
 kill "$holder_pid"; wait "$holder_pid" 2>/dev/null || true
 ipfs_rpc s2 swarm/disconnect "arg=/p2p/$IPFSD_ID_a" >/dev/null
 monitor s2 "${S2_TMPL[@]}"   # the monitor too dials it again, and drops the note of a gone process
 assert_contains " $(peers_of s2) " " $IPFSD_ID_a " "S2 is connected to A after the monitor"
-assert_missing "$T_ROOT/one-s2/run/one-ipfs/avoided-$IPFSD_ID_a" "the note of a gone process"
+assert_missing "$note" "the note of a gone process"
 
 t_case "with the mirror's daemon gone, the import still succeeds, from A"
 ipfsd_stop s1
