@@ -74,26 +74,41 @@ json PeerToJson(const PeerAddrs& p) { return json{{"id", p.id}, {"addrs", p.addr
 
 bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
-// The pid a note names (its first line); 0 when unreadable.
-long NotePid(const std::string& path) {
+// A note: the pid of the fetch that wrote it, then the addresses to dial
+// the avoided peer again (HolderFirst::Begin writes it).
+struct Note {
+  long pid = 0;  // 0 when unreadable
+  std::vector<std::string> addrs;
+};
+
+Note ReadNote(const std::string& path) {
+  Note n;
   std::ifstream in(path);
   std::string line;
-  return std::getline(in, line) ? std::atol(line.c_str()) : 0;
+  if (std::getline(in, line)) n.pid = std::atol(line.c_str());
+  while (std::getline(in, line) && n.addrs.size() < 2 * kMaxPeerAddrs)
+    if (AddrText(line)) n.addrs.push_back(line);
+  return n;
+}
+
+// The notes in `dir` whose name starts with `prefix` (paths).
+std::vector<std::string> ListNotes(const std::string& dir, std::string_view prefix) {
+  std::vector<std::string> notes;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return notes;
+  while (const dirent* e = ::readdir(d))
+    if (std::string_view(e->d_name).starts_with(prefix)) notes.push_back(dir + "/" + e->d_name);
+  ::closedir(d);
+  return notes;
 }
 
 // Whether a note of another fetch whose process runs still leaves `id` out.
 bool OtherFetchAvoids(const std::string& dir, const std::string& id) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return false;
-  const std::string prefix = fmt::format("{}{}.", kNotePrefix, id);
-  bool found = false;
-  while (const dirent* e = ::readdir(d))
-    if (std::string_view(e->d_name).starts_with(prefix)) {
-      long pid = NotePid(dir + "/" + e->d_name);
-      if (pid > 0 && !ProcessGone(pid)) found = true;
-    }
-  ::closedir(d);
-  return found;
+  for (const auto& path : ListNotes(dir, fmt::format("{}{}.", kNotePrefix, id))) {
+    long pid = ReadNote(path).pid;
+    if (pid > 0 && !ProcessGone(pid)) return true;
+  }
+  return false;
 }
 
 // Dials `addrs` in turn until one connects, each within `each`, none past `until`.
@@ -217,25 +232,13 @@ void ReconnectAvoided(IpfsClient& ipfs, const Log& log) {
   const auto until = std::chrono::steady_clock::now() + kReconnectBudget;
   const std::string dir = SourceLockDir();
   if (dir.empty()) return;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return;
-  std::vector<std::string> notes;
-  while (const dirent* e = ::readdir(d))
-    if (std::string_view(e->d_name).starts_with(kNotePrefix)) notes.push_back(dir + "/" + e->d_name);
-  ::closedir(d);
-  for (const auto& path : notes) {
-    std::ifstream in(path);
-    long pid = 0;
-    std::vector<std::string> addrs;
-    std::string line;
-    if (std::getline(in, line)) pid = std::atol(line.c_str());
-    while (std::getline(in, line) && addrs.size() < 2 * kMaxPeerAddrs)
-      if (AddrText(line)) addrs.push_back(line);
-    if (!addrs.empty() && std::chrono::steady_clock::now() < until) {
-      log.Debug(fmt::format("dialling again the peer a holder-first fetch avoids ({})", addrs.front()));
-      (void)Dial(ipfs, addrs, log, kReconnectDial, until);
+  for (const auto& path : ListNotes(dir, kNotePrefix)) {
+    Note note = ReadNote(path);
+    if (!note.addrs.empty() && std::chrono::steady_clock::now() < until) {
+      log.Debug(fmt::format("dialling again the peer a holder-first fetch avoids ({})", note.addrs.front()));
+      (void)Dial(ipfs, note.addrs, log, kReconnectDial, until);
     }
-    if (ProcessGone(pid)) ::unlink(path.c_str());
+    if (ProcessGone(note.pid)) ::unlink(path.c_str());
   }
 }
 

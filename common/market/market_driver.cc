@@ -9,11 +9,10 @@
 #include <sstream>
 #include <vector>
 
-#include "common/ipfs/holder_first.h"
-
 #include <fmt/format.h>
 
 #include "common/base/output_drain.h"
+#include "common/ipfs/holder_first.h"
 #include "common/market/market_reply.h"
 #include "common/one/driver.h"
 #include "common/one/reply.h"
